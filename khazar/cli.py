@@ -1,0 +1,166 @@
+"""The `khazar` command. Every verb is a thin wrapper over a library call."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from . import __version__
+
+DEFAULT_DB = os.environ.get("KHAZAR_DB", "khazar.db")
+
+
+def _print_json(obj: object, *, lines: bool) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=None if lines else 2) + "\n")
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .ingest import read_paths
+    from .model import Rejection
+    from .runner import process_stream
+
+    read = rejected = 0
+    for item, result in process_stream(read_paths(args.paths), jobs=args.jobs):
+        if isinstance(result, Rejection):
+            rejected += 1
+            print(f"rejected: {result.origin}{f':{result.line}' if result.line else ''}: {result.reason}", file=sys.stderr)
+            continue
+        read += 1
+        _print_json(result.to_dict(), lines=args.jsonl)
+    if read == 0:
+        print("error: no article could be read from the given paths", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .ingest import read_paths
+    from .model import RawDocument, Rejection
+    from .runner import process_stream
+    from .store import IngestCounts, open_store
+
+    counts = IngestCounts()
+    started = time.perf_counter()
+    with open_store(args.db) as store:
+        def fresh():
+            # Skip stored content before paying for processing it: reruns after an interruption are cheap.
+            for item in read_paths(args.paths):
+                if isinstance(item, RawDocument):
+                    counts.read += 1
+                    if store.has_content(item.content_hash):
+                        counts.duplicates += 1
+                        continue
+                yield item
+
+        progress = tqdm(process_stream(fresh(), jobs=args.jobs), unit=" doc", disable=None, file=sys.stderr,
+                        mininterval=0.5, desc="ingest")
+        pending = 0
+        for item, result in progress:
+            if isinstance(result, Rejection):
+                counts.rejected += 1
+                store.add_rejection(result)
+            elif store.add_article(result, item):
+                counts.stored += 1
+            else:
+                counts.duplicates += 1
+            pending += 1
+            if pending >= args.batch:
+                store.commit()
+                pending = 0
+        store.commit()
+    seconds = time.perf_counter() - started
+    print(f"{counts.summary()} ({seconds:.1f} s) → {args.db}", file=sys.stderr)
+    return 1 if counts.read == 0 else 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .render import render_article
+    from .store import open_store
+
+    with open_store(args.db) as store:
+        article = store.get_article(args.id)
+        if article is None:
+            print(f"error: no article with id {args.id!r} in {args.db}", file=sys.stderr)
+            return 1
+        if args.raw:
+            sys.stdout.write((store.get_raw(args.id) or "") + "\n")
+        elif args.json:
+            _print_json(article.to_dict(), lines=False)
+        else:
+            sys.stdout.write(render_article(article))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .store import open_store
+
+    with open_store(args.db) as store:
+        for article in store.iter_articles():
+            _print_json(article.to_dict(), lines=args.jsonl)
+    return 0
+
+
+def cmd_rejections(args: argparse.Namespace) -> int:
+    from .store import open_store
+
+    with open_store(args.db) as store:
+        for r in store.rejections():
+            print(f"{r.origin}{f':{r.line}' if r.line else ''}\t{r.reason}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="khazar", description="Persian news to searchable, attributed knowledge.")
+    parser.add_argument("--version", action="version", version=f"khazar {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", default=DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
+        return p
+
+    p = sub.add_parser("extract", help="print articles as JSON without storing them")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (dumps, JSONL, HTML, RSS/Atom)")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes")
+    p.set_defaults(func=cmd_extract)
+
+    p = with_db(sub.add_parser("ingest", help="process articles and store them"))
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes")
+    p.add_argument("--batch", type=int, default=200, help="articles per transaction")
+    p.set_defaults(func=cmd_ingest)
+
+    p = with_db(sub.add_parser("show", help="print one stored article readably"))
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true", help="the article JSON instead")
+    p.add_argument("--raw", action="store_true", help="the raw input text instead")
+    p.set_defaults(func=cmd_show)
+
+    p = with_db(sub.add_parser("export", help="print every stored article"))
+    p.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_export)
+
+    p = with_db(sub.add_parser("rejections", help="list the inputs that were rejected, with reasons"))
+    p.set_defaults(func=cmd_rejections)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""The records that flow through khazar: plain dataclasses with a JSON form.
+
+RawDocument (what a reader found) -> Article (what the pipeline made of it), or a Rejection (why not).
+The Article's JSON form is the public contract (docs/article.schema.json); keys stay even when empty so
+that downstream tools never have to guess.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class RawDocument:
+    """One article as a reader found it, before any cleaning.
+
+    `raw` is the text the body came from: the whole file for a crawler dump, the `text` field of a JSONL
+    record, the main text trafilatura took from an HTML page, an entry's content for a feed. Offsets in the
+    clean Article text map back into `raw`.
+    """
+
+    id: str
+    raw: str
+    format: str  # dump | jsonl | html | feed
+    origin: str  # file the document came from
+    line: int | None = None  # 1-based line for JSONL, entry number for feeds
+    url: str | None = None
+    title: str | None = None  # title given by metadata (JSONL, HTML, feed); dumps carry theirs in `raw`
+    published: str | None = None  # ISO date or datetime given by metadata
+    outlet: str | None = None  # outlet as metadata names it (JSONL `source`, dump header, site name)
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        # The id is left out on purpose: the same article saved under two names is still one article.
+        h = hashlib.sha256()
+        for part in (self.title or "", "\x1f", self.raw):
+            h.update(part.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+
+@dataclass
+class Rejection:
+    """An input that could not become an article, kept with the place and the reason."""
+
+    origin: str
+    line: int | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TimeValue:
+    """A date expression and its calendar value (ISO 8601: day, month, year or interval)."""
+
+    text: str
+    value: str
+    start: int
+    end: int
+    kind: str = "day"
+    field: str = "text"  # which Article field the span points into: "text" or "title"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    text: str
+    outlet: dict[str, Any] | None = None
+    attributed_to: list[str] = field(default_factory=list)
+    published: str | None = None
+    published_time: str | None = None
+    published_estimate: dict[str, str] | None = None
+    times: list[TimeValue] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    topics: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    url: str | None = None
+    category: str | None = None
+    source: dict[str, Any] = field(default_factory=dict)
+    # Pairs [clean_offset, raw_offset] where the clean-to-raw mapping jumps; see text.offsets.
+    raw_offsets: list[list[int]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)  # boilerplate taken out, with its raw span
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "outlet": self.outlet,
+            "attributed_to": self.attributed_to,
+            "published": self.published,
+            "published_time": self.published_time,
+            "published_estimate": self.published_estimate,
+            "title": self.title,
+            "text": self.text,
+            "times": [t.to_dict() for t in self.times],
+            "entities": self.entities,
+            "quotes": self.quotes,
+            "events": self.events,
+            "topics": self.topics,
+            "warnings": self.warnings,
+            "url": self.url,
+            "category": self.category,
+            "source": self.source,
+            "raw_offsets": self.raw_offsets,
+            "removed": self.removed,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Article":
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        known["times"] = [TimeValue(**t) for t in d.get("times", [])]
+        return cls(**known)

@@ -1,0 +1,107 @@
+"""`process(raw) -> Article`: the one function every front end runs (CLI, process pool, Spark).
+
+A chain of pure stages: normalise → layout (title, body, boilerplate) → metadata (outlet, date) → date
+expressions → the enrichers (entities, quotes, events, topics) registered in ENRICHERS. Nothing here knows
+who called it; everything it needs is loaded once per process and cached.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+
+from .extract.layout import analyse
+from .extract.meta import outlet_and_attribution
+from .extract.times import check_weekdays, estimate_published, find_times
+from .model import Article, RawDocument, TimeValue
+from .text.normalize import ascii_digits, normalize
+
+Enricher = Callable[[Article], None]
+# Later stages (entities, quotes, events, topics) add themselves here; each fills its own Article fields.
+ENRICHERS: list[Enricher] = []
+
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?")
+_FIRST_SENTENCE = re.compile(r"^(.{10,200}?[.!?؟])(?:\s|$)")
+
+
+def _metadata_date(value: str | None) -> tuple[date | None, str | None, str | None]:
+    """(date, HH:MM, warning) from an ISO date or datetime given by metadata."""
+    if not value:
+        return None, None, None
+    m = _ISO.match(ascii_digits(value))
+    if not m:
+        return None, None, f"published value not understood: {value!r}"
+    try:
+        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None, None, f"published value is not a calendar date: {value!r}"
+    hm = f"{int(m.group(4)):02d}:{m.group(5)}" if m.group(4) else None
+    return d, hm, None
+
+
+def process(raw: RawDocument, *, today: date | None = None) -> Article:
+    warnings: list[str] = []
+    tracked = normalize(raw.raw)
+    meta_title = normalize(raw.title).text.strip() if raw.title else None
+    layout = analyse(tracked, title=meta_title, is_dump=raw.format == "dump")
+    body = layout.body
+    text = body.text
+    title = layout.title
+    if not title:
+        m = _FIRST_SENTENCE.match(text)
+        title = m.group(1) if m else text[:120]
+        warnings.append("no title in the input: the first sentence stands in for it")
+
+    published, published_time = None, None
+    for candidate in (raw.published, layout.header_date and f"{layout.header_date}T{layout.header_time or ''}"):
+        d, hm, problem = _metadata_date(candidate)
+        if problem:
+            warnings.append(problem)
+        if d:
+            published, published_time = d, hm
+            break
+    if published is None and layout.dateline:
+        published, published_time = layout.dateline
+    elif published is not None and layout.dateline and layout.dateline[0] != published:
+        warnings.append(f"dateline says {layout.dateline[0].isoformat()} but metadata says {published.isoformat()}")
+
+    outlet, attributed = outlet_and_attribution(
+        metadata_outlet=raw.outlet, header_label=layout.header_label, url=raw.url,
+        outlet_hints=layout.outlet_hints, sources=layout.sources, lead=text)
+
+    times: list[TimeValue] = []
+    for field_name, value in (("title", title), ("text", text)):
+        for tv in find_times(value, published):
+            times.append(TimeValue(tv.text, tv.value, tv.start, tv.end, tv.kind, field_name))
+    warnings.extend(check_weekdays(text, [t for t in times if t.field == "text"]))
+
+    estimate = None
+    if published is None:
+        bounds = estimate_published([t for t in times])
+        if bounds:
+            estimate = {"earliest": bounds[0], "latest": bounds[1]}
+    else:
+        today = today or datetime.now().date()
+        if (published - today).days > 1:
+            warnings.append(f"published date {published.isoformat()} is in the future")
+
+    article = Article(
+        id=raw.id,
+        title=title,
+        text=text,
+        outlet=outlet,
+        attributed_to=attributed,
+        published=published.isoformat() if published else None,
+        published_time=published_time,
+        published_estimate=estimate,
+        times=times,
+        warnings=warnings,
+        url=raw.url,
+        category=raw.category,
+        source={"format": raw.format, "origin": raw.origin, "line": raw.line, "content_hash": raw.content_hash},
+        raw_offsets=body.anchors(),
+        removed=layout.removed,
+    )
+    for enrich in ENRICHERS:
+        enrich(article)
+    return article

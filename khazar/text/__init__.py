@@ -1,0 +1,1 @@
+"""Persian text cleaning with offsets back to the raw input."""

@@ -1,0 +1,102 @@
+"""Persian normalisation that keeps offsets: entities, letters, digits, controls, spaces, ZWNJ.
+
+The order matters: HTML entities are decoded first (a broken `&zwnj؛` must become a ZWNJ before ZWNJ
+handling), letters and digits are unified next (one char for one char, so offsets are free), and ZWNJ
+restoration runs last, on text whose letters are already Persian.
+"""
+from __future__ import annotations
+
+import html
+import html.entities
+import re
+
+from .offsets import TrackedText
+
+ZWNJ = "\u200c"
+
+# Crawls turn `&#39;` into `'39؛` and `&zwnj;` into `&zwnj؛` when a Persian keyboard layout maps `;` to `؛`
+# (and sometimes loses the `&#`); decode those as the entity they were.
+_BROKEN_NUMERIC = re.compile(r"(?:&#|'|&)(\d{2,5})[؛;]")
+_NAMED_ENTITY = re.compile(r"&(#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31})[;؛]")
+
+
+def _decode_numeric(m: re.Match[str]) -> str:
+    code = int(m.group(1))
+    return chr(code) if _valid_char(code) else m.group(0)
+
+
+def _valid_char(code: int) -> bool:
+    return 32 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF and not 0x7F <= code <= 0x9F
+
+
+def _decode_named(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name.startswith("#"):
+        code = int(name[2:], 16) if name[1:2] in "xX" and len(name) > 1 and name[1] in "xX" else int(name[1:])
+        return chr(code) if _valid_char(code) else m.group(0)
+    return html.entities.html5.get(name + ";", m.group(0))
+
+
+# One char for one char: Arabic letter forms to Persian, Arabic-Indic digits to Persian digits
+# (the text keeps its digit script; values extracted later are made ASCII), NBSP-like spaces to space.
+_CHAR_MAP = {
+    ord("ي"): "ی", ord("ى"): "ی", ord("ك"): "ک", ord("ڪ"): "ک",
+    **{0x660 + i: chr(0x6F0 + i) for i in range(10)},
+    0x00A0: " ", 0x2007: " ", 0x202F: " ", 0x2009: " ", 0x200A: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ",
+}
+# ة is Persian ه in Persian words, but Arabic names and phrases keep it; an Arabic article "ال" marks those.
+_TEH_MARBUTA = re.compile(r"(?<![\w\u200c])(?!ال)([\w\u200c]*?)ة(?=[^\w]|$)")
+# Controls that mean nothing in stored text: C0 except tab/newline, C1, bidi embeddings/isolates, ZWSP,
+# BOM, soft hyphen, ZWJ. ZWNJ (U+200C) is Persian orthography and stays.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200d\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+_TATWEEL = re.compile(r"(?<=[\u0600-\u06ff])\u0640+(?=[\u0600-\u06ff])|\u0640+(?=[\u0600-\u06ff])|(?<=[\u0600-\u06ff])\u0640+")
+_CRLF = re.compile(r"\r\n?")
+_SPACES = re.compile(r"[ \t]{2,}|\t")
+_TRAILING = re.compile(r"[ \t]+(?=\n)|(?<=\n)[ \t]+")
+_ZWNJ_MESS = re.compile(r"\u200c{2,}|\u200c(?=[\s\W])|(?<=[\s\W])\u200c|^\u200c", re.M)
+
+
+def decode_entities(t: TrackedText) -> TrackedText:
+    t = t.sub(_BROKEN_NUMERIC, _decode_numeric)
+    return t.sub(_NAMED_ENTITY, _decode_named)
+
+
+def unify_characters(t: TrackedText) -> TrackedText:
+    t = t.translate(_CHAR_MAP)
+    return t.sub(_TEH_MARBUTA, lambda m: m.group(1) + "ه")
+
+
+def clean_controls_and_spaces(t: TrackedText) -> TrackedText:
+    t = t.sub(_CRLF, "\n")
+    t = t.sub(_CONTROLS, "")
+    t = t.sub(_TATWEEL, "")
+    t = t.sub(_ZWNJ_MESS, lambda m: ZWNJ if m.group(0).startswith(ZWNJ * 2) else "")
+    t = t.sub(_SPACES, " ")
+    return t.sub(_TRAILING, "")
+
+
+def restore_zwnj(t: TrackedText) -> TrackedText:
+    from . import zwnj  # learned artefact; loaded on first use
+
+    return t.apply(zwnj.zwnj_edits(t.text))
+
+
+def normalize(raw: str | TrackedText, *, zwnj: bool = True) -> TrackedText:
+    t = raw if isinstance(raw, TrackedText) else TrackedText(raw)
+    t = decode_entities(t)
+    t = unify_characters(t)
+    t = clean_controls_and_spaces(t)
+    if zwnj:
+        t = restore_zwnj(t)
+    return t
+
+
+def normalize_text(raw: str, *, zwnj: bool = True) -> str:
+    return normalize(raw, zwnj=zwnj).text
+
+
+_DIGITS_TO_ASCII = str.maketrans({**{chr(0x6F0 + i): str(i) for i in range(10)}, **{chr(0x660 + i): str(i) for i in range(10)}})
+
+
+def ascii_digits(s: str) -> str:
+    return s.translate(_DIGITS_TO_ASCII)

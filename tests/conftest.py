@@ -1,0 +1,51 @@
+"""Shared fixtures: where ../shared is, and helpers to skip tests that need it."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+GOLD = SHARED / "gold" / "seeds.gold.json"
+NEWS = SHARED / "data" / "news"
+SAMPLE = ROOT / "khazar" / "sample"
+
+needs_shared = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared is not beside the repository")
+
+
+@pytest.fixture(scope="session")
+def gold() -> dict:
+    if not GOLD.exists():
+        pytest.skip("gold file not available")
+    return json.loads(GOLD.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def scorer():
+    path = SHARED / "eval" / "score.py"
+    if not path.exists():
+        pytest.skip("scorer not available")
+    spec = importlib.util.spec_from_file_location("khazar_shared_score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def seed_articles() -> list[dict]:
+    """The seeds through the whole pipeline, once per test session."""
+    if not SEEDS.is_dir():
+        pytest.skip("seeds not available")
+    from khazar.ingest import read_paths
+    from khazar.model import Rejection
+    from khazar.pipeline import process
+
+    out = []
+    for item in read_paths([SEEDS]):
+        assert not isinstance(item, Rejection), item
+        out.append(process(item).to_dict())
+    return out
