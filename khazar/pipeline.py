@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
+from .extract.entities import extract_entities
 from .extract.layout import analyse
 from .extract.meta import outlet_and_attribution
 from .extract.times import check_weekdays, estimate_published, find_times
@@ -17,8 +18,8 @@ from .model import Article, RawDocument, TimeValue
 from .text.normalize import ascii_digits, normalize
 
 Enricher = Callable[[Article], None]
-# Later stages (entities, quotes, events, topics) add themselves here; each fills its own Article fields.
-ENRICHERS: list[Enricher] = []
+# The per-article extractors after dates, in order; each fills its own Article fields.
+ENRICHERS: list[Enricher] = [extract_entities]
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?")
 _FIRST_SENTENCE = re.compile(r"^(.{10,200}?[.!?؟])(?:\s|$)")

@@ -21,6 +21,8 @@ _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "boilerplate.ya
 # The crawler dump header: " date 2025-11-18 <source label>"
 _DUMP_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?\s*(.*?)\s*$")
 _LINE = re.compile(r"[^\n]+")
+# A byline can follow a one-paragraph lead; it is never deeper in the story.
+_LEAD_SEARCH_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -133,22 +135,23 @@ def analyse(t: TrackedText, *, title: str | None, is_dump: bool) -> Layout:
 
 
 def _strip_lead_byline(layout: Layout, t: TrackedText, kept: list[tuple[int, int]], bp: Boilerplate) -> list[tuple[int, int]]:
+    """Take the byline off the start of the story; a lead paragraph may come before it."""
     from .meta import find_outlet  # meta imports layout; resolve the cycle at call time
 
-    start, end = kept[0]
-    line = t.text[start:end]
-    for p in bp.lead_patterns:
-        m = p.regex.match(line)
-        if not m:
-            continue
-        outlet = m.group("outlet").strip()
-        if p.known_outlet and find_outlet(outlet) is None:
-            continue
-        layout.outlet_hints.insert(0, outlet)
-        _record(layout, t, start, start + m.end(), p.reason)
-        kept[0] = (start + m.end(), end)
-        break
-    return [(s, e) for s, e in kept if t.text[s:e].strip()]
+    for n, (start, end) in enumerate(kept[:_LEAD_SEARCH_LINES]):
+        line = t.text[start:end]
+        for p in bp.lead_patterns:
+            m = p.regex.match(line)
+            if not m:
+                continue
+            outlet = m.group("outlet").strip()
+            if p.known_outlet and find_outlet(outlet) is None:
+                continue
+            layout.outlet_hints.insert(0, outlet)
+            _record(layout, t, start, start + m.end(), p.reason)
+            kept[n] = (start + m.end(), end)
+            return [(s, e) for s, e in kept if t.text[s:e].strip()]
+    return kept
 
 
 def _strip_trailing(layout: Layout, t: TrackedText, kept: list[tuple[int, int]], bp: Boilerplate) -> list[tuple[int, int]]:

@@ -1,0 +1,99 @@
+"""Speed of `khazar extract` (cleaning, metadata, dates) over ../shared/data/news, per core.
+
+Prints articles/s, MB/s and peak memory for khazar's pipeline, and — measured in the same run on the same
+texts — hazm's normaliser alone and rishe's normalise+tokenise alone, with khazar's speed as a ratio of each.
+hazm 0.10 pins an old numpy, so it runs from its own virtualenv (bench/.venv-hazm, made on first use).
+
+    python bench/extract_bench.py [--limit N] [--no-hazm]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+NEWS = ROOT.parent / "shared" / "data" / "news"
+HAZM_VENV = ROOT / "bench" / ".venv-hazm"
+
+HAZM_SCRIPT = """
+import json, sys, time
+from hazm import Normalizer
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+n = Normalizer()
+for t in texts[:20]:
+    n.normalize(t)
+start = time.perf_counter()
+for t in texts:
+    n.normalize(t)
+print(time.perf_counter() - start)
+"""
+
+
+def hazm_seconds(texts: list[str]) -> float | None:
+    python = HAZM_VENV / "bin" / "python"
+    if not python.exists():
+        print("making bench/.venv-hazm (hazm==0.10.0) …", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(HAZM_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "hazm==0.10.0"], check=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as f:
+        json.dump(texts, f, ensure_ascii=False)
+    out = subprocess.run([str(python), "-c", HAZM_SCRIPT, f.name], capture_output=True, text=True)
+    Path(f.name).unlink()
+    if out.returncode != 0:
+        print("hazm failed:", out.stderr[-500:], file=sys.stderr)
+        return None
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def rishe_seconds(texts: list[str]) -> float:
+    import rishe
+
+    normalizer = rishe.Normalizer()
+    start = time.perf_counter()
+    for t in texts:
+        rishe.word_tokenize(normalizer.normalize(t))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--no-hazm", action="store_true")
+    args = ap.parse_args()
+    from khazar.ingest import read_paths
+    from khazar.model import RawDocument
+    from khazar.pipeline import process
+
+    raws = [r for r in read_paths(sorted(NEWS.glob("*.jsonl"))) if isinstance(r, RawDocument)]
+    if args.limit:
+        raws = raws[: args.limit]
+    texts = [((r.title or "") + "\n" + r.raw) for r in raws]
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    for r in raws[:20]:  # load lexicons and compile patterns outside the timing
+        process(r)
+    start = time.perf_counter()
+    for r in raws:
+        process(r)
+    ours = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    n = len(raws)
+    print(f"articles: {n}, {megabytes:.1f} MB of text")
+    print(f"khazar extract (clean+meta+dates+enrichers): {n / ours:7.1f} articles/s  {megabytes / ours:5.2f} MB/s  "
+          f"peak RSS {peak_mb:.0f} MB  (1 core)")
+    rs = rishe_seconds(texts)
+    print(f"rishe normalise+tokenise alone:             {n / rs:7.1f} articles/s  → khazar at {rs / ours:.2f}× rishe")
+    if not args.no_hazm:
+        hs = hazm_seconds(texts)
+        if hs:
+            print(f"hazm 0.10 Normalizer alone:                 {n / hs:7.1f} articles/s  → khazar at {hs / ours:.2f}× hazm")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,352 @@
+"""People, organisations and places: recognised, linked to the knowledge base, merged per entity, with roles.
+
+Three sources of mentions, in order of trust:
+1. the knowledge base (kb/): every name and alias, matched ZWNJ/space/letter-form insensitively;
+2. titles and roles (kb/roles.py): "استاندار گیلان", "سفیر ایران در روسیه" — they attach to the person named
+   next to them, and stand for that person when used alone ("استاندار گیلان گفت");
+3. the statistical tagger (ner/, CRF trained on PEYMA) for the names no list knows.
+Mentions of one real-world entity are merged: by kb id, else by the comparison key of the name, and
+surnames ("جلالی") join the full name ("کاظم جلالی") said in the same article.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..kb import KBRecord, get_matcher, load_kb, normalise_key
+from ..kb.roles import find_roles, standard_title
+from ..model import Article
+from ..text.keys import match_key
+
+_DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "name_parts.yaml"
+# KHAZAR_TAGGER=0 runs knowledge base and patterns only.
+USE_TAGGER = os.environ.get("KHAZAR_TAGGER", "1") not in ("0", "false", "no")
+_KIND_PRIORITY = {"country": 0, "sea": 1, "province": 2, "city": 3, "port": 4, "region": 5, "free-zone": 6}
+# Characters allowed between a name and its apposition ("هادی حقشناس، استاندار گیلان").
+_APPOSITION_GAP = re.compile(r"^[\s،,«»'\"]{0,4}$")
+_WORD = re.compile(r"[\w\u200c]+")
+
+
+@dataclass(frozen=True)
+class NameParts:
+    honorifics: tuple[str, ...]
+    place_context: frozenset[str]
+    not_names: frozenset[str]
+    org_heads: tuple[str, ...]
+    plural_titles: re.Pattern[str]
+    singular_of: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _name_parts() -> NameParts:
+    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    plural = {match_key(k): v for k, v in data["plural_titles"].items()}
+    heads = "|".join(re.escape(k).replace(r"\ ", r"[\s\u200c]?") for k in sorted(data["plural_titles"], key=len, reverse=True))
+    return NameParts(
+        honorifics=tuple(sorted(data["honorifics"], key=len, reverse=True)),
+        place_context=frozenset(data["place_context"]),
+        not_names=frozenset(match_key(x) for x in data["not_names"]),
+        org_heads=tuple(data["org_heads"]),
+        plural_titles=re.compile(rf"(?P<head>{heads}) (?P<x>[\w\u200c]+) و (?P<y>[\w\u200c]+)"),
+        singular_of=plural,
+    )
+
+
+@lru_cache(maxsize=1)
+def _tagger():
+    from ..ner.tagger import Tagger
+
+    return Tagger.load()
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    text: str
+    field: str
+    type: str
+    kb_id: str | None = None
+    origin: str = "kb"  # kb | tagger | weak | surname | role
+
+
+@dataclass
+class EntityBuilder:
+    type: str
+    name: str
+    kb_id: str | None
+    name_en: str | None = None
+    roles: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.kb_id or f"{self.type}:{match_key(self.name)}"
+
+    def to_dict(self) -> dict:
+        stable = self.kb_id or "x:" + hashlib.sha1(f"{self.type}:{match_key(self.name)}".encode()).hexdigest()[:12]
+        return {
+            "id": stable,
+            "type": self.type,
+            "name": self.name,
+            "name_en": self.name_en,
+            "kb_id": self.kb_id,
+            "roles": self.roles,
+            "mentions": [{"start": m.start, "end": m.end, "text": m.text, "field": m.field}
+                         for m in sorted(self.mentions, key=lambda m: (m.field != "title", m.start))],
+        }
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _choose_record(ids: tuple[str, ...], tagged_type: str | None) -> KBRecord:
+    kb = load_kb()
+    records = [kb[i] for i in ids]
+    if tagged_type:
+        typed = [r for r in records if r.type == tagged_type]
+        records = typed or records
+    # A country over a city of the same name, and Iran's place when an alias is shared (آستارا).
+    return min(records, key=lambda r: (_KIND_PRIORITY.get(r.kind, 9), r.country != "IR", r.id))
+
+
+def _previous_word(text: str, start: int) -> str:
+    words = _WORD.findall(text[max(0, start - 30):start])
+    return words[-1] if words else ""
+
+
+def strip_honorifics(name: str) -> str:
+    honorifics = _name_parts().honorifics
+    changed = True
+    while changed:
+        changed = False
+        for h in honorifics:
+            if name.startswith(h + " ") or name.startswith(h + "\u200c"):
+                name = name[len(h) + 1:].strip()
+                changed = True
+    return name
+
+
+def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Mention], list]:
+    parts = _name_parts()
+    tagged = _tagger().tag_text(text) if use_tagger and text else []
+    tagged_at = {(s, e): t for s, e, t in tagged}
+    mentions: list[Mention] = []
+    for m in get_matcher().find(text):
+        tagged_type = tagged_at.get((m.start, m.end))
+        if m.ambiguous and tagged_type != "LOC" and _previous_word(text, m.start) not in parts.place_context:
+            continue
+        rec = _choose_record(m.ids, tagged_type)
+        mentions.append(Mention(m.start, m.end, m.text, field_name, rec.type, rec.id, "kb"))
+    roles = find_roles(text)
+    taken = [(m.start, m.end) for m in mentions]
+    role_spans = [(r.start, r.end) for r in roles]
+    for s, e, typ in tagged:
+        span = (s, e)
+        if any(_overlaps(span, t) for t in taken):
+            continue
+        if typ == "PER" and any(_overlaps(span, r) for r in role_spans):
+            continue
+        while e > s and not (text[e - 1].isalnum()):
+            e -= 1  # a closing » or ) is not part of the name
+        surface = text[s:e]
+        if typ == "PER":
+            name = strip_honorifics(surface)
+            s = e - len(name)
+            surface = name
+        key = match_key(surface)
+        if len(key) < 2 or key in parts.not_names:
+            continue
+        mentions.append(Mention(s, e, surface, field_name, typ, _org_by_head(surface) if typ == "ORG" else None,
+                                "tagger"))
+    return mentions, roles
+
+
+def _org_by_head(name: str) -> str | None:
+    """KB id of an organisation named without its head word: "امور خارجه" → وزارت امور خارجه."""
+    ids = get_matcher().ids_by_key
+    for head in _name_parts().org_heads:
+        hit = ids.get(normalise_key(f"{head} {name}"))
+        if hit:
+            return hit[0]
+    return None
+
+
+def _plural_roles(text: str, persons: list[Mention]) -> list[tuple[Mention, str]]:
+    """(person, title) pairs for "A و B رؤسای جمهور X و Y"."""
+    parts = _name_parts()
+    out = []
+    by_end = {m.end: m for m in persons}
+    for pm in parts.plural_titles.finditer(text):
+        second = by_end.get(pm.start() - 1)
+        if second is None:
+            continue
+        first = next((m for m in persons if text[m.end:second.start] in (" و ", " و")), None)
+        if first is None:
+            continue
+        singular = parts.singular_of[match_key(pm.group("head"))]
+        out += [(first, f"{singular} {pm.group('x')}"), (second, f"{singular} {pm.group('y')}")]
+    return out
+
+
+def _person_next_to(role, persons: list[Mention], text: str) -> Mention | None:
+    for p in persons:
+        if p.start >= role.end and _APPOSITION_GAP.match(text[role.end:p.start]):
+            return p
+        if p.end <= role.start and _APPOSITION_GAP.match(text[p.end:role.start]):
+            return p
+    return None
+
+
+def _role_holder(title: str, entities: dict[str, EntityBuilder], published: str | None) -> EntityBuilder | None:
+    """The person of this article who holds `title`: given it here, or by the knowledge base at the date."""
+    key = match_key(title)
+    people = [e for e in entities.values() if e.type == "PER"]
+    for e in people:
+        if any(match_key(r) == key for r in e.roles):
+            return e
+    kb = load_kb()
+    when = published or date.today().isoformat()
+    for e in people:
+        rec = kb.get(e.kb_id) if e.kb_id else None
+        for role in (rec.roles if rec else ()):
+            rkey = match_key(str(role.get("title", "")))
+            if not rkey or not (rkey == key or rkey.startswith(key) or key.startswith(rkey)):
+                continue
+            start, end = str(role.get("from") or "0000"), str(role.get("to") or "9999")
+            if start[:7] <= when[:7] <= end[:7]:
+                return e
+    return None
+
+
+def extract_entities(article: Article, *, use_tagger: bool | None = None) -> None:
+    use_tagger = USE_TAGGER if use_tagger is None else use_tagger
+    kb = load_kb()
+    entities: dict[str, EntityBuilder] = {}
+    texts = {"title": article.title, "text": article.text}
+    all_roles = []
+
+    def add(m: Mention) -> EntityBuilder:
+        if m.kb_id:
+            rec = kb[m.kb_id]
+            builder = entities.setdefault(rec.id, EntityBuilder(rec.type, rec.name, rec.id, rec.name_en))
+        else:
+            k = f"{m.type}:{match_key(m.text)}"
+            builder = entities.setdefault(k, EntityBuilder(m.type, m.text, None))
+            if len(m.text) > len(builder.name):
+                builder.name = m.text
+        builder.mentions.append(m)
+        return builder
+
+    per_field: dict[str, list[Mention]] = {}
+    for field_name, text in texts.items():
+        mentions, roles = _mentions_in(field_name, text, use_tagger)
+        per_field[field_name] = mentions
+        all_roles.extend((field_name, r) for r in roles)
+    # Full names first, so that a lone surname can find the person it belongs to.
+    for field_name in ("text", "title"):
+        for m in sorted(per_field[field_name], key=lambda m: -(m.end - m.start)):
+            if m.type == "PER" and m.kb_id is None and " " not in m.text.strip():
+                surname_of = _full_name_with_surname(entities, m.text)
+                if surname_of is not None:
+                    m.origin = "surname"
+                    surname_of.mentions.append(m)
+                    continue
+            add(m)
+
+    _add_weak_and_surname_mentions(entities, texts)
+
+    # Roles: next to a name they describe that person; alone they stand for the person holding them.
+    for field_name, role in all_roles:
+        text = texts[field_name]
+        persons = [m for e in entities.values() if e.type == "PER" for m in e.mentions if m.field == field_name]
+        person = _person_next_to(role, persons, text)
+        holder = None
+        if person is not None:
+            holder = next(e for e in entities.values() if person in e.mentions)
+        title = standard_title(role.title)
+        if holder is not None:
+            if title not in holder.roles:
+                holder.roles.append(title)
+            continue
+        holder = _role_holder(title, entities, article.published)
+        if holder is not None:
+            if title not in holder.roles:
+                holder.roles.append(title)
+            holder.mentions.append(Mention(role.start, role.end, role.text, field_name, "PER", holder.kb_id, "role"))
+
+    for field_name, text in texts.items():
+        persons = [m for e in entities.values() if e.type == "PER" for m in e.mentions if m.field == field_name]
+        for person, title in _plural_roles(text, persons):
+            holder = next(e for e in entities.values() if person in e.mentions)
+            if title not in holder.roles:
+                holder.roles.append(title)
+
+    _add_source_organisations(article, entities)
+    article.entities = [e.to_dict() for e in sorted(
+        entities.values(), key=lambda e: min(((m.field != "title", m.start) for m in e.mentions), default=(True, 1 << 30)))]
+
+
+def _add_source_organisations(article: Article, entities: dict[str, EntityBuilder]) -> None:
+    """The outlet and the credited sources are organisations of the article even when only the removed
+    byline or source line names them; they get no text mention."""
+    names = ([article.outlet["name"]] if article.outlet else []) + list(article.attributed_to)
+    kb = load_kb()
+    for name in names:
+        hits = get_matcher().find(name)
+        whole = [h for h in hits if h.start == 0 and h.end == len(name)]
+        if whole:
+            rec = _choose_record(whole[0].ids, "ORG")
+            if rec.id not in entities and rec.type == "ORG":
+                entities[rec.id] = EntityBuilder("ORG", rec.name, rec.id, rec.name_en)
+        elif article.outlet and name == article.outlet["name"] and article.outlet.get("kb_id"):
+            rec = kb.get(article.outlet["kb_id"])
+            if rec is not None and rec.id not in entities:
+                entities[rec.id] = EntityBuilder("ORG", rec.name, rec.id, rec.name_en)
+
+
+def _full_name_with_surname(entities: dict[str, EntityBuilder], word: str) -> EntityBuilder | None:
+    key = match_key(word)
+    for e in entities.values():
+        if e.type != "PER":
+            continue
+        parts = e.name.split()
+        if len(parts) >= 2 and match_key(parts[-1]) == key:
+            return e
+    return None
+
+
+def _add_weak_and_surname_mentions(entities: dict[str, EntityBuilder], texts: dict[str, str]) -> None:
+    """Short forms (weak aliases, surnames) count once the full name is in the article."""
+    matcher = get_matcher()
+    kb_people = [e.kb_id for e in entities.values() if e.kb_id]
+    for field_name, text in texts.items():
+        taken = [(m.start, m.end) for e in entities.values() for m in e.mentions if m.field == field_name]
+        for m in matcher.find_weak(text, kb_people):
+            if any(_overlaps((m.start, m.end), t) for t in taken):
+                continue
+            entities[m.ids[0]].mentions.append(Mention(m.start, m.end, m.text, field_name, entities[m.ids[0]].type,
+                                                       m.ids[0], "weak"))
+            taken.append((m.start, m.end))
+        for e in list(entities.values()):
+            if e.type != "PER" or e.kb_id:
+                continue
+            parts = e.name.split()
+            if len(parts) < 2 or len(parts[-1]) < 3:
+                continue
+            for wm in re.finditer(rf"(?<![\w\u200c]){re.escape(parts[-1])}(?![\w\u200c])", text):
+                if not any(_overlaps((wm.start(), wm.end()), t) for t in taken):
+                    e.mentions.append(Mention(wm.start(), wm.end(), wm.group(0), field_name, "PER", None, "surname"))
+                    taken.append((wm.start(), wm.end()))
+
+
+def enrich(article: Article) -> None:
+    extract_entities(article)
