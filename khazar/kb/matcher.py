@@ -1,0 +1,267 @@
+"""Find KB names and aliases in Persian text with one Aho-Corasick automaton.
+
+Matching runs on a *key* string, not on the text: every character is folded to one canonical
+letter form and spaces/ZWNJ are dropped, so "حق شناس", "حقشناس" and "حق‌شناس" are the same key
+(crawler dumps lose ZWNJ and writers disagree about spacing). An index array maps every key
+character back to its text offset, so matches are reported as spans of the *original* text.
+
+Folding (see ``_FOLDS``): Arabic ي/ى/ئ → ی, ك → ک, ة/ۀ → ه, أ/إ/ٱ/آ → ا, ؤ → و, Persian and Arabic
+digits → ASCII, Latin lower-cased; harakat, the hamza sign (ـٔ of هٔ) and tatweel are dropped.
+آ is folded into ا because news writes the same names both ways (آمریکا/امریکا, آفریقا/افریقا,
+CLDR uses the ا forms) and no two places in the KB differ only by it.
+
+Because spaces are gone from the key, pyahocorasick also reports matches that begin or end inside
+a word, and it never checks word boundaries anyway; each hit is therefore checked on the original
+text:
+* start: the preceding character is not a letter/digit and not ZWNJ (a ZWNJ before means the
+  name is the tail of a compound such as نیمه‌X);
+* end: the next character is not a letter/digit, with two Persian rules:
+  - a joined "ی" after the name is the adjective/nisba (ایرانی, خزری): rejected; except that after a
+    name ending in ا or و it is the ezafe (آمریکای ترامپ, اروپای شرقی is matched as اروپا when no
+    longer name exists) and "یی" is the adjective (آمریکایی): rejected;
+  - ZWNJ + letters after the name is a suffix (ایران‌ها, خاورمیانه‌ای): rejected; except ZWNJ + "ی"
+    alone after a name ending in ه, which is the written ezafe (کرانه‌ی).
+* inside: a space in the text must sit where some KB form of the name has a space or ZWNJ, so a
+  solidly written name is not assembled from two words (را بر is not the town رابر, به من not
+  بهمن), while حق شناس still matches the KB's حق‌شناس (ZWNJ may appear or vanish anywhere).
+Among the accepted hits the leftmost wins, then the longest, and matches never overlap, so
+"آذربایجان شرقی" (a province) is never reported as the country آذربایجان.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+import ahocorasick
+import numpy as np
+
+from khazar.kb.loader import KBRecord, KnowledgeBase, load_kb
+
+ZWNJ = "\u200c"
+_DROPPED = "\x00"  # placeholder for characters removed from the key; stripped before matching
+
+_FOLDS = {
+    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ؤ": "و",
+    "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا",
+}
+# Dropped from keys: word separators inside names (space, ZWNJ and friends) and marks that do not
+# change the word (harakat, superscript alef, hamza above, tatweel, bidi controls).
+_DROPPED_CHARS = (
+    " \t\u00a0\u2009\u202f" + ZWNJ + "\u200d\u200e\u200f\u200b\ufeff\u0640\u0670"
+    + "".join(chr(c) for c in range(0x064B, 0x0660))
+)
+
+
+# Separators that end a word in running text (ZWNJ is not one: it sits inside words).
+_SPACE_RE = re.compile("[ \t\u00a0\u2009\u202f]")
+# When one key belongs to several records, the likeliest referent in Iranian news comes first:
+# تهران is more often the city than the province, آستارا more often Iran's than Azerbaijan's.
+_KIND_ORDER = {kind: rank for rank, kind in enumerate(
+    ["country", "city", "province", "port", "island", "free-zone", "district", "region", "sea", "continent"])}
+
+
+def _build_key_table() -> dict[int, str]:
+    table: dict[int, str] = {ord(k): v for k, v in _FOLDS.items()}
+    for ch in _DROPPED_CHARS:
+        table[ord(ch)] = _DROPPED
+    for offset in range(10):
+        table[0x06F0 + offset] = str(offset)  # Persian digits
+        table[0x0660 + offset] = str(offset)  # Arabic-Indic digits
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code + 32)
+    table[0] = _DROPPED
+    return table
+
+
+_KEY_TABLE = _build_key_table()
+
+
+def normalise_key(text: str) -> str:
+    """The matching key of a name: letter forms folded, spaces/ZWNJ/diacritics removed."""
+    return text.translate(_KEY_TABLE).replace(_DROPPED, "")
+
+
+def allowed_space_positions(surface: str) -> frozenset[int]:
+    """Key positions (count of key characters before it) where ``surface`` has a space or ZWNJ."""
+    positions = set()
+    key_length = 0
+    for char in surface:
+        if _KEY_TABLE.get(ord(char)) == _DROPPED:
+            if char == ZWNJ or _SPACE_RE.match(char):
+                positions.add(key_length)
+        else:
+            key_length += 1
+    return frozenset(positions)
+
+
+def _build_key_lookup() -> np.ndarray:
+    """The key table as an array over the BMP, so a whole text is folded in one numpy step."""
+    lookup = np.arange(0x10000, dtype=np.uint32)
+    for code, replacement in _KEY_TABLE.items():
+        lookup[code] = 0 if replacement == _DROPPED else ord(replacement)
+    return lookup
+
+
+_KEY_LOOKUP = _build_key_lookup()
+# Word characters over the BMP (same test as str.isalnum) plus ZWNJ, which glues word parts:
+# lets the start-of-word test run over the whole text at once instead of once per raw hit.
+_JOINS_NEXT = np.array([chr(c).isalnum() for c in range(0x10000)] , dtype=bool)
+_JOINS_NEXT[ord(ZWNJ)] = True
+
+
+def text_to_key(text: str) -> tuple[str, np.ndarray]:
+    """Key string of ``text`` and, for every key character, its offset in ``text``."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    folded = np.where(codes < 0x10000, _KEY_LOOKUP[np.minimum(codes, 0xFFFF)], codes)
+    kept = folded != 0
+    offsets = np.flatnonzero(kept)
+    return folded[kept].astype("<u4").tobytes().decode("utf-32-le"), offsets
+
+
+@dataclass(frozen=True)
+class KBMatch:
+    start: int
+    end: int
+    text: str
+    ids: tuple[str, ...]
+    # True when every candidate record is flagged ``ambiguous`` (the name is also an everyday word):
+    # a consumer should then demand context before trusting the match.
+    ambiguous: bool = False
+
+
+def _ends_word(text: str, end: int) -> bool:
+    if end >= len(text):
+        return True
+    after = text[end]
+    if after == ZWNJ:
+        if end + 1 >= len(text) or not text[end + 1].isalnum():
+            return True
+        last = text[end - 1]
+        return last in "هة" and text[end + 1] in "یي" and (end + 2 >= len(text) or not text[end + 2].isalnum())
+    if not after.isalnum():
+        return True
+    if after in "یي" and text[end - 1] in "اوآ":
+        return end + 1 >= len(text) or not text[end + 1].isalnum()
+    return False
+
+
+class KBMatcher:
+    """Aho-Corasick matcher over all names and aliases of a KnowledgeBase.
+
+    ``include_english`` also compiles ``name_en``/``aliases_en`` (off by default: Persian news quotes
+    Latin words rarely and short English names like "Nur" would only add noise).
+    """
+
+    MIN_KEY_LENGTH = 2
+
+    def __init__(self, kb: KnowledgeBase, *, include_english: bool = False,
+                 include_ambiguous: bool = True):
+        self.kb = kb
+        surfaces_by_record = {
+            record.id: list(self._surfaces(record, include_english))
+            for record in kb.records if include_ambiguous or not record.ambiguous}
+        self.ids_by_key = {key: tuple(ids) for key, ids in _group_by_key(surfaces_by_record, kb).items()}
+        self._automaton = self._compile(surfaces_by_record, kb)
+
+    @staticmethod
+    def _surfaces(record: KBRecord, include_english: bool) -> Iterable[str]:
+        yield from record.surface_forms
+        if include_english:
+            if record.name_en:
+                yield record.name_en
+            yield from record.aliases_en
+
+    @staticmethod
+    def _compile(surfaces_by_record: dict[str, list[str]], kb: KnowledgeBase) -> ahocorasick.Automaton | None:
+        ids_by_key = _group_by_key(surfaces_by_record, kb)
+        if not ids_by_key:
+            return None
+        spaces_by_key: dict[str, set[int]] = {}
+        for surfaces in surfaces_by_record.values():
+            for surface in surfaces:
+                spaces_by_key.setdefault(normalise_key(surface), set()).update(allowed_space_positions(surface))
+        automaton = ahocorasick.Automaton()
+        for key, ids in ids_by_key.items():
+            ambiguous = all(kb[i].ambiguous for i in ids)
+            automaton.add_word(key, (len(key), tuple(ids), ambiguous, frozenset(spaces_by_key[key])))
+        automaton.make_automaton()
+        return automaton
+
+    def find(self, text: str) -> list[KBMatch]:
+        """Non-overlapping, word-bounded, leftmost-longest matches of every KB name in ``text``."""
+        return _find(self._automaton, text)
+
+    def find_weak(self, text: str, ids: Iterable[str]) -> list[KBMatch]:
+        """Matches of the weak aliases of the given records only (plus nothing else).
+
+        Meant for the second pass of a linker: once "هادی حق‌شناس" was found, "حق‌شناس" alone may be
+        trusted in the same article.
+        """
+        surfaces_by_record = {record_id: list(self.kb[record_id].weak_aliases)
+                              for record_id in ids if record_id in self.kb}
+        return _find(self._compile(surfaces_by_record, self.kb), text)
+
+
+def _group_by_key(surfaces_by_record: dict[str, list[str]], kb: KnowledgeBase) -> dict[str, list[str]]:
+    ids_by_key: dict[str, list[str]] = {}
+    for record_id, surfaces in surfaces_by_record.items():
+        for surface in surfaces:
+            key = normalise_key(surface)
+            if len(key) >= KBMatcher.MIN_KEY_LENGTH and record_id not in ids_by_key.setdefault(key, []):
+                ids_by_key[key].append(record_id)
+    for ids in ids_by_key.values():
+        ids.sort(key=lambda i: _KIND_ORDER.get(kb[i].kind, len(_KIND_ORDER)))
+    return {key: ids for key, ids in ids_by_key.items() if ids}
+
+
+def _find(automaton: ahocorasick.Automaton | None, text: str) -> list[KBMatch]:
+    if automaton is None or not text:
+        return []
+    key, offsets = text_to_key(text)
+    # most raw hits begin inside a word (spaces are gone from the key): reject them from a
+    # precomputed byte per key position before any per-hit Python work
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    previous = codes[np.maximum(offsets - 1, 0)]
+    starts_word = ~_JOINS_NEXT[np.minimum(previous, 0xFFFF)] | (previous > 0xFFFF) | (offsets == 0)
+    starts_word_bytes = starts_word.tobytes()
+    candidates: list[tuple[int, int, tuple[str, ...], bool]] = []
+    for key_end, (key_length, ids, ambiguous, allowed_spaces) in automaton.iter(key):
+        key_start = key_end - key_length + 1
+        if not starts_word_bytes[key_start]:
+            continue
+        start = int(offsets[key_start])
+        end = int(offsets[key_end]) + 1
+        if not _ends_word(text, end):
+            continue
+        if _SPACE_RE.search(text, start, end) and not _spaces_allowed(text, start, end, offsets, key_start, allowed_spaces):
+            continue
+        candidates.append((start, end, ids, ambiguous))
+    # leftmost first, then longest; then drop everything overlapping an earlier choice
+    candidates.sort(key=lambda c: (c[0], -c[1]))
+    matches: list[KBMatch] = []
+    taken_until = -1
+    for start, end, ids, ambiguous in candidates:
+        if start >= taken_until:
+            matches.append(KBMatch(start, end, text[start:end], ids, ambiguous))
+            taken_until = end
+    return matches
+
+
+def _spaces_allowed(text: str, start: int, end: int, offsets: list[int], key_start: int,
+                    allowed: frozenset[int]) -> bool:
+    """A space inside the matched text must sit where some KB form of the name has a space or ZWNJ:
+    otherwise two words are glued into one name (را بر → رابر, به من → بهمن)."""
+    for space in _SPACE_RE.finditer(text, start, end):
+        if bisect.bisect_left(offsets, space.start()) - key_start not in allowed:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def get_matcher() -> KBMatcher:
+    """The matcher of the default KB, built once per process."""
+    return KBMatcher(load_kb())
