@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-sample=khazar/sample
+sample=khazar/sample/articles
 [ -d ../shared/seeds ] && sample=../shared/seeds
 echo "ingesting $sample into khazar.db"
 .venv/bin/khazar ingest "$sample" --db khazar.db

@@ -12,7 +12,7 @@ SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
 GOLD = SHARED / "gold" / "seeds.gold.json"
 NEWS = SHARED / "data" / "news"
-SAMPLE = ROOT / "khazar" / "sample"
+SAMPLE = ROOT / "khazar" / "sample" / "articles"
 
 needs_shared = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared is not beside the repository")
 

@@ -98,9 +98,11 @@ def analyse(t: TrackedText, *, title: str | None, is_dump: bool) -> Layout:
     title_key = match_key(layout.title)
 
     kept: list[tuple[int, int]] = []
+    # Boilerplate lines are short and a repeated title is as long as the title: skip keying long lines.
+    longest_key_line = max(80, 2 * len(layout.title) + 20)
     for start, end in lines[i:]:
         line = t.text[start:end].strip()
-        key = match_key(line)
+        key = match_key(line) if len(line) <= longest_key_line else None
         if title_key and key == title_key:
             _record(layout, t, start, end, "repeated title")
             continue

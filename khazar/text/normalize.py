@@ -57,20 +57,22 @@ _ZWNJ_MESS = re.compile(r"\u200c{2,}|\u200c(?=[\s\W])|(?<=[\s\W])\u200c|^\u200c"
 
 
 def decode_entities(t: TrackedText) -> TrackedText:
+    if "&" not in t.text and "'" not in t.text:
+        return t
     t = t.sub(_BROKEN_NUMERIC, _decode_numeric)
-    return t.sub(_NAMED_ENTITY, _decode_named)
+    return t.sub(_NAMED_ENTITY, _decode_named, needle="&")
 
 
 def unify_characters(t: TrackedText) -> TrackedText:
     t = t.translate(_CHAR_MAP)
-    return t.sub(_TEH_MARBUTA, lambda m: m.group(1) + "ه")
+    return t.sub(_TEH_MARBUTA, lambda m: m.group(1) + "ه", needle="ة")
 
 
 def clean_controls_and_spaces(t: TrackedText) -> TrackedText:
-    t = t.sub(_CRLF, "\n")
+    t = t.sub(_CRLF, "\n", needle="\r")
     t = t.sub(_CONTROLS, "")
-    t = t.sub(_TATWEEL, "")
-    t = t.sub(_ZWNJ_MESS, lambda m: ZWNJ if m.group(0).startswith(ZWNJ * 2) else "")
+    t = t.sub(_TATWEEL, "", needle="\u0640")
+    t = t.sub(_ZWNJ_MESS, lambda m: ZWNJ if m.group(0).startswith(ZWNJ * 2) else "", needle=ZWNJ)
     t = t.sub(_SPACES, " ")
     return t.sub(_TRAILING, "")
 

@@ -11,6 +11,8 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
+import numpy as np
+
 Edit = tuple[int, int, str]
 
 
@@ -43,9 +45,9 @@ class TrackedText:
         if not edits:
             return self
         src = self.text
-        old_map = self._map if self._map is not None else array("l", range(len(src)))
+        old_map = self._map if self._map is not None else array("q", range(len(src)))
         pieces: list[str] = []
-        new_map = array("l")
+        new_map = array("q")
         pos = 0
         for start, end, rep in edits:
             if start < pos:
@@ -61,13 +63,19 @@ class TrackedText:
         new_map.extend(old_map[pos:])
         return TrackedText("".join(pieces), new_map, self.raw_length)
 
-    def sub(self, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> "TrackedText":
-        """`re.sub` that keeps the offset map."""
+    def sub(self, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str],
+            needle: str | None = None) -> "TrackedText":
+        """`re.sub` that keeps the offset map; `needle`, a string every match contains, skips hopeless texts."""
+        if needle is not None and needle not in self.text:
+            return self
         edits: list[Edit] = []
         for m in pattern.finditer(self.text):
             old = m.group(0)
             new = repl(m) if callable(repl) else m.expand(repl)
             if new == old:
+                continue
+            if not new or len(old) == 1:
+                edits.append((m.start(), m.end(), new))
                 continue
             # Edit only the part that changed, so untouched characters keep their exact raw offsets.
             head = 0
@@ -86,15 +94,12 @@ class TrackedText:
 
     def anchors(self) -> list[list[int]]:
         """Compact form of the map: [clean, raw] pairs wherever it stops being raw = previous + 1."""
-        if self._map is None:
+        if self._map is None or not self._map:
             return [[0, 0]] if self.text else []
-        out: list[list[int]] = []
-        prev = None
-        for i, r in enumerate(self._map):
-            if prev is None or r != prev + 1:
-                out.append([i, r])
-            prev = r
-        return out
+        raw = np.frombuffer(self._map, dtype=np.int64) if self._map.itemsize == 8 else np.array(self._map, dtype=np.int64)
+        jumps = np.flatnonzero(np.diff(raw) != 1) + 1
+        starts = np.concatenate(([0], jumps))
+        return np.stack([starts, raw[starts]], axis=1).tolist()
 
 
 def raw_offset_from_anchors(anchors: list[list[int]], pos: int) -> int:

@@ -1,0 +1,328 @@
+"""Find titles and roles ("وزیر امور خارجه", "استاندار گیلان", "سفیر ایران در روسیه") in Persian text.
+
+All knowledge comes from data/titles.yaml and data/organisations.yaml; this module only compiles it.
+Two passes:
+  * literal titles (templates expanded, organisation names behind head words) through one Aho-Corasick automaton
+    run over a *matching key* of the text: spaces and ZWNJ removed and look-alike letters unified, so that
+    "رییس جمهوری", "رئیس‌جمهوری" and "رئیسجمهوری" are the same string;
+  * a conservative generic rule for organisations the KB does not know ("head ... anchor word ...").
+Overlaps are resolved longest-first.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import numpy as np
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+ZWNJ = "\u200c"
+# Same length in and out, so offsets in the unified text are offsets in the input.
+_UNIFY_PAIRS = {"ي": "ی", "ى": "ی", "ئ": "ی", "أ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "إ": "ا", "ٱ": "ا",
+                ZWNJ: " ", "\u200d": " ", "\u00a0": " ", "\u202f": " ",
+                "هیات": "هییت"}  # the hamza-less spelling of هیئت, common in older text
+
+
+def _unify(s: str) -> str:
+    # a chain of str.replace is several times faster than str.translate on non-ASCII text
+    for old, new in _UNIFY_PAIRS.items():
+        if old in s:
+            s = s.replace(old, new)
+    return s
+# Removed from the matching key: separators, diacritics and tatweel carry no identity.
+_KEY_DROP_CHARS = "".join(chr(c) for c in list(range(0x64B, 0x660)) + [0x670, 0x640]) + " \t\n\r\f\v\u2028\u2029"
+_KEY_DROP_RE = re.compile("[" + re.escape(_KEY_DROP_CHARS) + "]")
+_KEY_DROP_TABLE = np.zeros(0x10000, dtype=bool)
+_KEY_DROP_TABLE[[ord(c) for c in _KEY_DROP_CHARS]] = True
+# a ZWNJ joins parts of one word ("بین‌المللی"), so it does not split tokens
+_TOKEN_RE = re.compile(r"\w+(?:\u200c+\w+)*|[^\w\s\u200c]")
+_WINDOW_CHARS = 240
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LazyTokens:
+    """(start, end, word) tokens of a window, read from the regex only as far as a rule looks."""
+
+    def __init__(self, matches):
+        self._matches = matches
+        self._tokens: list[tuple[int, int, str]] = []
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            stop = i.stop if i.stop is not None else 1 << 30
+            self._fill(stop)
+            return self._tokens[i]
+        self._fill(i + 1)
+        return self._tokens[i]
+
+    def _fill(self, n):
+        while len(self._tokens) < n:
+            m = next(self._matches, None)
+            if m is None:
+                return
+            self._tokens.append((m.start(), m.end(), _unify(m.group())))
+
+    def __iter__(self):
+        i = 0
+        while True:
+            self._fill(i + 1)
+            if i >= len(self._tokens):
+                return
+            yield self._tokens[i]
+            i += 1
+
+
+@dataclass(frozen=True)
+class RoleMatch:
+    start: int
+    end: int
+    text: str
+    title: str
+
+
+_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
+
+
+@lru_cache(maxsize=65536)
+def standard_title(s: str) -> str:
+    """Spelling used for reported titles: Persian letters, رئیس/هیئت, single spaces, no stray ZWNJ."""
+    s = s.translate(_PERSIAN_LETTERS)
+    s = s.replace("رییس", "رئیس").replace("هیأت", "هیئت").replace("هیات", "هیئت")
+    s = re.sub(ZWNJ + "+", ZWNJ, s)
+    s = re.sub(r"\s*" + ZWNJ + r"\s+|\s+" + ZWNJ + r"\s*", " ", s)
+    return re.sub(r"\s+", " ", s).strip(" " + ZWNJ)
+
+
+def matching_key(s: str) -> str:
+    return _KEY_DROP_RE.sub("", _unify(s))
+
+
+def _unified_token(s: str) -> str:
+    return re.sub(r"\s+", " ", _unify(s)).strip()
+
+
+def _expand(template: str, placeholders: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """(spelling, matching key) of every filling of the template; keys are concatenated from pre-keyed parts
+    because a key ignores spaces, which keeps compiling fast with tens of thousands of combinations."""
+    results = [("", "")]
+    for i, part in enumerate(re.split(r"\{(\w+)\}", template)):
+        choices = placeholders[part] if i % 2 else [(part, matching_key(part))]
+        results = [(s + cs, k + ck) for s, k in results for cs, ck in choices]
+    return results
+
+
+def _org_surface_forms(orgs: list[dict]) -> list[str]:
+    forms = []
+    for rec in orgs:
+        forms.append(rec["name"])
+        forms.extend(rec.get("aliases") or [])
+    return forms
+
+
+class RoleFinder:
+    """Compiled once from the data files; find() is thread-safe (read-only state)."""
+
+    def __init__(self, titles_path: Path = DATA_DIR / "titles.yaml",
+                 organisations_path: Path = DATA_DIR / "organisations.yaml"):
+        spec = yaml.load(titles_path.read_text(encoding="utf-8"), Loader=_YamlLoader)
+        orgs = yaml.load(organisations_path.read_text(encoding="utf-8"), Loader=_YamlLoader) or []
+        placeholders = {k: [(str(v), matching_key(str(v))) for v in vs] for k, vs in spec["placeholders"].items()}
+
+        titles: list[tuple[str, str]] = []
+        for template in spec["titles"]:
+            titles.extend(_expand(template, placeholders))
+        org_forms = [(o, matching_key(o)) for o in _org_surface_forms(orgs)]
+        heads = [(h, matching_key(h)) for h in spec["org_heads"]]
+        titles.extend((f"{h} {o}", hk + ok) for h, hk in heads for o, ok in org_forms)
+        rule = spec["minister_from_ministry"]
+        ministry_prefix = rule["ministry_word"] + " "
+        ministers = [(rule["minister_word"] + " " + o[len(ministry_prefix):],
+                      matching_key(rule["minister_word"] + " " + o[len(ministry_prefix):]))
+                     for o, _ in org_forms if o.startswith(ministry_prefix)]
+        titles.extend(ministers)
+        minister_heads = [(h, matching_key(h)) for h in spec["minister_heads"]]
+        titles.extend((f"{h} {m}", hk + mk) for h, hk in minister_heads for m, mk in ministers)
+
+        # key -> [spelling as written, is_title, is_org]; the first spelling written wins.
+        entries: dict[str, list] = {}
+        for spelling, k in titles:
+            if k:
+                entries.setdefault(k, [spelling, False, False])[1] = True
+        for spelling, k in org_forms:
+            if k:
+                entries.setdefault(k, [spelling, False, False])[2] = True
+        self._automaton = ahocorasick.Automaton()
+        for k, (spelling, is_title, is_org) in entries.items():
+            self._automaton.add_word(k, (len(k), spelling, is_title, is_org))
+        self._automaton.make_automaton()
+        self.literal_count = sum(1 for v in entries.values() if v[1])
+
+        g = spec["generic"]
+        self._max_before = int(g["max_words_before_anchor"])
+        self._max_after = int(g["max_words_after_anchor"])
+        self._anchors = {_unified_token(a) for a in g["anchors"]}
+        self._stop = {_unified_token(w) for w in g["stop_words"]}
+        self._heads = {_unified_token(h) for h in g["heads"]}
+        self._spans = [(_unified_token(s["head"]), [_unified_token(e).split() for e in s["ends"]], int(s["max_words"]))
+                       for s in g.get("spans", [])]
+        self._span_heads = {h for h, _, _ in self._spans}
+        head_words = self._heads | self._span_heads
+        alternation = "|".join(r"\s+".join(map(re.escape, h.split())) for h in sorted(head_words, key=len, reverse=True))
+        self._head_re = re.compile(r"(?<!\w)(?:" + alternation + r")(?!\w)")
+
+    # -- literal pass ---------------------------------------------------------------------------------------------
+    def _literal_matches(self, unified: str) -> list[tuple[int, int, str, bool]]:
+        key = _KEY_DROP_RE.sub("", unified)
+        if not key:
+            return []
+        codes = np.frombuffer(unified.encode("utf-32-le"), dtype=np.uint32)
+        positions = np.flatnonzero(~_KEY_DROP_TABLE[np.minimum(codes, 0xFFFF)])
+        n = len(unified)
+        found = []
+        for key_end, (length, spelling, is_title, is_org) in self._automaton.iter(key):
+            start = int(positions[key_end - length + 1])
+            end = int(positions[key_end]) + 1
+            if start > 0 and unified[start - 1].isalnum():
+                continue
+            if end < n and unified[end].isalnum():
+                continue
+            found.append((start, end, standard_title(spelling), is_title, is_org))
+        return found
+
+    # -- generic pass ---------------------------------------------------------------------------------------------
+    def _generic_matches(self, text: str, unified: str, literal_at: dict[int, tuple[int, str]]):
+        found = []
+        for head in self._head_re.finditer(unified):
+            window_end = min(len(unified), head.end() + _WINDOW_CHARS)
+            tokens = _LazyTokens(_TOKEN_RE.finditer(text, head.end(), window_end))
+            head_word = re.sub(r"\s+", " ", head.group())
+            span = self._match_span(head_word, tokens) if head_word in self._span_heads else None
+            if span is not None:
+                found.append((head.start(), span, standard_title(text[head.start():span])))
+            if head_word in self._heads:
+                hit = self._match_anchor(tokens, literal_at)
+                if hit is not None:
+                    end, anchor_start, anchor_spelling = hit
+                    prefix = standard_title(text[head.start():anchor_start])
+                    title = f"{prefix} {anchor_spelling}" if anchor_spelling else standard_title(text[head.start():end])
+                    found.append((head.start(), end, title))
+        return found
+
+    def _match_span(self, head_word, tokens):
+        for span_head, ends, max_words in self._spans:
+            if span_head != head_word:
+                continue
+            words = 0
+            for i, (_, _, w) in enumerate(tokens):
+                for end_words in ends:
+                    seq = [t[2] for t in tokens[i:i + len(end_words)]]
+                    if words > 0 and seq == end_words:
+                        return tokens[i + len(end_words) - 1][1]
+                if w in self._stop and w != "در":
+                    return None
+                words += 1
+                if words > max_words:
+                    break
+        return None
+
+    def _match_anchor(self, tokens, literal_at):
+        previous = None
+        fillers = 0
+        saw_and = False
+        for i, (start, end, w) in enumerate(tokens):
+            literal = literal_at.get(start)
+            if literal is not None:
+                if previous == "و":
+                    return None
+                return literal[0], start, literal[1]
+            if w in self._anchors:
+                # "و" may join words of a title only when the KB vouches for what follows it
+                if saw_and:
+                    return None
+                tail_end = None
+                for s2, e2, w2 in tokens[i + 1:i + 1 + self._max_after]:
+                    known = literal_at.get(s2)
+                    if known is not None:  # "مدیرکل دفتر اروپای شرقی وزارت امور خارجه": a known name closes the title
+                        tail_end = known[0]
+                        break
+                    if not w2[:1].isalnum():
+                        break
+                    if w2 in self._stop or w2 == "و" or w2 in self._heads:
+                        break
+                    tail_end = e2
+                return (tail_end, start, None) if tail_end is not None else None
+            if not w[:1].isalnum() or w in self._stop or w in self._heads or fillers >= self._max_before:
+                return None
+            previous = w
+            saw_and = saw_and or w == "و"
+            fillers += 1
+        return None
+
+    def find(self, text: str) -> list[RoleMatch]:
+        unified = _unify(text)
+        literals = self._literal_matches(unified)
+        literal_at: dict[int, tuple[int, str]] = {}
+        candidates = []
+        for start, end, spelling, is_title, is_org in literals:
+            if is_title:
+                candidates.append((start, end, spelling, 1))
+            best = literal_at.get(start)
+            if best is None or end > best[0]:
+                literal_at[start] = (end, spelling)
+        for start, end, title in self._generic_matches(text, unified, literal_at):
+            candidates.append((start, end, title, 0))
+        # longest first; on equal spans a literal title (priority 1) beats the generic rule
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), -c[3], c[0]))
+        taken = bytearray(len(text))
+        chosen = []
+        for start, end, title, _ in candidates:
+            if any(taken[start:end]):
+                continue
+            taken[start:end] = b"\x01" * (end - start)
+            chosen.append(RoleMatch(start, end, text[start:end], title))
+        chosen.sort(key=lambda m: m.start)
+        return chosen
+
+
+@lru_cache(maxsize=1)
+def default_finder() -> RoleFinder:
+    return RoleFinder()
+
+
+def find_roles(text: str) -> list[RoleMatch]:
+    """Every title/role in `text`, longest match, non-overlapping, in text order; text[m.start:m.end] == m.text."""
+    return default_finder().find(text)
+
+
+def _main(argv: list[str]) -> None:
+    """python -m khazar.kb.roles FILE... : roles found and throughput; *.jsonl files are read as {"title","text"}."""
+    import json
+    import time
+
+    t0 = time.perf_counter()
+    default_finder()
+    compile_seconds = time.perf_counter() - t0
+    texts = []
+    for name in argv:
+        raw = Path(name).read_text(encoding="utf-8")
+        if name.endswith(".jsonl"):
+            texts += [(d.get("title") or "") + "\n" + (d.get("text") or "") for d in map(json.loads, raw.splitlines())]
+        else:
+            texts.append(raw)
+    size = sum(len(t.encode("utf-8")) for t in texts)
+    t0 = time.perf_counter()
+    found = sum(len(find_roles(t)) for t in texts)
+    seconds = time.perf_counter() - t0
+    print(f"compile {compile_seconds:.2f} s, {default_finder().literal_count} literal titles")
+    print(f"{len(texts)} texts, {size / 1e6:.1f} MB, {found} roles, {seconds:.2f} s, {size / 1e6 / max(seconds, 1e-9):.1f} MB/s")
+
+
+if __name__ == "__main__":
+    import sys
+
+    _main(sys.argv[1:])
