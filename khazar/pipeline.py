@@ -74,7 +74,13 @@ def process(raw: RawDocument, *, today: date | None = None) -> Article:
     for field_name, value in (("title", title), ("text", text)):
         for tv in find_times(value, published):
             times.append(TimeValue(tv.text, tv.value, tv.start, tv.end, tv.kind, field_name))
-    warnings.extend(check_weekdays(text, [t for t in times if t.field == "text"]))
+    for removed in layout.removed:
+        if removed["reason"] == "dateline" and layout.dateline:
+            # The dateline left the body but stays a date the article states; its span is in the raw input.
+            times.insert(0, TimeValue(removed["text"].strip(), layout.dateline[0].isoformat(), removed["raw_start"],
+                                      removed["raw_end"], "day", "raw"))
+            break
+    warnings.extend(check_weekdays(text, [t for t in times if t.field == "text"], published))
 
     estimate = None
     if published is None:

@@ -77,10 +77,23 @@ def clean_controls_and_spaces(t: TrackedText) -> TrackedText:
     return t.sub(_TRAILING, "")
 
 
+# "می شود": the verbal prefix written with a space instead of a ZWNJ.
+_SPACED_VERB_PREFIX = re.compile(r"(?<![\w\u200c])(ن?می) (?=[\u0600-\u06ff])([\w\u200c]+)")
+
+
 def restore_zwnj(t: TrackedText) -> TrackedText:
     from . import zwnj  # learned artefact; loaded on first use
 
-    return t.apply(zwnj.zwnj_edits(t.text))
+    t = t.apply(zwnj.zwnj_edits(t.text))
+    model = zwnj.get_model()
+
+    def join_prefix(m: re.Match[str]) -> str:
+        # Only where the learned model spells the glued word with the prefix and a ZWNJ: "می شود" → "می‌شود",
+        # while "نمی تواند" and "می خواهد" follow the same evidence and "می" before a noun stays apart.
+        prefix, verb = m.group(1), m.group(2)
+        return f"{prefix}{ZWNJ}{verb}" if model.spell(prefix + verb) == f"{prefix}{ZWNJ}{verb}" else m.group(0)
+
+    return t.sub(_SPACED_VERB_PREFIX, join_prefix, needle="می ")
 
 
 def normalize(raw: str | TrackedText, *, zwnj: bool = True) -> TrackedText:
