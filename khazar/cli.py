@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("rejections", help="list the inputs that were rejected, with reasons"))
     p.set_defaults(func=cmd_rejections)
+
+    from .commands.quotes_events import register as register_quotes_events
+
+    register_quotes_events(sub)
     return parser
 
 

@@ -11,15 +11,18 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from .extract.entities import extract_entities
+from .extract.events import extract_events
 from .extract.layout import analyse
 from .extract.meta import outlet_and_attribution
+from .extract.quotes import extract_quotes
 from .extract.times import check_weekdays, estimate_published, find_times
+from .extract.topics import extract_topics
 from .model import Article, RawDocument, TimeValue
 from .text.normalize import ascii_digits, normalize
 
 Enricher = Callable[[Article], None]
 # The per-article extractors after dates, in order; each fills its own Article fields.
-ENRICHERS: list[Enricher] = [extract_entities]
+ENRICHERS: list[Enricher] = [extract_entities, extract_quotes, extract_events, extract_topics]
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?")
 _FIRST_SENTENCE = re.compile(r"^(.{10,200}?[.!?؟])(?:\s|$)")

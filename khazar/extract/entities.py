@@ -32,6 +32,8 @@ _KIND_PRIORITY = {"country": 0, "sea": 1, "province": 2, "city": 3, "port": 4, "
 # Characters allowed between a name and its apposition ("هادی حقشناس، استاندار گیلان").
 _APPOSITION_GAP = re.compile(r"^[\s،,«»'\"]{0,4}$")
 _WORD = re.compile(r"[\w\u200c]+")
+# Corpus count above which a surname is also an everyday word (دوستی 40, جلالی 39, قشقاوی 0).
+_COMMON_WORD_COUNT = 10
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,7 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
                     continue
             add(m)
 
-    _add_weak_and_surname_mentions(entities, texts)
+    _add_weak_and_surname_mentions(entities, texts, use_tagger)
 
     # Roles: next to a name they describe that person; alone they stand for the person holding them.
     for field_name, role in all_roles:
@@ -324,14 +326,26 @@ def _full_name_with_surname(entities: dict[str, EntityBuilder], word: str) -> En
     return None
 
 
-def _add_weak_and_surname_mentions(entities: dict[str, EntityBuilder], texts: dict[str, str]) -> None:
-    """Short forms (weak aliases, surnames) count once the full name is in the article."""
+def _is_common_word(word: str) -> bool:
+    """Seen often enough in the news corpus to be an ordinary word as well as a surname (دوستی, عارف)."""
+    from ..text.zwnj import get_model
+
+    return get_model().plain.get(word, 0) >= _COMMON_WORD_COUNT
+
+
+def _add_weak_and_surname_mentions(entities: dict[str, EntityBuilder], texts: dict[str, str],
+                                   use_tagger: bool) -> None:
+    """Short forms (weak aliases, surnames) count once the full name is in the article.
+
+    A lone surname that is also an everyday word is left to the tagger, which sees its context."""
     matcher = get_matcher()
     kb_people = [e.kb_id for e in entities.values() if e.kb_id]
     for field_name, text in texts.items():
         taken = [(m.start, m.end) for e in entities.values() for m in e.mentions if m.field == field_name]
         for m in matcher.find_weak(text, kb_people):
             if any(_overlaps((m.start, m.end), t) for t in taken):
+                continue
+            if use_tagger and _is_common_word(m.text):
                 continue
             entities[m.ids[0]].mentions.append(Mention(m.start, m.end, m.text, field_name, entities[m.ids[0]].type,
                                                        m.ids[0], "weak"))
@@ -340,7 +354,7 @@ def _add_weak_and_surname_mentions(entities: dict[str, EntityBuilder], texts: di
             if e.type != "PER" or e.kb_id:
                 continue
             parts = e.name.split()
-            if len(parts) < 2 or len(parts[-1]) < 3:
+            if len(parts) < 2 or len(parts[-1]) < 3 or (use_tagger and _is_common_word(parts[-1])):
                 continue
             for wm in re.finditer(rf"(?<![\w\u200c]){re.escape(parts[-1])}(?![\w\u200c])", text):
                 if not any(_overlaps((wm.start(), wm.end()), t) for t in taken):

@@ -1,0 +1,417 @@
+"""What happened, when and where: events (meetings, visits, summits, exhibitions ...) with their arguments.
+
+Triggers are data (kb/data/events.yaml). For every trigger in a sentence the arguments are taken from the
+stretch of the sentence the trigger governs — from the trigger to the next trigger, since Persian puts the
+date, the venue and the verb after the event noun ("نخستین اجلاس ... از صبح امروز ... در رشت آغاز شد"):
+  * place: a place mention introduced by a venue preposition ("در رشت", "به میزبانی ایران"), or the place a
+    trigger template names ("وارد مسکو شد"); seas and continents are not venues;
+  * date: a date expression there (article.times), else one that opens the sentence before any trigger;
+  * participants: the persons named in the sentence.
+A trigger with neither a place nor a date is a mention, not an event; it still helps coreference: "این نشست"
+after "اجلاس" is that summit. Mentions of one event in an article (same type, compatible place and date) are
+merged into one event whose date range covers them all.
+
+Output keys (docs/quotes-events-topics.md): type, label, start/end (ISO dates of the event), date (= start),
+status, place, place_kb_id, participants, participant_ids, span (the trigger), evidence (the sentence),
+mentions (every merged trigger), field.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..kb import load_kb
+from ..model import Article
+from .sentences import Sentence, split_sentences
+
+_DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "events.yaml"
+_SEP = r"[\s\u200c]*"
+_VARIANT_CLASS = {"ا": "[اأإ]", "أ": "[اأإ]", "ی": "[یيى]", "ي": "[یيى]", "ک": "[کك]", "ك": "[کك]", "ئ": "[ئیي]"}
+_ENDING = r"(?:[\s\u200c]*(?:های|ها|ی|ای))?"  # plural and ezafe forms of the last word
+_B, _E = r"(?<![\w\u200c])", r"(?![\w\u200c])"
+_VERB_ENDS = ("کرد", "کردند", "شد", "شدند", "است", "رفت")
+_KIND_RANK = {"port": 0, "free-zone": 0, "district": 0, "island": 1, "city": 1, "region": 2, "province": 3,
+              "country": 4}  # the most specific place is the venue
+
+
+def _letters(word: str) -> str:
+    return "".join(_SEP if ch in " \u200c" else _VARIANT_CLASS.get(ch, re.escape(ch)) for ch in word)
+
+
+def _phrase(p: str) -> str:
+    return _SEP.join(_letters(w) for w in p.split())
+
+
+@dataclass(frozen=True)
+class Trigger:
+    type: str
+    before: re.Pattern[str] | None  # for "{place}" templates: the text right before the place
+    after: re.Pattern[str] | None  # and right after it
+    pattern: re.Pattern[str] | None  # plain triggers
+    generic: bool
+    length: int
+    verbal: bool = False  # ends in a verb: its arguments stand before it
+
+
+@dataclass(frozen=True)
+class EventData:
+    triggers: tuple[Trigger, ...]
+    labels: dict[str, str]
+    demonstrative: re.Pattern[str]
+    venue_prep: re.Pattern[str]
+    host_prep: re.Pattern[str]
+    modifier: re.Pattern[str]
+    not_venue_kinds: frozenset[str]
+    planned: re.Pattern[str]
+    label_stops: frozenset[str]
+    label_max_words: int
+
+
+@lru_cache(maxsize=1)
+def event_data() -> EventData:
+    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    generic = {w for w in data.get("generic_triggers") or []}
+    triggers = []
+    for etype, spec in data["types"].items():
+        for t in spec["triggers"]:
+            if "{place}" in t:
+                pre, post = (x.strip() for x in t.split("{place}"))
+                triggers.append(Trigger(
+                    etype,
+                    re.compile(_B + _phrase(pre) + r"[\s\u200c]+$"),
+                    re.compile(r"^[\s\u200c]*" + _phrase(post) + _E) if post else re.compile(r"^"),
+                    None, False, len(t), True))
+            else:
+                verbal = t.split()[-1] in _VERB_ENDS
+                triggers.append(Trigger(etype, None, None,
+                                        re.compile(_B + _phrase(t) + ("" if verbal else _ENDING) + _E),
+                                        t in generic, len(t), verbal))
+    alt = lambda xs: "|".join(_phrase(x) for x in sorted(xs, key=len, reverse=True))
+    return EventData(
+        triggers=tuple(triggers),
+        labels={k: v.get("label", k) for k, v in data["types"].items()},
+        demonstrative=re.compile(r"(?:" + alt(data["demonstratives"]) + r")[\s\u200c]+$"),
+        venue_prep=re.compile(_B + r"(?:" + alt(data["place_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,%d}"
+                              r"[\s\u200c]+$" % int(data.get("venue_gap_words", 2))),
+        host_prep=re.compile(_B + r"(?:" + alt(data["host_prepositions"]) + r")[\s\u200c]+$"),
+        modifier=re.compile(_B + r"(?:" + alt(data["modifier_words"]) + r")[\s\u200c]+$"),
+        not_venue_kinds=frozenset(data.get("not_venue_kinds") or []),
+        planned=re.compile(_B + r"(?:" + alt(data["planned_cues"]) + r")" + _E),
+        label_stops=frozenset(data.get("label_stops") or []),
+        label_max_words=int(data.get("label_max_words", 9)),
+    )
+
+
+@dataclass
+class Hit:
+    start: int
+    end: int
+    type: str
+    generic: bool
+    place: tuple | None = None  # (start, end, entity) from a template
+    demonstrative: bool = False
+    verbal: bool = False
+
+
+@dataclass
+class Candidate:
+    type: str
+    field: str
+    span: tuple[int, int]
+    sentence: Sentence
+    label: str
+    start: str | None = None
+    end: str | None = None
+    place: str | None = None
+    place_kb_id: str | None = None
+    participants: list[dict] = field(default_factory=list)
+    planned: bool = False
+    mentions: list[dict] = field(default_factory=list)
+
+
+def _mentions(article: Article, name: str, etype: str) -> list[tuple[int, int, dict, dict]]:
+    out = []
+    for ent in article.entities:
+        if ent.get("type") != etype:
+            continue
+        for m in ent.get("mentions") or []:
+            if m.get("field", "text") == name:
+                out.append((m["start"], m["end"], ent, m))
+    return sorted(out, key=lambda x: x[0])
+
+
+def _hits(text: str, sent: Sentence, locs) -> list[Hit]:
+    d = event_data()
+    found: list[tuple[int, int, Trigger, tuple | None]] = []
+    for trig in d.triggers:
+        if trig.pattern is not None:
+            for m in trig.pattern.finditer(text, sent.start, sent.end):
+                found.append((m.start(), m.end(), trig, None))
+            continue
+        for s, e, ent, _ in locs:
+            if not (sent.start <= s and e <= sent.end):
+                continue
+            b = trig.before.search(text[sent.start:s])
+            a = trig.after.match(text[e:sent.end])
+            if b and a:
+                found.append((sent.start + b.start(), e + a.end(), trig, (s, e, ent)))
+    found.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
+    taken: list[tuple[int, int]] = []
+    hits: list[Hit] = []
+    for s, e, trig, place in found:
+        if any(s < te and ts < e for ts, te in taken):
+            continue
+        taken.append((s, e))
+        demo = bool(event_data().demonstrative.search(text[max(sent.start, s - 12):s]))
+        hits.append(Hit(s, e, trig.type, trig.generic, place, demo, trig.verbal))
+    return sorted(hits, key=lambda h: h.start)
+
+
+def _inside(pos: int, spans) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+def _venue(text: str, a: int, b: int, locs, per_spans, paren_spans) -> tuple | None:
+    d = event_data()
+    kb = load_kb()
+    best, best_rank = None, None
+    for s, e, ent, _ in locs:
+        if not (a <= s and e <= b) or _inside(s, per_spans) or _inside(s, paren_spans):
+            continue
+        rec = kb.get(ent.get("kb_id")) if ent.get("kb_id") else None
+        if rec is not None and rec.kind in d.not_venue_kinds:
+            continue
+        before = text[max(0, s - 40):s]
+        if d.venue_prep.search(before):
+            prep = 0
+        elif d.host_prep.search(before):
+            prep = 1
+        else:
+            continue
+        # "در" before "به میزبانی"; a known place before an unknown one; a city before its country
+        rank = (prep, rec is None, _KIND_RANK.get(rec.kind, 2) if rec else 2, -s)
+        if best_rank is None or rank < best_rank:
+            best, best_rank = (s, e, ent), rank
+    return best
+
+
+def _paren_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"\([^()]*\)", text)]
+
+
+def _label(text: str, h: Hit, limit: int) -> str:
+    d = event_data()
+    words = []
+    for m in re.finditer(r"[\w\u200c]+|[^\w\s\u200c]", text[h.start:limit]):
+        w = m.group(0)
+        if not w[0].isalnum() and w[0] != "\u200c":
+            break
+        if words and (w in d.label_stops or w[0].isdigit() or len(words) >= d.label_max_words):
+            break
+        words.append(w)
+    return " ".join(words) or text[h.start:h.end]
+
+
+def _reference_date(article: Article) -> date | None:
+    """The date relative expressions count from: publication, else a dateline date opening the text."""
+    for value in [article.published] + [t.value for t in article.times
+                                        if t.field == "text" and t.start < 5 and t.kind == "day"]:
+        if value and re.match(r"^\d{4}-\d{2}-\d{2}$", value[:10]):
+            try:
+                return date.fromisoformat(value[:10])
+            except ValueError:
+                continue
+    return None
+
+
+def _times_for(article: Article, name: str, text: str) -> list[tuple[int, int, str]]:
+    times = [(t.start, t.end, t.value) for t in article.times if t.field == name and "T" not in t.value]
+    if article.published is None:
+        ref = _reference_date(article)
+        if ref is not None:
+            # Without a publication date the date finder could not resolve "روز سه‌شنبه"; the dateline can.
+            from .times import find_times
+
+            times = [(t.start, t.end, t.value) for t in find_times(text, ref) if "T" not in t.value]
+    return times
+
+
+def _split_value(value: str) -> tuple[str, str]:
+    if "/" in value:
+        a, b = value.split("/", 1)
+        return a, b
+    return value, value
+
+
+def _candidates(article: Article, name: str, text: str) -> list[Candidate]:
+    locs = _mentions(article, name, "LOC")
+    pers = _mentions(article, name, "PER")
+    per_spans = [(s, e) for s, e, _, _ in pers]
+    parens = _paren_spans(text)
+    times = _times_for(article, name, text)
+    d = event_data()
+    out: list[Candidate] = []
+    last_type: str | None = None
+    for sent in split_sentences(text):
+        hits = _hits(text, sent, locs)
+        if not hits:
+            continue
+        sent_times = [t for t in times if sent.start <= t[0] < sent.end]
+        opening = [t for t in sent_times if t[0] < hits[0].start]
+        participants = []
+        for _, _, ent, _ in pers:
+            if ent not in participants and any(sent.start <= s < sent.end for s, _, e2, _ in pers if e2 is ent):
+                participants.append(ent)
+        planned = bool(d.planned.search(text, sent.start, sent.end))
+        # a trigger that only describes the one before it ("جلسه هماهنگی برگزاری اجلاس") hands it its stretch
+        heads: list[Hit] = []
+        for h in hits:
+            if heads and d.modifier.search(text[max(heads[-1].end, h.start - 20):h.start]) \
+                    and len(re.findall(r"[\w\u200c]+", text[heads[-1].end:h.start])) <= 4 \
+                    and not re.search(r"[،,:؛.]", text[heads[-1].end:h.start]):
+                continue
+            heads.append(h)
+        for k, h in enumerate(heads):
+            limit = heads[k + 1].start if k + 1 < len(heads) else sent.end
+            if h.verbal:
+                # "... با رییس جمهوری آذربایجان دیدار کرد": the clause before the verb
+                seg_start, limit = (heads[k - 1].end if k else sent.start), h.end
+            else:
+                seg_start = h.end
+            etype = h.type
+            if h.generic and h.demonstrative and last_type:
+                etype = last_type  # "این نشست" is the summit already mentioned
+            own = [t for t in sent_times if seg_start <= t[0] < limit]
+            when = own[0][2] if own else (opening[0][2] if opening else None)
+            venue = h.place or _venue(text, seg_start, limit, locs, per_spans, parens)
+            last_type = etype
+            if when is None and venue is None:
+                continue
+            cand = Candidate(etype, name, (h.start, h.end), sent, _label(text, h, limit))
+            if when:
+                cand.start, cand.end = _split_value(when)
+            if venue:
+                ent = venue[2]
+                cand.place, cand.place_kb_id = ent.get("name"), ent.get("kb_id")
+            cand.participants = [p for p in participants
+                                 if any(seg_start <= s < limit for s, _, e2, _ in pers if e2 is p)]
+            cand.planned = planned
+            cand.mentions.append({"start": h.start, "end": h.end, "field": name, "text": text[h.start:h.end]})
+            out.append(cand)
+    return out
+
+
+def _dates_compatible(a: Candidate, b: Candidate) -> bool:
+    if not a.start or not b.start:
+        return True
+    a0, a1, b0, b1 = a.start, a.end or a.start, b.start, b.end or b.start
+    # compare on the shorter precision: "2025-11" covers "2025-11-18"
+    n = min(len(a0), len(b0))
+    return a0[:n] <= b1[:n] and b0[:n] <= a1[:n]
+
+
+def _precise_min(x: str | None, y: str | None) -> str | None:
+    if not x or not y:
+        return x or y
+    if x.startswith(y) or y.startswith(x):
+        return x if len(x) >= len(y) else y
+    return min(x, y)
+
+
+def _precise_max(x: str | None, y: str | None) -> str | None:
+    if not x or not y:
+        return x or y
+    if x.startswith(y) or y.startswith(x):
+        return x if len(x) >= len(y) else y
+    return max(x, y)
+
+
+def _ancestors(kb_id: str | None) -> list[str]:
+    kb = load_kb()
+    chain = []
+    while kb_id and kb_id not in chain:
+        chain.append(kb_id)
+        rec = kb.get(kb_id)
+        kb_id = rec.parent if rec else None
+    return chain
+
+
+def _places_compatible(a: Candidate, b: Candidate) -> bool | None:
+    """True/False when both have a place (the same, or one inside the other), None when one has none."""
+    if not a.place or not b.place:
+        return None
+    if a.place == b.place:
+        return True
+    if a.place_kb_id and b.place_kb_id:
+        return a.place_kb_id in _ancestors(b.place_kb_id) or b.place_kb_id in _ancestors(a.place_kb_id)
+    return False
+
+
+def _same_event(a: Candidate, b: Candidate) -> bool:
+    if a.type != b.type:
+        return False
+    places = _places_compatible(a, b)
+    if places is False or not _dates_compatible(a, b):
+        return False
+    # one positive agreement is needed: a place alone and a date alone are not the same event
+    return bool(places) or bool(a.start and b.start)
+
+
+def _merge(cands: list[Candidate]) -> list[Candidate]:
+    merged: list[Candidate] = []
+    for c in cands:
+        target = next((m for m in merged if _same_event(m, c)), None)
+        if target is None:
+            merged.append(c)
+            continue
+        target.start = _precise_min(target.start, c.start)
+        target.end = _precise_max(target.end, c.end)
+        if c.place and (not target.place or (c.place_kb_id and target.place_kb_id and c.place_kb_id != target.place_kb_id
+                                             and target.place_kb_id in _ancestors(c.place_kb_id))):
+            target.place, target.place_kb_id = c.place, c.place_kb_id  # keep the most specific place
+        for p in c.participants:
+            if p not in target.participants:
+                target.participants.append(p)
+        target.planned = target.planned or c.planned  # "اجلاس آتی" once is enough
+        target.mentions.extend(c.mentions)
+    return merged
+
+
+def find_events(article: Article) -> list[dict[str, Any]]:
+    cands: list[Candidate] = []
+    for name, text in (("title", article.title or ""), ("text", article.text or "")):
+        if text:
+            cands.extend(_candidates(article, name, text))
+    labels = event_data().labels
+    out = []
+    for c in _merge(cands):
+        planned = c.planned or bool(article.published and c.start and c.start[:10] > article.published[:10])
+        s = c.sentence
+        out.append({
+            "type": c.type,
+            "type_label": labels.get(c.type, c.type),
+            "label": c.label,
+            "start": c.start,
+            "end": c.end,
+            "date": c.start,
+            "status": "planned" if planned else "reported",
+            "place": c.place,
+            "place_kb_id": c.place_kb_id,
+            "participants": [p.get("name") for p in c.participants],
+            "participant_ids": [p.get("id") for p in c.participants],
+            "span": {"start": c.span[0], "end": c.span[1]},
+            "field": c.field,
+            "evidence": {"start": s.start, "end": s.end, "text": s.text},
+            "mentions": c.mentions,
+        })
+    return out
+
+
+def extract_events(article: Article) -> None:
+    article.events = find_events(article)
