@@ -58,3 +58,10 @@ def test_spans_point_at_their_text(scores):
         for e in a["entities"]:
             for mention in e["mentions"]:
                 assert a[mention["field"]][mention["start"]:mention["end"]] == mention["text"]
+
+
+def test_quotes_and_events(scores):
+    m, _ = scores
+    assert m["quotes"]["r"] == 1.0
+    assert m["quotes"]["f1"] >= 0.89
+    assert m["ev_ok"] == m["ev_n"]
