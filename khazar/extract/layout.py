@@ -88,7 +88,7 @@ def analyse(t: TrackedText, *, title: str | None, is_dump: bool) -> Layout:
             layout.header_label = label or None
             _record(layout, t, *lines[0], "dump header")
             i = 1
-    if title is None and i < len(lines):
+    if is_dump and title is None and i < len(lines):
         # A dump's first line is its title.
         layout.title = t.text[lines[i][0]:lines[i][1]].strip()
         _record(layout, t, *lines[i], "title line")
