@@ -26,14 +26,15 @@ from typing import Any
 
 import yaml
 
-from ..kb import load_kb
+from ..kb import load_kb, normalise_key
+from ..kb.matcher import PhraseMatcher
 from ..model import Article
 from .sentences import Sentence, split_sentences
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "events.yaml"
 _SEP = r"[\s\u200c]*"
 _VARIANT_CLASS = {"ا": "[اأإ]", "أ": "[اأإ]", "ی": "[یيى]", "ي": "[یيى]", "ک": "[کك]", "ك": "[کك]", "ئ": "[ئیي]"}
-_ENDING = r"(?:[\s\u200c]*(?:های|ها|ی|ای))?"  # plural and ezafe forms of the last word
+_ENDINGS = ("های", "ها", "ی", "ای")
 _B, _E = r"(?<![\w\u200c])", r"(?![\w\u200c])"
 _VERB_ENDS = ("کرد", "کردند", "شد", "شدند", "است", "رفت")
 _KIND_RANK = {"port": 0, "free-zone": 0, "district": 0, "island": 1, "city": 1, "region": 2, "province": 3,
@@ -53,15 +54,17 @@ class Trigger:
     type: str
     before: re.Pattern[str] | None  # for "{place}" templates: the text right before the place
     after: re.Pattern[str] | None  # and right after it
-    pattern: re.Pattern[str] | None  # plain triggers
     generic: bool
     length: int
     verbal: bool = False  # ends in a verb: its arguments stand before it
+    surface: str | None = None  # the trigger as written in the data file (plain triggers)
 
 
 @dataclass(frozen=True)
 class EventData:
     triggers: tuple[Trigger, ...]
+    plain: PhraseMatcher  # every plain trigger, labelled with its index in `triggers`
+    nominal: frozenset[str]  # indices of the plain triggers that may carry a plural/ezafe ending
     labels: dict[str, str]
     demonstrative: re.Pattern[str]
     venue_prep: re.Pattern[str]
@@ -86,15 +89,17 @@ def event_data() -> EventData:
                     etype,
                     re.compile(_B + _phrase(pre) + r"[\s\u200c]+$"),
                     re.compile(r"^[\s\u200c]*" + _phrase(post) + _E) if post else re.compile(r"^"),
-                    None, False, len(t), True))
+                    False, len(t), True))
             else:
                 verbal = t.split()[-1] in _VERB_ENDS
-                triggers.append(Trigger(etype, None, None,
-                                        re.compile(_B + _phrase(t) + ("" if verbal else _ENDING) + _E),
-                                        t in generic, len(t), verbal))
+                triggers.append(Trigger(etype, None, None, t in generic, len(t), verbal, surface=t))
     alt = lambda xs: "|".join(_phrase(x) for x in sorted(xs, key=len, reverse=True))
+    plain = [(i, t) for i, t in enumerate(triggers) if t.surface is not None]
+    surfaces = [(str(t.surface), str(i)) for i, t in plain]
     return EventData(
         triggers=tuple(triggers),
+        plain=PhraseMatcher(surfaces, endings=_ENDINGS),
+        nominal=frozenset(str(i) for i, t in plain if not t.verbal),
         labels={k: v.get("label", k) for k, v in data["types"].items()},
         demonstrative=re.compile(r"(?:" + alt(data["demonstratives"]) + r")[\s\u200c]+$"),
         venue_prep=re.compile(_B + r"(?:" + alt(data["place_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,%d}"
@@ -149,10 +154,17 @@ def _mentions(article: Article, name: str, etype: str) -> list[tuple[int, int, d
 def _hits(text: str, sent: Sentence, locs) -> list[Hit]:
     d = event_data()
     found: list[tuple[int, int, Trigger, tuple | None]] = []
+    stretch = text[sent.start:sent.end]
+    for m in d.plain.find(stretch):
+        exact = normalise_key(m.text)
+        for label in m.ids:
+            trig = d.triggers[int(label)]
+            # a verbal trigger takes no ending: it must spell the match exactly
+            if label in d.nominal or normalise_key(trig.surface) == exact:
+                found.append((sent.start + m.start, sent.start + m.end, trig, None))
+                break
     for trig in d.triggers:
-        if trig.pattern is not None:
-            for m in trig.pattern.finditer(text, sent.start, sent.end):
-                found.append((m.start(), m.end(), trig, None))
+        if trig.surface is not None:
             continue
         for s, e, ent, _ in locs:
             if not (sent.start <= s and e <= sent.end):

@@ -8,7 +8,6 @@ one piece of diplomacy evidence, not also "امور".
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,23 +15,18 @@ from typing import Any
 
 import yaml
 
+from ..kb.matcher import PhraseMatcher
 from ..model import Article
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "topics.yaml"
-_SEP = r"[\s\u200c]*"
-_VARIANT_CLASS = {"ا": "[اأإ]", "ی": "[یيى]", "ک": "[کك]", "ئ": "[ئیي]", "-": r"\s*[-–—]\s*"}
-_ENDING = r"(?:[\s\u200c]*(?:هایی|های|ها|ات|ای|ی))?"
-
-
-def _phrase(p: str) -> str:
-    return _SEP.join("".join(_SEP if ch == "\u200c" else _VARIANT_CLASS.get(ch, re.escape(ch)) for ch in w)
-                     for w in p.split())
+# Plural and ezafe forms a keyword may carry.
+_ENDINGS = ("هایی", "های", "ها", "ات", "ای", "ی")
 
 
 @dataclass(frozen=True)
 class Taxonomy:
-    pattern: re.Pattern[str]
-    by_group: dict[str, list[tuple[str, str, float]]]  # group name -> [(topic, keyword, weight)]
+    matcher: PhraseMatcher
+    by_keyword: dict[str, list[tuple[str, str, float]]]  # keyword -> [(topic, keyword, weight)]
     labels: dict[str, str]
     threshold: float
     title_weight: float
@@ -46,11 +40,8 @@ def taxonomy() -> Taxonomy:
     for tid, spec in data["topics"].items():
         for kw, weight in (spec.get("keywords") or {}).items():
             keywords.setdefault(str(kw), []).append((tid, str(kw), float(weight)))
-    ordered = sorted(keywords, key=len, reverse=True)
-    groups = {f"k{i}": keywords[kw] for i, kw in enumerate(ordered)}
-    pattern = re.compile(r"(?<![\w\u200c])(?:" + "|".join(
-        f"(?P<k{i}>{_phrase(kw)})" for i, kw in enumerate(ordered)) + r")" + _ENDING + r"(?![\w\u200c])")
-    return Taxonomy(pattern, groups, {t: s.get("label", t) for t, s in data["topics"].items()},
+    matcher = PhraseMatcher(((kw, kw) for kw in keywords), endings=_ENDINGS)
+    return Taxonomy(matcher, keywords, {t: s.get("label", t) for t, s in data["topics"].items()},
                     float(data.get("threshold", 2)), float(data.get("title_weight", 2)),
                     float(data.get("saturation", 4)))
 
@@ -59,8 +50,14 @@ def score_topics(title: str, text: str) -> list[dict[str, Any]]:
     tax = taxonomy()
     evidence: dict[str, dict[str, float]] = {}
     for field_text, factor in ((text or "", 1.0), (title or "", tax.title_weight)):
-        for m in tax.pattern.finditer(field_text):
-            for topic, kw, weight in tax.by_group[m.lastgroup]:
+        for m in tax.matcher.find(field_text):
+            # One span is one piece of evidence per topic, however many spellings of a keyword it matches
+            # (حمل و نقل / حمل‌ونقل, فرهنگ + ی / فرهنگی); the keyword it spells exactly comes first.
+            best: dict[str, tuple[float, str]] = {}
+            for label in m.ids:
+                for topic, kw, weight in tax.by_keyword[label]:
+                    best.setdefault(topic, (weight, kw))
+            for topic, (weight, kw) in best.items():
                 seen = evidence.setdefault(topic, {})
                 seen[kw] = max(seen.get(kw, 0.0), weight * factor)
     out = []

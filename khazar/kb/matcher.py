@@ -206,6 +206,42 @@ class KBMatcher:
         return _find(self._compile(surfaces_by_record, self.kb), text)
 
 
+class PhraseMatcher:
+    """The KB matcher's matching for any phrase list: topic keywords, event triggers.
+
+    Word-bounded, leftmost-longest, insensitive to ZWNJ, spaces inside words and letter forms, in one
+    Aho-Corasick pass — a regex alternation of hundreds of phrases scans every position once per phrase.
+    ``find`` returns KBMatch objects whose ``ids`` are the labels given with the phrases. ``endings`` are
+    suffixes a phrase may carry (ها, های, ی …): each is compiled as a variant of every phrase.
+    """
+
+    def __init__(self, phrases: Iterable[tuple[str, str]], endings: Iterable[str] = ()):
+        phrases = list(phrases)
+        labels_by_key: dict[str, list[str]] = {}
+        spaces_by_key: dict[str, set[int]] = {}
+        # Exact phrases before their suffixed variants, so a key's first label is the phrase it spells
+        # (ورزشی is the keyword ورزشی before it is ورزش + ی).
+        for ending in ("", *endings):
+            for surface, label in phrases:
+                variant = f"{surface}{ZWNJ}{ending}" if ending else surface
+                key = normalise_key(variant)
+                if len(key) < KBMatcher.MIN_KEY_LENGTH:
+                    continue
+                labels = labels_by_key.setdefault(key, [])
+                if label not in labels:
+                    labels.append(label)
+                spaces_by_key.setdefault(key, set()).update(allowed_space_positions(variant))
+        self._automaton = None
+        if labels_by_key:
+            self._automaton = ahocorasick.Automaton()
+            for key, labels in labels_by_key.items():
+                self._automaton.add_word(key, (len(key), tuple(labels), False, frozenset(spaces_by_key[key])))
+            self._automaton.make_automaton()
+
+    def find(self, text: str) -> list[KBMatch]:
+        return _find(self._automaton, text)
+
+
 def _group_by_key(surfaces_by_record: dict[str, list[str]], kb: KnowledgeBase) -> dict[str, list[str]]:
     ids_by_key: dict[str, list[str]] = {}
     for record_id, surfaces in surfaces_by_record.items():

@@ -1,0 +1,74 @@
+"""Evaluate the khazar NER tagger: entity-level P/R/F1 (PER, ORG, LOC, micro) and speed.
+
+    .venv/bin/python bench/ner_eval.py                       # PEYMA dev
+    .venv/bin/python bench/ner_eval.py --file other.conll    # any token/TAG file
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from khazar.ner.conll import evaluate, read_conll  # noqa: E402
+from khazar.ner.tagger import Tagger  # noqa: E402
+from khazar.ner.train import fmt_scores  # noqa: E402
+
+DEV = Path("/work/shared/data/ner/peyma/dev.txt")
+NEWS = Path("/work/shared/data/news")
+# Other corpora name the same types differently (ARMAN: pers/org/loc, ...).
+TYPE_MAP = {"PERS": "PER", "PERSON": "PER", "ORGANIZATION": "ORG", "LOCATION": "LOC", "GPE": "LOC"}
+
+
+def _map(tag: str) -> str:
+    if tag == "O":
+        return tag
+    typ = TYPE_MAP.get(tag[2:], tag[2:])
+    return f"{tag[:2]}{typ}" if typ in ("PER", "ORG", "LOC") else "O"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--file", type=Path, action="append", help="token/TAG file(s); default PEYMA dev")
+    ap.add_argument("--model", default=None, help="model dir (default: committed model)")
+    ap.add_argument("--articles", type=int, default=300, help="news articles for the tag_text speed test")
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    tagger = Tagger.load(args.model)
+    print(f"model load {time.perf_counter()-t0:.2f}s")
+    for path in args.file or [DEV]:
+        gold = [[(t, _map(g)) for t, g in s] for s in read_conll(path)]
+        toks = [[t for t, _ in s] for s in gold]
+        tagger.fx._cache.clear()
+        t0 = time.perf_counter()
+        pred = [tagger.tag(s) for s in toks]
+        dt = time.perf_counter() - t0
+        n = sum(map(len, toks))
+        print(f"\n{path}  ({len(gold)} sentences, {n} tokens)")
+        print(fmt_scores(evaluate(gold, pred)))
+        print(f"speed: {n/dt:,.0f} tokens/s (tag(), one core, cold feature cache)")
+
+    arts = []
+    for p in sorted(NEWS.glob("*.jsonl")):
+        with open(p, encoding="utf-8") as fh:
+            for line in fh:
+                t = json.loads(line).get("text") or ""
+                if len(t) > 500:
+                    arts.append(t[:3000])
+                if len(arts) >= args.articles:
+                    break
+    if arts:
+        t0 = time.perf_counter()
+        n_ent = sum(len(tagger.tag_text(a)) for a in arts)
+        dt = time.perf_counter() - t0
+        chars = sum(map(len, arts))
+        print(f"\ntag_text: {len(arts)/dt:.0f} articles/s ({chars/len(arts):.0f} chars avg, "
+              f"{n_ent/len(arts):.1f} entities/article, one core)")
+
+
+if __name__ == "__main__":
+    main()

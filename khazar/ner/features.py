@@ -1,0 +1,314 @@
+"""Token normalisation, tokenisation and CRF feature extraction for Persian NER.
+
+Feature extraction is the speed bottleneck of a CRF tagger in Python, so every
+feature that depends on one word only is computed once per word type and
+cached, already prefixed for each window position; a token's feature list is
+then mostly a concatenation of cached lists.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+# --- normalisation ---------------------------------------------------------
+
+# PEYMA stores ZWNJ as a space inside a token, so ZWNJ maps to a space here to
+# make ZWNJ-restored news text look up the same features as training data.
+_TRANS = str.maketrans({
+    "ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه", "ة": "ه", "ٔ": None, "ـ": None,
+    "\u200c": " ", "\u200d": None, "\u200e": None, "\u200f": None,
+    "أ": "ا", "إ": "ا", "ٱ": "ا",
+    **{chr(c): None for c in range(0x064B, 0x0653)},  # harakat: rarely written in news
+    **{chr(0x06F0 + i): str(i) for i in range(10)},
+    **{chr(0x0660 + i): str(i) for i in range(10)},
+})
+_DIGITS = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
+
+
+def norm(tok: str) -> str:
+    t = tok.translate(_TRANS)
+    if "  " in t or t != t.strip():
+        t = _SPACES.sub(" ", t).strip()
+    return t.lower()
+
+
+def simple_norm(tok: str) -> str:
+    """The normalisation used for the lexicon keys (clusters, gazetteers)."""
+    return norm(tok)
+
+
+# --- tokenisation ----------------------------------------------------------
+
+_W = r"[^\W_]|[\u064B-\u065F\u0670\u0640\u0654]"
+_TOKEN_RE = re.compile(
+    r"\d+(?:[./,٫:][\d]+)+"                                # 3.5  1402/05/12  12:30
+    r"|[A-Za-z0-9][A-Za-z0-9_\-]*(?:[.@][A-Za-z0-9_\-]+)+"  # khabar.ir, mail@x.ir
+    rf"|(?:{_W})+(?:[\u200c\u200d](?:{_W})+)*[\u200c]?"     # words, ZWNJ kept inside
+    r"|\S"                                                  # one punctuation mark
+)
+_SENT_END = {".", "!", "?", "؟", "…"}
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+
+
+def split_sentences(text: str, tokens=None) -> list[list[tuple[str, int, int]]]:
+    """Sentences as lists of (token, start, end); a newline also ends a sentence."""
+    if tokens is None:
+        tokens = tokenize(text)
+    sents, cur = [], []
+    last_end = 0
+    for tok in tokens:
+        if cur and "\n" in text[last_end:tok[1]]:
+            sents.append(cur)
+            cur = []
+        cur.append(tok)
+        last_end = tok[2]
+        if tok[0] in _SENT_END or len(cur) >= 200:
+            sents.append(cur)
+            cur = []
+    if cur:
+        sents.append(cur)
+    return sents
+
+
+# --- word lists ----------------------------------------------------------------
+
+# Words that precede a person name in news prose (titles, honorifics, offices).
+TITLES = set(norm(w) for w in """
+آقای آقا خانم دکتر مهندس سید سیده حجت الاسلام حجت‌الاسلام حجت الاسلام والمسلمین آیت الله آیت‌الله
+سردار سرلشکر سرتیپ سرهنگ سرگرد امیر دریادار تیمسار ژنرال وزیر رئیس رییس معاون سخنگوی نماینده
+استاندار فرماندار شهردار امام شهید حاج حاجی استاد مدیرعامل دبیرکل رهبر مدیر سرپرست کاپیتان مربی
+سرمربی بازیکن ملکه پادشاه شاه شیخ مرحوم زنده یاد نخست وزیر رئیس‌جمهور رئیس جمهور ولیعهد
+شاهزاده دبیر عضو فرمانده دادستان قاضی بازپرس وکیل سفیر کارشناس نویسنده کارگردان بازیگر خواننده
+هنرمند دیپلمات سناتور همسر پسر دختر برادر خواهر پدر مادر جناب حضرت
+""".split())
+
+# Head words that open organisation names.
+ORG_HEADS = set(norm(w) for w in """
+وزارت سازمان خبرگزاری دانشگاه شرکت بانک اداره مجلس شورای شورا ستاد بنیاد انجمن حزب باشگاه کمیته
+کمیسیون فدراسیون موسسه مؤسسه پژوهشگاه پژوهشکده دانشکده بیمارستان روزنامه هفته‌نامه ماهنامه شبکه
+سپاه ارتش نیروی قرارگاه دادگاه دادگستری دیوان مرکز اتحادیه جبهه کانون هیئت هیات اتاق صندوق
+سندیکا استانداری فرمانداری شهرداری پلیس دفتر مجمع جامعه نهاد کارخانه هلدینگ تیم گروه سازمان‌های
+بورس گمرک قوه دبیرخانه معاونت اداره‌کل خانه کنفدراسیون آژانس پارلمان کنگره سنا دولت خبرگزاری‌های
+""".split())
+
+# Words that precede a place name.
+LOC_TRIGGERS = set(norm(w) for w in """
+استان شهر شهرستان کشور کشورهای روستای روستا منطقه بخش خیابان میدان جزیره دریای رود رودخانه کوه
+بندر بزرگراه محله خلیج اقیانوس دریاچه تنگه قاره پایتخت مرز استان‌های شهرهای بلوار جاده اتوبان
+""".split())
+
+# A small, hand-written list of frequent Iranian given names: the PEYMA train
+# set alone teaches only the names it happens to contain.
+FIRST_NAMES = set(norm(w) for w in """
+محمد علی حسن حسین رضا مهدی احمد محمود مصطفی مرتضی مجتبی جواد عباس ابراهیم اسماعیل اکبر اصغر
+حمید سعید مجید وحید امید امیر امین ایمان بهروز بهرام پرویز جمشید داوود داود رحیم رسول سجاد سعید
+صادق عبدالله عبدالرضا عزت الله غلامرضا غلامحسین فرهاد فریدون کاظم کامران کریم مسعود منصور
+ناصر نادر هادی هاشم یوسف یعقوب یحیی اسحاق سید سیدمحمد محمدرضا محمدعلی محمدحسین علیرضا حمیدرضا
+فاطمه زهرا مریم معصومه زینب سمیه لیلا نرگس نسرین شهلا پروانه مینا سارا الهام الهه طاهره اعظم
+اشرف فرزانه مهناز شیرین نازنین آزاده آرش بابک کیوان سیاوش سهراب رستم کوروش داریوش بیژن منوچهر
+حسینعلی نعمت الله روح الله روح‌الله حبیب الله فضل الله قاسم جعفر باقر صالح مالک سلمان عادل
+مهران شهرام شاهین پیمان پژمان فرشید فرامرز مسیح مهرداد اردشیر شاپور کیانوش نیما پوریا پویا
+""".split())
+
+
+# --- lexicons built by train.py ---------------------------------------------
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+
+
+class Lexicon:
+    """Word clusters and place gazetteer, stored as artefacts in ``model/``."""
+
+    def __init__(self, clusters: dict[str, tuple[str, ...]] | None = None,
+                 places: set[str] | None = None, entities: dict[str, str] | None = None):
+        self.clusters = clusters or {}
+        self.places = places or set()
+        # Phrase -> type dictionary from the PEYMA training annotations.
+        self.entities = entities or {}
+        self.place_firsts = {p.split(" ")[0] for p in self.places}
+        self.max_place_len = max((p.count(" ") + 1 for p in self.places), default=1)
+        self.ent_firsts = {p.split(" ")[0] for p in self.entities}
+        self.max_ent_len = min(6, max((p.count(" ") + 1 for p in self.entities), default=1))
+
+    @classmethod
+    def load(cls, model_dir: Path | str = MODEL_DIR) -> "Lexicon":
+        model_dir = Path(model_dir)
+        clusters = {}
+        cpath = model_dir / "clusters.tsv"
+        if cpath.exists():
+            with open(cpath, encoding="utf-8") as fh:
+                for line in fh:
+                    parts = line.rstrip("\n").split("\t")
+                    clusters[parts[0]] = tuple(parts[1:])
+        places, entities = set(), {}
+        gpath = model_dir / "gazetteer.json"
+        if gpath.exists():
+            g = json.loads(gpath.read_text(encoding="utf-8"))
+            places = set(g["LOC"])
+            entities = g.get("ENTITIES", {})
+        return cls(clusters, places, entities)
+
+
+# --- feature extraction ----------------------------------------------------------
+
+def _shape(w: str) -> str:
+    out = []
+    for ch in w:
+        if "\u0600" <= ch <= "\u06FF" or "\uFB50" <= ch <= "\uFEFF":
+            c = "p"
+        elif ch.isdigit():
+            c = "d"
+        elif ch.isalpha():
+            c = "l"
+        elif ch == " ":
+            c = "_"
+        else:
+            c = ch
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out)[:6]
+
+
+class FeatureExtractor:
+    def __init__(self, lexicon: Lexicon):
+        self.lex = lexicon
+        self._cache: dict[str, tuple] = {}
+
+    def _word(self, tok: str) -> tuple:
+        """Per-type features: (own, at-1, at+1, at-2, at+2, key, cluster)."""
+        c = self._cache.get(tok)
+        if c is not None:
+            return c
+        w = norm(tok)
+        wd = _DIGITS.sub("0", w)
+        sh = _shape(w)
+        cl = self.lex.clusters.get(w)
+        if cl is None and " " in w:
+            cl = self.lex.clusters.get(w.replace(" ", ""))
+        if cl is None:
+            cl = ("x", "x", "x")
+        parts = w.split(" ")
+        last = parts[-1]
+        own = ["b", "w=" + wd, "sh=" + sh, "c1=" + cl[0], "c2=" + cl[1], "c3=" + cl[2]]
+        n = len(w)
+        for k in (1, 2, 3, 4):
+            if n > k:
+                own.append(f"p{k}={w[:k]}")
+                own.append(f"s{k}={w[-k:]}")
+        if len(parts) > 1:
+            own.append("sp")
+            own.append("l=" + last)
+            own.append("f=" + parts[0])
+        if n <= 2:
+            own.append("short")
+        flags = []
+        if w in TITLES or parts[0] in TITLES:
+            flags.append("T")
+        if w in ORG_HEADS or parts[0] in ORG_HEADS:
+            flags.append("O")
+        if w in LOC_TRIGGERS:
+            flags.append("L")
+        if w in FIRST_NAMES:
+            flags.append("N")
+        if w in self.lex.places:
+            flags.append("G")
+        own.extend("g" + f for f in flags)
+        nb = ["w=" + wd, "c1=" + cl[0], "c2=" + cl[1], "c3=" + cl[2], "sh=" + sh]
+        if n > 2:
+            nb.append("s2=" + w[-2:])
+        nb.extend("g" + f for f in flags)
+        nb2 = ["w=" + wd, "c2=" + cl[1]] + ["g" + f for f in flags]
+        c = (own,
+             ["-1" + f for f in nb], ["+1" + f for f in nb],
+             ["-2" + f for f in nb2], ["+2" + f for f in nb2],
+             wd, cl[1], w, "O" in flags, sh.isalnum() is False and n == 1)
+        if len(self._cache) < 500_000:
+            self._cache[tok] = c
+        return c
+
+    @staticmethod
+    def _gaz_spans(keys: list[str], places, firsts, maxlen, typed=False) -> list[str | None]:
+        """Longest-match dictionary phrases over the sentence: 'B'/'I' per token."""
+        out: list[str | None] = [None] * len(keys)
+        i, n = 0, len(keys)
+        while i < n:
+            if keys[i].split(" ")[0] in firsts:
+                for L in range(min(maxlen, n - i), 0, -1):
+                    ph = " ".join(keys[i:i + L])
+                    if ph in places:
+                        t = "-" + places[ph] if typed else ""
+                        out[i] = "B" + t
+                        for j in range(i + 1, i + L):
+                            out[j] = "I" + t
+                        i += L
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        return out
+
+    def sent_features(self, tokens: list[str]) -> list[list[str]]:
+        W = [self._word(t) for t in tokens]
+        n = len(W)
+        lex = self.lex
+        keys = [w[7] for w in W]
+        gaz = (self._gaz_spans(keys, lex.places, lex.place_firsts, lex.max_place_len)
+               if lex.places else [None] * n)
+        ent = (self._gaz_spans(keys, lex.entities, lex.ent_firsts, lex.max_ent_len, True)
+               if lex.entities else [None] * n)
+        out = []
+        for i in range(n):
+            w = W[i]
+            f = list(w[0])
+            if i > 0:
+                p = W[i - 1]
+                f += p[1]
+                f.append("bw=" + p[5] + "|" + w[5])
+                f.append("bc=" + p[6] + "|" + w[6])
+                if i > 1:
+                    f += W[i - 2][1 + 2]
+                else:
+                    f.append("BOS2")
+            else:
+                f.append("BOS")
+            if i < n - 1:
+                q = W[i + 1]
+                f += q[2]
+                f.append("fw=" + w[5] + "|" + q[5])
+                if i < n - 2:
+                    f += W[i + 2][4]
+                else:
+                    f.append("EOS2")
+            else:
+                f.append("EOS")
+            # Long organisation names: how far back the nearest head word is
+            # (سازمان میادین میوه و تره بار), stopping at punctuation.
+            for k in range(1, 6):
+                if i - k < 0 or W[i - k][9]:
+                    break
+                if W[i - k][8]:
+                    f.append(f"ohd={k}")
+                    break
+            g = gaz[i]
+            if g:
+                f.append("gz=" + g)
+            if i > 0 and gaz[i - 1]:
+                f.append("-1gz=" + gaz[i - 1])
+            if i < n - 1 and gaz[i + 1]:
+                f.append("+1gz=" + gaz[i + 1])
+            e = ent[i]
+            if e:
+                f.append("ez=" + e)
+            if i > 0 and ent[i - 1]:
+                f.append("-1ez=" + ent[i - 1])
+            if i < n - 1 and ent[i + 1]:
+                f.append("+1ez=" + ent[i + 1])
+            out.append(f)
+        return out

@@ -1,0 +1,78 @@
+"""Persian NER tagger (CRF trained on PEYMA; see model/MODEL_CARD.md)."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pycrfsuite
+
+from .features import MODEL_DIR, FeatureExtractor, Lexicon, split_sentences, tokenize
+
+TYPES = ("PER", "ORG", "LOC")
+_CACHE: dict[str, "Tagger"] = {}
+_LOCK = threading.Lock()
+
+
+def _clean(tags: list[str]) -> list[str]:
+    """Keep PER/ORG/LOC only and repair I- tags that do not continue a chunk."""
+    out = []
+    prev = "O"
+    for t in tags:
+        if t != "O" and t[2:] not in TYPES:
+            t = "O"
+        if t.startswith("I-") and (prev == "O" or prev[2:] != t[2:]):
+            t = "B-" + t[2:]
+        out.append(t)
+        prev = t
+    return out
+
+
+class Tagger:
+    def __init__(self, model_dir: Path | str = MODEL_DIR):
+        model_dir = Path(model_dir)
+        if model_dir.suffix == ".crfsuite":
+            model_file, model_dir = model_dir, model_dir.parent
+        else:
+            model_file = model_dir / "ner.crfsuite"
+        if not model_file.exists():
+            raise FileNotFoundError(f"{model_file}: run `python -m khazar.ner.train`")
+        self.fx = FeatureExtractor(Lexicon.load(model_dir))
+        self._crf = pycrfsuite.Tagger()
+        self._crf.open(str(model_file))
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> "Tagger":
+        key = str(Path(path).resolve()) if path else str(MODEL_DIR)
+        with _LOCK:
+            t = _CACHE.get(key)
+            if t is None:
+                t = _CACHE[key] = cls(key)
+        return t
+
+    def tag(self, tokens: list[str]) -> list[str]:
+        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
+        if not tokens:
+            return []
+        return _clean(self._crf.tag(self.fx.sent_features(list(tokens))))
+
+    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
+        return [self.tag(s) for s in sents]
+
+    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
+        """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
+        out = []
+        for sent in split_sentences(text, tokenize(text)):
+            tags = self.tag([t for t, _, _ in sent])
+            start = typ = None
+            for (tok, s, e), t in zip(sent, tags):
+                if t == "O" or t.startswith("B-"):
+                    if typ:
+                        out.append((start, end, typ))
+                        typ = None
+                    if t != "O":
+                        start, end, typ = s, e, t[2:]
+                else:
+                    end = e
+            if typ:
+                out.append((start, end, typ))
+        return out
