@@ -17,11 +17,19 @@ def _print_json(obj: object, *, lines: bool) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=None if lines else 2) + "\n")
 
 
+def _apply_pipeline_options(args: argparse.Namespace) -> None:
+    if getattr(args, "no_tagger", False):
+        from .extract import entities
+
+        entities.USE_TAGGER = False  # set before any worker forks, so the pool inherits it
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from .ingest import read_paths
     from .model import Rejection
     from .runner import process_stream
 
+    _apply_pipeline_options(args)
     read = rejected = 0
     for item, result in process_stream(read_paths(args.paths), jobs=args.jobs):
         if isinstance(result, Rejection):
@@ -44,6 +52,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from .runner import process_stream
     from .store import IngestCounts, open_store
 
+    _apply_pipeline_options(args)
     counts = IngestCounts()
     started = time.perf_counter()
     with open_store(args.db) as store:
@@ -76,6 +85,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     print(f"{counts.summary()} ({seconds:.1f} s) → {args.db}", file=sys.stderr)
     return 1 if counts.read == 0 else 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .ner.conll import tag_conll
+
+    try:
+        tag_conll(args.conll, sys.stdout)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {args.conll}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -127,13 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (dumps, JSONL, HTML, RSS/Atom)")
     p.add_argument("--jsonl", action="store_true", help="one JSON object per line")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
+    p.add_argument("--no-tagger", action="store_true", help="entities from the knowledge base and patterns only")
     p.set_defaults(func=cmd_extract)
 
     p = with_db(sub.add_parser("ingest", help="process articles and store them"))
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.add_argument("--batch", type=int, default=200, help="articles per transaction")
+    p.add_argument("--no-tagger", action="store_true", help="entities from the knowledge base and patterns only")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("tag", help="tag a token-per-line NER file; prints each line with the predicted tag appended")
+    p.add_argument("--conll", required=True, metavar="FILE", help="token|TAG, token TAG or token<TAB>TAG lines")
+    p.set_defaults(func=cmd_tag)
 
     p = with_db(sub.add_parser("show", help="print one stored article readably"))
     p.add_argument("id")

@@ -117,3 +117,21 @@ def test_interrupted_ingest_ends_in_the_same_state(tmp_path: Path):
     khazar("ingest", str(whole), "--db", str(b))
     rows = lambda db: sorted(sqlite3.connect(db).execute("SELECT id, content_hash, text FROM articles").fetchall())
     assert rows(a) == rows(b) and len(rows(a)) == 60
+
+
+def test_tag_conll_appends_a_tag_column(tmp_path: Path):
+    f = tmp_path / "x.txt"
+    f.write_text("سید|O\nعباس|B_PER\nعراقچی|I_PER\nبه|O\nمسکو|B_LOC\nرفت|O\n\nایران|B_LOC\n", encoding="utf-8")
+    out = khazar("tag", "--conll", str(f))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.split("\n")
+    assert lines[6] == ""  # sentence break kept
+    tags = [line.rsplit("|", 1)[1] for line in lines if line]
+    assert len(tags) == 7 and set(tags) <= {"O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"}
+    assert tags[4] == "B-LOC" and tags[6] == "B-LOC"
+
+
+def test_no_tagger_switch_uses_knowledge_base_and_patterns_only():
+    out = khazar("extract", str(SAMPLE / "s001_anzali.txt"), "--jsonl", "--no-tagger")
+    assert out.returncode == 0
+    assert all(e["kb_id"] for e in json.loads(out.stdout)["entities"])  # no tagger, no unknown names
