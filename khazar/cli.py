@@ -81,6 +81,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if pending >= args.batch:
                 store.commit()
                 pending = 0
+        try:
+            store.index_pending()  # the search index, in the ingest's last transaction
+        except NotImplementedError:  # a backend without search yet
+            pass
         store.commit()
     seconds = time.perf_counter() - started
     print(f"{counts.summary()} ({seconds:.1f} s) → {args.db}", file=sys.stderr)
@@ -174,9 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("rejections", help="list the inputs that were rejected, with reasons"))
     p.set_defaults(func=cmd_rejections)
 
-    from .commands.quotes_events import register as register_quotes_events
+    from .commands import quotes_events, search_serve
 
-    register_quotes_events(sub)
+    quotes_events.register(sub)
+    search_serve.register(sub)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import Article, RawDocument, Rejection
 
@@ -51,6 +52,56 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    # --- search: the indexes and read models behind `khazar search`, the API and the web pages ----------
+    # Argument and result types are in khazar/search/query.py (SearchQuery, SearchPage); listings return
+    # (total, rows) with plain dicts so that every backend can fill them from its own tables.
+
+    @abstractmethod
+    def index_pending(self, limit: int | None = None) -> int:
+        """Index articles stored since the last call (search text, entities, topics, quotes, events)."""
+
+    @abstractmethod
+    def reindex_search(self) -> int:
+        """Rebuild the whole search index from the stored article JSON; returns the number indexed."""
+
+    @abstractmethod
+    def search(self, query: Any, ranked_docs: list[int] | None = None) -> Any:
+        """A SearchQuery → SearchPage (total, one page of hits with snippets, facets)."""
+
+    @abstractmethod
+    def search_timeline(self, query: Any, ranked_docs: list[int] | None = None) -> list[tuple[str, int]]: ...
+
+    @abstractmethod
+    def list_entities(self, q: str | None = None, page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...
+
+    @abstractmethod
+    def get_entity(self, entity_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def list_quotes(self, speaker: str | None = None, page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...
+
+    @abstractmethod
+    def list_events(self, date_from: str | None = None, date_to: str | None = None, place: str | None = None,
+                    page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...
+
+    @abstractmethod
+    def list_stories(self, page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...
+
+    @abstractmethod
+    def get_story(self, story_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def docs_without_vectors(self, model: str, limit: int = 256) -> list[tuple[int, str, str]]: ...
+
+    @abstractmethod
+    def put_vectors(self, model: str, rows: list[tuple[int, bytes]]) -> None: ...
+
+    @abstractmethod
+    def load_vectors(self, model: str) -> list[tuple[int, bytes]]: ...
+
+    @abstractmethod
+    def doc_number(self, article_id: str) -> int | None: ...
 
     def __enter__(self) -> "Store":
         return self

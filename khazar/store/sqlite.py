@@ -44,6 +44,88 @@ MIGRATIONS: list[str] = [
         UNIQUE (origin, line, reason)
     );
     """,
+    # 2: search (khazar/search): FTS5 over the search form of title and text, and the tables the facets,
+    # entity pages, quotes and events are read from, all derived from article_json. Triggers only *queue*
+    # a changed article (search_pending), because the search form is computed in Python and a trigger
+    # cannot call Python unless every connection registers the function; SQLiteStore.index_pending()
+    # drains the queue (the ingest calls it before its last commit, and every search calls it first), so
+    # any writer, even the sqlite3 shell, leaves the index consistent.
+    """
+    CREATE VIRTUAL TABLE search_fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE TABLE search_pending (doc INTEGER PRIMARY KEY);
+    CREATE TABLE article_entities (
+        doc INTEGER NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        entity_id TEXT NOT NULL,
+        type TEXT,
+        name TEXT NOT NULL,
+        name_en TEXT,
+        kb_id TEXT,
+        mentions INTEGER NOT NULL DEFAULT 0,
+        roles_json TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (doc, entity_id)
+    );
+    CREATE INDEX article_entities_entity ON article_entities(entity_id);
+    CREATE TABLE article_topics (
+        doc INTEGER NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        topic TEXT NOT NULL,
+        label TEXT,
+        PRIMARY KEY (doc, topic)
+    );
+    CREATE INDEX article_topics_topic ON article_topics(topic);
+    CREATE TABLE article_quotes (
+        doc INTEGER NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        speaker TEXT,
+        speaker_kb_id TEXT,
+        text TEXT NOT NULL,
+        kind TEXT,
+        span_start INTEGER,
+        span_end INTEGER,
+        PRIMARY KEY (doc, n)
+    );
+    CREATE INDEX article_quotes_speaker ON article_quotes(speaker_kb_id);
+    CREATE TABLE article_events (
+        doc INTEGER NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        type TEXT,
+        label TEXT,
+        date TEXT,
+        place TEXT,
+        place_kb_id TEXT,
+        participants_json TEXT NOT NULL DEFAULT '[]',
+        span_start INTEGER,
+        span_end INTEGER,
+        PRIMARY KEY (doc, n)
+    );
+    CREATE INDEX article_events_date ON article_events(date);
+    CREATE INDEX article_events_place ON article_events(place_kb_id);
+    CREATE TABLE article_vectors (
+        doc INTEGER PRIMARY KEY REFERENCES articles(doc) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        vec BLOB NOT NULL
+    );
+    CREATE TRIGGER articles_search_insert AFTER INSERT ON articles BEGIN
+        INSERT OR IGNORE INTO search_pending (doc) VALUES (new.doc);
+    END;
+    CREATE TRIGGER articles_search_update AFTER UPDATE OF title, text, article_json ON articles BEGIN
+        INSERT OR IGNORE INTO search_pending (doc) VALUES (new.doc);
+        DELETE FROM article_vectors WHERE doc = new.doc;
+    END;
+    CREATE TRIGGER articles_search_delete AFTER DELETE ON articles BEGIN
+        DELETE FROM search_fts WHERE rowid = old.doc;
+        DELETE FROM search_pending WHERE doc = old.doc;
+    END;
+    INSERT INTO search_pending (doc) SELECT doc FROM articles;
+    """,
+    # 3: search speed. FTS5's own `rank` is set to the weighted bm25 so that `ORDER BY rank LIMIT n` ranks
+    # inside the FTS index without reading article rows; a covering index lets date/outlet filters, counts
+    # and the outlet facet run without touching the wide article rows (text, raw, article_json); the
+    # vectors index does the same for semantic search's cache check.
+    """
+    INSERT INTO search_fts (search_fts, rank) VALUES ('rank', 'bm25(3.0, 1.0)');
+    CREATE INDEX articles_search_meta ON articles(doc, published, outlet_kb_id, outlet);
+    CREATE INDEX article_vectors_model ON article_vectors(model, doc);  -- counts without reading the blobs
+    """,
 ]
 
 
@@ -123,3 +205,80 @@ class SQLiteStore(Store):
     def close(self) -> None:
         self.conn.commit()
         self.conn.close()
+
+    # --- search (khazar/search); the SQL lives in khazar/search/sqlite_backend.py -------------------------
+
+    def index_pending(self, limit: int | None = None) -> int:
+        """Bring the search index up to date with the articles queued by the triggers; returns how many."""
+        from ..search import sqlite_backend
+
+        return sqlite_backend.index_pending(self.conn, limit)
+
+    def reindex_search(self) -> int:
+        from ..search import sqlite_backend
+
+        return sqlite_backend.reindex(self.conn)
+
+    def search(self, query, ranked_docs=None):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.search(self.conn, query, ranked_docs)
+
+    def search_timeline(self, query, ranked_docs=None):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.timeline(self.conn, query, ranked_docs)
+
+    def list_entities(self, q=None, page=1, size=20):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.list_entities(self.conn, q, page, size)
+
+    def get_entity(self, entity_id):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.get_entity(self.conn, entity_id)
+
+    def list_quotes(self, speaker=None, page=1, size=20):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.list_quotes(self.conn, speaker, page, size)
+
+    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.list_events(self.conn, date_from, date_to, place, page, size)
+
+    def list_stories(self, page=1, size=20):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.list_stories(self.conn, page, size)
+
+    def get_story(self, story_id):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.get_story(self.conn, story_id)
+
+    def docs_without_vectors(self, model, limit=256):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.docs_without_vectors(self.conn, model, limit)
+
+    def put_vectors(self, model, rows):
+        from ..search import sqlite_backend
+
+        sqlite_backend.put_vectors(self.conn, model, rows)
+
+    def load_vectors(self, model):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.load_vectors(self.conn, model)
+
+    def vector_stamp(self, model):
+        """(count, last doc) of the stored vectors: changes whenever they do; semantic search caches on it."""
+        return tuple(self.conn.execute("SELECT count(*), max(doc) FROM article_vectors WHERE model = ?",
+                                       (model,)).fetchone())
+
+    def doc_number(self, article_id: str) -> int | None:
+        row = self.conn.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None

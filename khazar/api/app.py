@@ -1,0 +1,288 @@
+"""FastAPI app factory: routes, security headers, error handling, body limit, auth."""
+
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..search import MAX_PAGE_SIZE, QueryError, SearchQuery, parse_date, run
+from ..store.sqlite import SQLiteStore
+
+log = logging.getLogger("khazar.api")
+
+MAX_BODY = 1_000_000  # bytes; one news article is a few kB, a whole book is not an article
+MAX_PAGE = 10_000  # deeper OFFSETs only cost the server; nobody pages that far by hand
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+SECURITY_HEADERS = {
+    # Everything the pages use is served by this app: no CDN, no inline script or style.
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                                "form-action 'self'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class Stores:
+    """One SQLiteStore per thread for the app's lifetime (FastAPI runs sync routes in a thread pool)."""
+
+    def __init__(self, db: str):
+        self.db = db
+        self._local = threading.local()
+        self._all: list[SQLiteStore] = []
+        self._lock = threading.Lock()
+        SQLiteStore(db).close()  # create and migrate once, before any request
+
+    def get(self) -> SQLiteStore:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = SQLiteStore(self.db)
+            self._local.store = store
+            with self._lock:
+                self._all.append(store)
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            for s in self._all:
+                try:
+                    s.close()
+                except Exception:  # a connection of a finished thread; nothing left to save
+                    pass
+            self._all.clear()
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status, **extra}, status_code=status)
+
+
+def create_app(db: str, *, token: str | None = None) -> FastAPI:
+    """The app over the SQLite file `db`. Writes need `token` (default: $KHAZAR_TOKEN at creation);
+    without one, every write is refused with 403."""
+    token = token if token is not None else os.environ.get("KHAZAR_TOKEN") or None
+    # The Swagger/ReDoc pages load their scripts from a CDN, which the CSP forbids: only the schema is served.
+    stores = Stores(db)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        stores.close()
+
+    app = FastAPI(title="khazar", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+                  lifespan=lifespan,
+                  description="Search and read Persian news turned into structured knowledge. See docs/api.md.")
+    app.state.stores = stores
+
+    def store() -> SQLiteStore:
+        return stores.get()
+
+    StoreDep = Annotated[SQLiteStore, Depends(store)]
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def wants_html(request: Request) -> bool:
+        return not (request.url.path.startswith("/api/") or request.url.path == "/openapi.json")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if wants_html(request):
+            from ..web import render_error
+
+            return render_error(request, exc.status_code, str(exc.detail))
+        return _error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        problems = [{"where": ".".join(str(p) for p in e.get("loc", ()) if p != "query"), "problem": e.get("msg")}
+                    for e in exc.errors()]
+        message = "; ".join(f"{p['where']}: {p['problem']}" for p in problems) or "invalid request"
+        if wants_html(request):
+            from ..web import render_error
+
+            return render_error(request, 400, message)
+        return _error(422, message, problems=problems)
+
+    @app.exception_handler(QueryError)
+    async def query_error(request: Request, exc: QueryError):
+        if wants_html(request):
+            from ..web import render_error
+
+            return render_error(request, 400, str(exc))
+        return _error(400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):
+        # Logged with its traceback on the server; the client gets no internals.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, "internal error")
+
+    # ----------------------------------------------------------------------------------------- API ----
+
+    Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
+    Size = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"results per page (at most {MAX_PAGE_SIZE})")]
+    Text = Annotated[str | None, Query(max_length=200)]
+
+    def search_query(q: Annotated[str, Query(max_length=500)] = "",
+                     date_from: Annotated[str | None, Query(alias="from", max_length=20,
+                                                            description="Jalali 1404-08-27 or Gregorian 2025-11-18")] = None,
+                     date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None,
+                     outlet: Text = None, entity: Text = None, topic: Text = None, story: Text = None,
+                     sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+                     page: Page = 1, size: Size = 20) -> SearchQuery:
+        return SearchQuery(q=q, date_from=parse_date(date_from, name="from"), date_to=parse_date(date_to, name="to"),
+                           outlet=outlet or None, entity=entity or None, topic=topic or None, story=story or None,
+                           sort=sort, page=page, size=size).validate()
+
+    app.state.search_query = search_query
+
+    @app.get("/api/search", tags=["search"])
+    def api_search(st: StoreDep, sq: Annotated[SearchQuery, Depends(search_query)],
+                   semantic: Annotated[bool, Query(description="rank by meaning (multilingual e5)")] = False):
+        """Full-text search (Persian-normalised) with filters, facets and highlighted snippets."""
+        page = _run(st, sq, semantic)
+        return page.to_dict()
+
+    @app.get("/api/articles/{article_id}", tags=["articles"])
+    def api_article(st: StoreDep, article_id: Annotated[str, PathParam(max_length=300)]):
+        article = st.get_article(article_id)
+        if article is None:
+            raise HTTPException(404, f"no article with id {article_id!r}")
+        return article.to_dict()
+
+    @app.get("/api/articles/{article_id}/raw", tags=["articles"])
+    def api_article_raw(st: StoreDep, article_id: Annotated[str, PathParam(max_length=300)]):
+        raw = st.get_raw(article_id)
+        if raw is None:
+            raise HTTPException(404, f"no article with id {article_id!r}")
+        return {"id": article_id, "raw": raw}
+
+    @app.get("/api/entities", tags=["entities"])
+    def api_entities(st: StoreDep, q: Text = None, page: Page = 1, size: Size = 20):
+        """Entities mentioned in stored articles (from the article_entities table filled at indexing)."""
+        total, rows = st.list_entities(q or None, page, size)
+        return {"total": total, "page": page, "size": size, "results": rows}
+
+    @app.get("/api/entities/{entity_id:path}", tags=["entities"])
+    def api_entity(st: StoreDep, entity_id: Annotated[str, PathParam(max_length=300)]):
+        entity = st.get_entity(entity_id)
+        if entity is None:
+            raise HTTPException(404, f"no entity with id {entity_id!r}")
+        return entity
+
+    @app.get("/api/stories", tags=["stories"])
+    def api_stories(st: StoreDep, page: Page = 1, size: Size = 20):
+        total, rows = st.list_stories(page, size)
+        return {"total": total, "page": page, "size": size, "results": rows}
+
+    @app.get("/api/stories/{story_id}", tags=["stories"])
+    def api_story(st: StoreDep, story_id: Annotated[str, PathParam(max_length=300)]):
+        story = st.get_story(story_id)
+        if story is None:
+            raise HTTPException(404, f"no story with id {story_id!r}")
+        return story
+
+    @app.get("/api/events", tags=["events"])
+    def api_events(st: StoreDep, date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None,
+                   date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None,
+                   place: Text = None, page: Page = 1, size: Size = 20):
+        f, t = parse_date(date_from, name="from"), parse_date(date_to, name="to")
+        if f and t and f > t:
+            raise QueryError(f"from ({f}) is after to ({t})")
+        total, rows = st.list_events(f, t, place or None, page, size)
+        return {"total": total, "page": page, "size": size, "results": rows}
+
+    @app.get("/api/quotes", tags=["quotes"])
+    def api_quotes(st: StoreDep, speaker: Text = None, page: Page = 1, size: Size = 20):
+        total, rows = st.list_quotes(speaker or None, page, size)
+        return {"total": total, "page": page, "size": size, "results": rows}
+
+    @app.post("/api/articles", tags=["articles"], status_code=201,
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                  "type": "object", "required": ["text"],
+                  "properties": {k: {"type": "string"} for k in
+                                 ("id", "title", "text", "published", "source", "url", "category")}}}}}})
+    async def api_ingest(request: Request):
+        """Ingest one article in the news-JSONL shape. Needs `Authorization: Bearer $KHAZAR_TOKEN`."""
+        if token is None:
+            raise HTTPException(403, "writes are disabled: the server was started without KHAZAR_TOKEN")
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+            return JSONResponse({"error": "missing or wrong bearer token", "status": 401}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+            raise HTTPException(413, f"request body larger than {MAX_BODY} bytes")
+        body = bytearray()
+        async for chunk in request.stream():  # also bounds bodies sent without Content-Length
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise HTTPException(413, f"request body larger than {MAX_BODY} bytes")
+        try:
+            record = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise HTTPException(400, f"body is not UTF-8 JSON: {exc}") from None
+        from starlette.concurrency import run_in_threadpool
+
+        # The store is taken inside the worker thread: a sqlite3 connection must stay in its thread.
+        return await run_in_threadpool(lambda: _ingest(stores.get(), record, bytes(body)))
+
+    # ----------------------------------------------------------------------------------------- web ----
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    from ..web import register_pages
+
+    register_pages(app, store, search_query)
+    return app
+
+
+def _run(st: SQLiteStore, sq: SearchQuery, semantic: bool):
+    if semantic:
+        from ..search.semantic import SemanticUnavailable
+
+        try:
+            return run(st, sq, semantic=True)
+        except SemanticUnavailable as exc:
+            raise HTTPException(501, str(exc)) from None
+    return run(st, sq)
+
+
+def _ingest(st: SQLiteStore, record: Any, body: bytes) -> JSONResponse:
+    from ..ingest.jsonl import record_to_document
+    from ..model import Rejection
+    from ..pipeline import process
+
+    fallback = "api-" + hashlib.sha256(body).hexdigest()[:16]
+    raw = record_to_document(record, origin="api", line=None, fallback_id=fallback)
+    if isinstance(raw, Rejection):
+        return _error(422, raw.reason)
+    if st.has_content(raw.content_hash):
+        return JSONResponse({"stored": False, "reason": "duplicate: this content is already stored"}, status_code=200)
+    article = process(raw)
+    stored = st.add_article(article, raw)
+    st.index_pending()
+    st.commit()
+    if not stored:
+        return JSONResponse({"stored": False, "reason": "duplicate: this content is already stored"}, status_code=200)
+    return JSONResponse({"stored": True, "id": article.id, "warnings": article.warnings}, status_code=201,
+                        headers={"Location": f"/api/articles/{article.id}"})

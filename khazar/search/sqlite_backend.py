@@ -1,0 +1,413 @@
+"""The SQL behind search on the SQLite store (SQLiteStore's search methods delegate here).
+
+Every value from a user reaches SQLite as a bound parameter; the only SQL assembled in Python is a choice
+between fixed fragments written in this file.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from .normalize import search_form
+from .query import MARK_CLOSE, MARK_OPEN, SearchHit, SearchPage, SearchQuery, fts_expression, split_marks
+
+# bm25 weights per FTS column: a word in the title counts three times one in the body.
+_BM25 = "bm25(search_fts, 3.0, 1.0)"
+_SNIPPET = f"snippet(search_fts, -1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 24)"
+FACET_LIMIT = 15
+
+
+def entity_id_of(entity: dict[str, Any]) -> str | None:
+    """Entities with a KB id are keyed by it; others by their name, so that they still get a page."""
+    if entity.get("kb_id"):
+        return str(entity["kb_id"])
+    name = (entity.get("name") or "").strip()
+    return f"name:{name}" if name else None
+
+
+def _index_one(conn: sqlite3.Connection, doc: int, title: str, text: str, article_json: str) -> None:
+    conn.execute("DELETE FROM search_fts WHERE rowid = ?", (doc,))
+    conn.execute("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
+                 (doc, search_form(title), search_form(text)))
+    for table in ("article_entities", "article_topics", "article_quotes", "article_events"):
+        conn.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))  # table names are the fixed ones above
+    try:
+        art = json.loads(article_json)
+    except json.JSONDecodeError:
+        return
+    for ent in art.get("entities") or []:
+        if not isinstance(ent, dict) or not (eid := entity_id_of(ent)):
+            continue
+        conn.execute(
+            "INSERT INTO article_entities (doc, entity_id, type, name, name_en, kb_id, mentions, roles_json)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (doc, entity_id) DO UPDATE SET mentions = mentions + excluded.mentions",
+            (doc, eid, ent.get("type"), ent.get("name") or eid, ent.get("name_en"), ent.get("kb_id"),
+             len(ent.get("mentions") or []), json.dumps(ent.get("roles") or [], ensure_ascii=False)))
+    for topic in art.get("topics") or []:
+        if isinstance(topic, str):
+            topic = {"id": topic}
+        if not isinstance(topic, dict) or not (tid := topic.get("id") or topic.get("label")):
+            continue
+        conn.execute("INSERT OR IGNORE INTO article_topics (doc, topic, label) VALUES (?,?,?)",
+                     (doc, str(tid), topic.get("label")))
+    for n, q in enumerate(art.get("quotes") or []):
+        if isinstance(q, dict) and q.get("text"):
+            conn.execute(
+                "INSERT INTO article_quotes (doc, n, speaker, speaker_kb_id, text, kind, span_start, span_end)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (doc, n, q.get("speaker"), q.get("speaker_kb_id"), q["text"], q.get("kind"), q.get("start"),
+                 q.get("end")))
+    for n, e in enumerate(art.get("events") or []):
+        if isinstance(e, dict):
+            conn.execute(
+                "INSERT INTO article_events (doc, n, type, label, date, place, place_kb_id, participants_json,"
+                " span_start, span_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (doc, n, e.get("type"), e.get("label"), e.get("date"), e.get("place"), e.get("place_kb_id"),
+                 json.dumps(e.get("participants") or [], ensure_ascii=False), e.get("start"), e.get("end")))
+
+
+def index_pending(conn: sqlite3.Connection, limit: int | None = None) -> int:
+    """Index queued articles; returns how many. Runs in the caller's transaction (committed here when the
+    connection is not already inside one, so a reader's call does not leave a write lock open)."""
+    had_tx = conn.in_transaction
+    if conn.execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is None:
+        return 0
+    rows = conn.execute(
+        "SELECT a.doc, a.title, a.text, a.article_json FROM search_pending p JOIN articles a ON a.doc = p.doc"
+        " ORDER BY p.doc LIMIT ?", (-1 if limit is None else limit,)).fetchall()
+    for doc, title, text, article_json in rows:
+        _index_one(conn, doc, title, text, article_json)
+    conn.executemany("DELETE FROM search_pending WHERE doc = ?", [(r[0],) for r in rows])
+    # Queued docs whose article is gone (deleted in between) are dropped too.
+    conn.execute("DELETE FROM search_pending WHERE doc NOT IN (SELECT doc FROM articles)")
+    if not had_tx:
+        conn.commit()
+    return len(rows)
+
+
+def reindex(conn: sqlite3.Connection) -> int:
+    conn.execute("DELETE FROM search_fts")
+    conn.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('rank', 'bm25(3.0, 1.0)')")
+    conn.execute("INSERT OR IGNORE INTO search_pending (doc) SELECT doc FROM articles")
+    n = index_pending(conn)
+    conn.commit()
+    conn.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+    conn.commit()
+    return n
+
+
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(r[1] == column for r in conn.execute(f"PRAGMA table_info({table})"))
+
+
+def _has_table(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
+                        (table,)).fetchone() is not None
+
+
+def _filters(conn: sqlite3.Connection, sq: SearchQuery, notes: list[str]) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if sq.date_from:
+        where.append("a.published >= ?")
+        args.append(sq.date_from)
+    if sq.date_to:
+        where.append("a.published <= ?")
+        args.append(sq.date_to + "\uffff")  # a datetime on the last day still counts
+    if sq.outlet:
+        where.append("(a.outlet_kb_id = ? OR a.outlet = ?)")
+        args += [sq.outlet, sq.outlet]
+    if sq.entity:
+        where.append("a.doc IN (SELECT doc FROM article_entities WHERE entity_id = ?)")
+        args.append(sq.entity)
+    if sq.topic:
+        where.append("a.doc IN (SELECT doc FROM article_topics WHERE topic = ?)")
+        args.append(sq.topic)
+    if sq.story:
+        # Stories are built by another stage; accept its two likely shapes, and say so when neither exists.
+        if _has_column(conn, "articles", "story_id"):
+            where.append("a.story_id = ?")
+            args.append(sq.story)
+        elif _has_table(conn, "story_articles"):
+            where.append("a.doc IN (SELECT doc FROM story_articles WHERE story_id = ?)")
+            args.append(sq.story)
+        else:
+            notes.append("story filter ignored: this database has no stories yet")
+    return where, args
+
+
+def search(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | None = None) -> SearchPage:
+    """One page of results with total and facets. `ranked_docs` (semantic search) replaces the text match:
+    only those docs, in that order."""
+    sq.validate()
+    index_pending(conn)
+    notes: list[str] = []
+    where, args = _filters(conn, sq, notes)
+    expr = fts_expression(sq.q) if ranked_docs is None else None
+    if ranked_docs is not None:
+        source = "articles a JOIN json_each(?) r ON r.value = a.doc"
+        src_args: list[Any] = [json.dumps(ranked_docs)]
+        order = "r.key" if sq.sort == "relevance" else "a.published DESC, a.doc DESC"
+        select_extra = "NULL, substr(a.text, 1, 240), NULL"
+    elif expr:
+        source = "search_fts JOIN articles a ON a.doc = search_fts.rowid"
+        where.insert(0, "search_fts MATCH ?")
+        src_args = [expr]
+        order = _BM25 if sq.sort == "relevance" else "a.published DESC, a.doc DESC"
+        select_extra = f"{_SNIPPET}, NULL, -{_BM25}"  # FTS5 bm25 is lower-is-better; the API's score is higher-is-better
+    else:
+        if sq.q.strip():
+            notes.append("the query has no searchable words; showing all articles")
+        source = "articles a"
+        src_args = []
+        order = "a.published DESC, a.doc DESC"
+        select_extra = "NULL, substr(a.text, 1, 240), NULL"
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    all_args = src_args + args
+    if expr and not args and ranked_docs is None:
+        # No filter on articles: count and rank inside the FTS index alone (ORDER BY rank = weighted
+        # bm25, migration 3), then read the article rows of the one page only.
+        total = conn.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", src_args).fetchone()[0]
+        order_fts = "rank" if sq.sort == "relevance" else "rowid DESC"
+        if sq.sort == "date":
+            ranked = conn.execute(
+                "SELECT a.doc FROM articles a WHERE a.doc IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
+                " ORDER BY a.published DESC, a.doc DESC LIMIT ? OFFSET ?",
+                src_args + [sq.size, (sq.page - 1) * sq.size]).fetchall()
+            page_docs = [d for (d,) in ranked]
+            fts_rows = conn.execute(
+                f"SELECT rowid, {_SNIPPET}, -{_BM25} FROM search_fts WHERE search_fts MATCH ?"
+                " AND rowid IN (SELECT value FROM json_each(?))", src_args + [json.dumps(page_docs)]).fetchall()
+            by_doc = {r[0]: r for r in fts_rows}
+            fts_rows = [by_doc[d] for d in page_docs if d in by_doc]
+        else:
+            fts_rows = conn.execute(
+                f"SELECT rowid, {_SNIPPET}, -{_BM25} FROM search_fts WHERE search_fts MATCH ?"
+                f" ORDER BY {order_fts} LIMIT ? OFFSET ?", src_args + [sq.size, (sq.page - 1) * sq.size]).fetchall()
+        meta = {d: (i, t, o, p) for d, i, t, o, p in conn.execute(
+            "SELECT doc, id, title, outlet, published FROM articles WHERE doc IN (SELECT value FROM json_each(?))",
+            (json.dumps([r[0] for r in fts_rows]),))}
+        rows = [(d, *meta[d], marked, None, score) for d, marked, score in fts_rows if d in meta]
+    else:
+        total = conn.execute(f"SELECT count(*) FROM {source}{cond}", all_args).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT a.doc, a.id, a.title, a.outlet, a.published, {select_extra} FROM {source}{cond}"
+            f" ORDER BY {order} LIMIT ? OFFSET ?", all_args + [sq.size, (sq.page - 1) * sq.size]).fetchall()
+    hits = []
+    for _doc, aid, title, outlet, published, marked, plain, score in rows:
+        if marked is not None:
+            snippet, spans = split_marks(marked.replace("\n", " "))
+        else:
+            snippet, spans = (plain or "").replace("\n", " "), []
+            if len(plain or "") >= 240:
+                snippet += "…"
+        hits.append(SearchHit(aid, title, outlet, published, snippet, spans,
+                              round(score, 4) + 0.0 if isinstance(score, float) else None))
+    facets: dict[str, list[dict[str, Any]]] = {}
+    if sq.facets and total:
+        docs = f"SELECT a.doc FROM {source}{cond}"
+        facets["outlet"] = [
+            {"value": v, "label": label, "count": c} for v, label, c in conn.execute(
+                f"SELECT coalesce(a.outlet_kb_id, a.outlet), max(a.outlet), count(*) FROM articles a"
+                f" WHERE a.doc IN ({docs}) AND coalesce(a.outlet_kb_id, a.outlet) IS NOT NULL"
+                f" GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", all_args)]
+        facets["topic"] = [
+            {"value": v, "label": label or v, "count": c} for v, label, c in conn.execute(
+                f"SELECT topic, max(label), count(*) FROM article_topics WHERE doc IN ({docs})"
+                f" GROUP BY topic ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", all_args)]
+        facets["entity"] = [
+            {"value": v, "label": label, "type": typ, "count": c} for v, label, typ, c in conn.execute(
+                f"SELECT entity_id, max(name), max(type), count(*) FROM article_entities WHERE doc IN ({docs})"
+                f" GROUP BY entity_id ORDER BY 4 DESC, 1 LIMIT {FACET_LIMIT}", all_args)]
+    return SearchPage(total, hits, facets, sq.page, sq.size, notes)
+
+
+def timeline(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | None = None) -> list[tuple[str, int]]:
+    """Article counts per publication day for everything the query matches (for the timeline chart)."""
+    index_pending(conn)
+    where, args = _filters(conn, sq, [])
+    expr = fts_expression(sq.q)
+    if expr and ranked_docs is None:
+        source, src_args = "search_fts JOIN articles a ON a.doc = search_fts.rowid", [expr]
+        where.insert(0, "search_fts MATCH ?")
+    else:
+        source, src_args = "articles a", []
+    where.append("a.published IS NOT NULL")
+    cond = " WHERE " + " AND ".join(where)
+    return [(d, c) for d, c in conn.execute(
+        f"SELECT substr(a.published, 1, 10), count(*) FROM {source}{cond} GROUP BY 1 ORDER BY 1", src_args + args)]
+
+
+def _page(size: int, page: int) -> tuple[int, int]:
+    return size, (page - 1) * size
+
+
+def list_entities(conn: sqlite3.Connection, q: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    index_pending(conn)
+    cond, args = "", []
+    if q:
+        # Names are compared in search form so that ي/ی, ZWNJ and digit scripts do not matter.
+        cond = " WHERE khazar_search_form(name) LIKE ? OR lower(coalesce(name_en, '')) LIKE ? OR entity_id = ?"
+        like = "%" + search_form(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cond = cond.replace("LIKE ?", "LIKE ? ESCAPE '\\'")
+        args = [like, "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", q]
+    _ensure_functions(conn)
+    total = conn.execute(f"SELECT count(DISTINCT entity_id) FROM article_entities{cond}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    rows = conn.execute(
+        f"SELECT entity_id, max(name), max(name_en), max(type), max(kb_id), count(DISTINCT doc), sum(mentions)"
+        f" FROM article_entities{cond} GROUP BY entity_id ORDER BY 6 DESC, 1 LIMIT ? OFFSET ?",
+        args + [lim, off]).fetchall()
+    return total, [{"id": r[0], "name": r[1], "name_en": r[2], "type": r[3], "kb_id": r[4], "articles": r[5],
+                    "mentions": r[6]} for r in rows]
+
+
+def _ensure_functions(conn: sqlite3.Connection) -> None:
+    # Deterministic, so SQLite may cache it; registered per connection (cheap, idempotent).
+    conn.create_function("khazar_search_form", 1, search_form, deterministic=True)
+
+
+def _article_refs(conn: sqlite3.Connection, docs: Iterable[int]) -> dict[int, dict[str, Any]]:
+    docs = list(docs)
+    if not docs:
+        return {}
+    return {d: {"id": i, "title": t, "outlet": o, "published": p} for d, i, t, o, p in conn.execute(
+        "SELECT doc, id, title, outlet, published FROM articles WHERE doc IN (SELECT value FROM json_each(?))",
+        (json.dumps(docs),))}
+
+
+def get_entity(conn: sqlite3.Connection, entity_id: str, limit: int = 50) -> dict[str, Any] | None:
+    index_pending(conn)
+    rows = conn.execute("SELECT doc, name, name_en, type, kb_id, mentions, roles_json FROM article_entities"
+                        " WHERE entity_id = ?", (entity_id,)).fetchall()
+    if not rows:
+        return None
+    names: dict[str, int] = {}
+    roles: dict[str, int] = {}
+    for _doc, name, _en, _t, _kb, mentions, roles_json in rows:
+        names[name] = names.get(name, 0) + 1
+        for role in json.loads(roles_json or "[]"):
+            key = role if isinstance(role, str) else json.dumps(role, ensure_ascii=False, sort_keys=True)
+            roles[key] = roles.get(key, 0) + 1
+    docs = [r[0] for r in rows]
+    doc_json = json.dumps(docs)
+    articles = [{"id": i, "title": t, "outlet": o, "published": p} for i, t, o, p in conn.execute(
+        "SELECT id, title, outlet, published FROM articles WHERE doc IN (SELECT value FROM json_each(?))"
+        " ORDER BY published DESC, doc DESC LIMIT ?", (doc_json, limit))]
+    co = [{"id": e, "name": n, "type": t, "count": c} for e, n, t, c in conn.execute(
+        "SELECT entity_id, max(name), max(type), count(DISTINCT doc) FROM article_entities"
+        " WHERE doc IN (SELECT value FROM json_each(?)) AND entity_id != ? GROUP BY entity_id"
+        " ORDER BY 4 DESC, 1 LIMIT 30", (doc_json, entity_id))]
+    kb_id = rows[0][4]
+    quotes = _quotes(conn, "speaker_kb_id = ?" if kb_id else "speaker = ?",
+                     [kb_id or entity_id.removeprefix("name:")], limit, 0)
+    events = _events(conn, ["(place_kb_id = ? OR participants_json LIKE ?)"],
+                     [entity_id, f'%{json.dumps(kb_id or "")[1:-1]}%' if kb_id else "\x00"], limit, 0)
+    return {"id": entity_id, "name": max(names, key=names.get), "names": sorted(names, key=names.get, reverse=True),
+            "name_en": next((r[2] for r in rows if r[2]), None), "type": rows[0][3], "kb_id": kb_id,
+            "article_count": len(set(docs)), "mentions": sum(r[5] for r in rows),
+            "roles": [{"role": k, "count": v} for k, v in sorted(roles.items(), key=lambda kv: -kv[1])],
+            "articles": articles, "co_mentioned": co, "quotes": quotes, "events": events}
+
+
+def _quotes(conn: sqlite3.Connection, cond: str | None, args: list[Any], limit: int, offset: int) -> list[dict[str, Any]]:
+    where = f" WHERE {cond}" if cond else ""
+    rows = conn.execute(
+        f"SELECT q.doc, q.speaker, q.speaker_kb_id, q.text, q.kind, q.span_start, q.span_end FROM article_quotes q"
+        f" JOIN articles a ON a.doc = q.doc{where} ORDER BY a.published DESC, q.doc DESC, q.n LIMIT ? OFFSET ?",
+        args + [limit, offset]).fetchall()
+    refs = _article_refs(conn, {r[0] for r in rows})
+    return [{"speaker": s, "speaker_kb_id": kb, "text": t, "kind": k, "start": st, "end": en, "article": refs.get(d)}
+            for d, s, kb, t, k, st, en in rows]
+
+
+def list_quotes(conn: sqlite3.Connection, speaker: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    index_pending(conn)
+    _ensure_functions(conn)
+    cond, args = None, []
+    if speaker:
+        cond = "(q.speaker_kb_id = ? OR khazar_search_form(q.speaker) = ?)"
+        args = [speaker, search_form(speaker)]
+    where = f" WHERE {cond}" if cond else ""
+    total = conn.execute(f"SELECT count(*) FROM article_quotes q{where}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    return total, _quotes(conn, cond, args, lim, off)
+
+
+def _events(conn: sqlite3.Connection, conds: list[str], args: list[Any], limit: int, offset: int) -> list[dict[str, Any]]:
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    rows = conn.execute(
+        f"SELECT doc, type, label, date, place, place_kb_id, participants_json, span_start, span_end"
+        f" FROM article_events{where} ORDER BY date DESC, doc DESC, n LIMIT ? OFFSET ?", args + [limit, offset]).fetchall()
+    refs = _article_refs(conn, {r[0] for r in rows})
+    return [{"type": t, "label": lab, "date": dt, "place": pl, "place_kb_id": pk,
+             "participants": json.loads(pj or "[]"), "start": st, "end": en, "article": refs.get(d)}
+            for d, t, lab, dt, pl, pk, pj, st, en in rows]
+
+
+def list_events(conn: sqlite3.Connection, date_from: str | None, date_to: str | None, place: str | None,
+                page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    index_pending(conn)
+    conds, args = [], []
+    if date_from:
+        conds.append("date >= ?")
+        args.append(date_from)
+    if date_to:
+        conds.append("date <= ?")
+        args.append(date_to + "\uffff")
+    if place:
+        conds.append("(place_kb_id = ? OR place = ?)")
+        args += [place, place]
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    total = conn.execute(f"SELECT count(*) FROM article_events{where}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    return total, _events(conn, conds, args, lim, off)
+
+
+def list_stories(conn: sqlite3.Connection, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    """Stories are another stage's tables; until a `stories` table exists this is an empty list."""
+    if not _has_table(conn, "stories"):
+        return 0, []
+    total = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+    lim, off = _page(size, page)
+    cur = conn.execute("SELECT * FROM stories LIMIT ? OFFSET ?", (lim, off))
+    cols = [c[0] for c in cur.description]
+    return total, [dict(zip(cols, r)) for r in cur]
+
+
+def get_story(conn: sqlite3.Connection, story_id: str) -> dict[str, Any] | None:
+    if not _has_table(conn, "stories"):
+        return None
+    cur = conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)) if _has_column(conn, "stories", "id") else None
+    row = cur.fetchone() if cur else None
+    if row is None:
+        return None
+    story = dict(zip([c[0] for c in cur.description], row))
+    articles: list[dict[str, Any]] = []
+    if _has_table(conn, "story_articles"):
+        articles = [{"id": i, "title": t, "outlet": o, "published": p} for i, t, o, p in conn.execute(
+            "SELECT a.id, a.title, a.outlet, a.published FROM story_articles s JOIN articles a ON a.doc = s.doc"
+            " WHERE s.story_id = ? ORDER BY a.published, a.doc", (story_id,))]
+    elif _has_column(conn, "articles", "story_id"):
+        articles = [{"id": i, "title": t, "outlet": o, "published": p} for i, t, o, p in conn.execute(
+            "SELECT id, title, outlet, published FROM articles WHERE story_id = ? ORDER BY published, doc", (story_id,))]
+    story["articles"] = articles
+    return story
+
+
+def docs_without_vectors(conn: sqlite3.Connection, model: str, limit: int) -> list[tuple[int, str, str]]:
+    return conn.execute(
+        "SELECT a.doc, a.title, a.text FROM articles a LEFT JOIN article_vectors v ON v.doc = a.doc AND v.model = ?"
+        " WHERE v.doc IS NULL ORDER BY a.doc LIMIT ?", (model, limit)).fetchall()
+
+
+def put_vectors(conn: sqlite3.Connection, model: str, rows: Iterable[tuple[int, bytes]]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO article_vectors (doc, model, vec) VALUES (?, ?, ?)",
+                     [(d, model, v) for d, v in rows])
+    conn.commit()
+
+
+def load_vectors(conn: sqlite3.Connection, model: str) -> list[tuple[int, bytes]]:
+    return conn.execute("SELECT doc, vec FROM article_vectors WHERE model = ? ORDER BY doc", (model,)).fetchall()
