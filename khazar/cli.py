@@ -178,8 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("rejections", help="list the inputs that were rejected, with reasons"))
     p.set_defaults(func=cmd_rejections)
 
-    from .commands import quotes_events, search_serve
+    from .commands import entities, quotes_events, search_serve
 
+    entities.register(sub)
     quotes_events.register(sub)
     search_serve.register(sub)
     return parser

@@ -4,9 +4,20 @@ from __future__ import annotations
 import multiprocessing
 import traceback
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from .model import Article, RawDocument, Rejection
 from .pipeline import process
+
+# Inputs handed to the pool at a time: enough to keep every worker busy, few enough to keep memory flat.
+_BATCH = 64
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """itertools.batched, which Python 3.11 lacks."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def safe_process(raw: RawDocument) -> Article | Rejection:
@@ -24,13 +35,19 @@ def _process_item(item: RawDocument | Rejection) -> tuple[RawDocument | Rejectio
     return item, safe_process(item)
 
 
-def process_stream(items: Iterable[RawDocument | Rejection], jobs: int = 1
-                   ) -> Iterator[tuple[RawDocument | Rejection, Article | Rejection]]:
-    """(input, result) pairs in input order; `jobs` > 1 spreads the work over processes."""
+Result = tuple[RawDocument | Rejection, Article | Rejection]
+
+
+def process_stream(items: Iterable[RawDocument | Rejection], jobs: int = 1) -> Iterator[Result]:
+    """(input, result) pairs in input order; `jobs` > 1 spreads the work over processes.
+
+    The input is consumed in the caller's thread, a batch at a time, so a generator that reads a
+    database (the ingest's duplicate check) never runs on the pool's feeder thread.
+    """
     if jobs <= 1:
         for item in items:
             yield _process_item(item)
         return
-    ctx = multiprocessing.get_context("fork" if hasattr(multiprocessing, "get_context") else None)
-    with ctx.Pool(jobs) as pool:
-        yield from pool.imap(_process_item, items, chunksize=8)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for batch in batched(items, _BATCH):
+            yield from pool.map(_process_item, batch, chunksize=max(1, len(batch) // (4 * jobs)))

@@ -135,3 +135,28 @@ def test_no_tagger_switch_uses_knowledge_base_and_patterns_only():
     out = khazar("extract", str(SAMPLE / "s001_anzali.txt"), "--jsonl", "--no-tagger")
     assert out.returncode == 0
     assert all(e["kb_id"] for e in json.loads(out.stdout)["entities"])  # no tagger, no unknown names
+
+
+def test_entity_across_articles_and_kb_candidates(tmp_path: Path):
+    db = tmp_path / "k.db"
+    news = tmp_path / "n.jsonl"
+    records = [
+        {"id": "a1", "published": "2025-11-01", "title": "دیدار در رشت",
+         "text": "بهرام کیان‌پور، مدیرکل بنادر استان گیلان، با سیدعباس عراقچی وزیر امور خارجه در رشت دیدار کرد."},
+        {"id": "a2", "published": "2025-11-02", "title": "گزارش بندر",
+         "text": "بهرام کیان‌پور مدیرکل بنادر استان گیلان گفت: ظرفیت بندر انزلی افزایش یافت."},
+        {"id": "a3", "published": "2025-11-03", "title": "سفر وزیر", "text": "سیدعباس عراقچی به مسکو سفر کرد."},
+    ]
+    news.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    assert khazar("ingest", str(news), "--db", str(db)).returncode == 0
+    out = khazar("entity", "عراقچی", "--db", str(db), "--json")
+    entity = json.loads(out.stdout)
+    assert entity["kb_id"] == "per:abbas-araghchi"
+    assert sorted(a["id"] for a in entity["articles"]) == ["a1", "a3"]
+    both = json.loads(khazar("entity", "عراقچی", "--with", "رشت", "--db", str(db), "--json").stdout)
+    assert [a["id"] for a in both["articles"]] == ["a1"]
+    assert khazar("entity", "ناشناخته‌ای که نیست", "--db", str(db)).returncode == 1
+    candidates = json.loads(khazar("kb", "candidates", "--db", str(db), "--json").stdout)
+    person = next(c for c in candidates if c["type"] == "PER")
+    assert "کیان‌پور" in person["name"] and person["articles"] == 2
+    assert person["examples"] and "بهرام" in person["examples"][0]["sentence"]

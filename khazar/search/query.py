@@ -43,7 +43,7 @@ class SearchQuery:
     date_from: str | None = None  # ISO Gregorian, inclusive
     date_to: str | None = None
     outlet: str | None = None  # outlet kb id (out:...) or outlet name
-    entity: str | None = None  # entity id: kb id, or `name:<name>` for entities without one
+    entity: str | None = None  # entity id as the linker gives it: kb id, or x:<hash> for names the KB does not know
     topic: str | None = None
     story: str | None = None  # honoured when the store has stories; ignored (and reported) otherwise
     sort: str = "relevance"

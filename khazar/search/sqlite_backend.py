@@ -20,7 +20,10 @@ FACET_LIMIT = 15
 
 
 def entity_id_of(entity: dict[str, Any]) -> str | None:
-    """Entities with a KB id are keyed by it; others by their name, so that they still get a page."""
+    """The linker's stable id (kb id, or x:<hash> of type and name, the same in every article); records
+    made before the linker gave ids fall back to the KB id or the name, so that they still get a page."""
+    if entity.get("id"):
+        return str(entity["id"])
     if entity.get("kb_id"):
         return str(entity["kb_id"])
     name = (entity.get("name") or "").strip()
@@ -301,11 +304,11 @@ def get_entity(conn: sqlite3.Connection, entity_id: str, limit: int = 50) -> dic
         " WHERE doc IN (SELECT value FROM json_each(?)) AND entity_id != ? GROUP BY entity_id"
         " ORDER BY 4 DESC, 1 LIMIT 30", (doc_json, entity_id))]
     kb_id = rows[0][4]
-    quotes = _quotes(conn, "speaker_kb_id = ?" if kb_id else "speaker = ?",
-                     [kb_id or entity_id.removeprefix("name:")], limit, 0)
+    name = max(names, key=names.get)
+    quotes = _quotes(conn, "speaker_kb_id = ?" if kb_id else "speaker = ?", [kb_id or name], limit, 0)
     events = _events(conn, ["(place_kb_id = ? OR participants_json LIKE ?)"],
                      [entity_id, f'%{json.dumps(kb_id or "")[1:-1]}%' if kb_id else "\x00"], limit, 0)
-    return {"id": entity_id, "name": max(names, key=names.get), "names": sorted(names, key=names.get, reverse=True),
+    return {"id": entity_id, "name": name, "names": sorted(names, key=names.get, reverse=True),
             "name_en": next((r[2] for r in rows if r[2]), None), "type": rows[0][3], "kb_id": kb_id,
             "article_count": len(set(docs)), "mentions": sum(r[5] for r in rows),
             "roles": [{"role": k, "count": v} for k, v in sorted(roles.items(), key=lambda kv: -kv[1])],

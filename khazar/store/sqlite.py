@@ -282,3 +282,25 @@ class SQLiteStore(Store):
     def doc_number(self, article_id: str) -> int | None:
         row = self.conn.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
+
+    def kb_candidates(self, min_articles: int = 2, limit: int = 100) -> list[dict]:
+        """Names without a knowledge-base record found in at least `min_articles` articles, most attested
+        first, each with (article id, mention offset) examples: the knowledge base grows with the corpus."""
+        self.index_pending()
+        rows = self.conn.execute(
+            "SELECT entity_id, max(name), max(type), count(DISTINCT doc), sum(mentions),"
+            " json_group_array(doc) FROM article_entities WHERE kb_id IS NULL GROUP BY entity_id"
+            " HAVING count(DISTINCT doc) >= ? ORDER BY 4 DESC, 5 DESC, 1 LIMIT ?", (min_articles, limit)).fetchall()
+        out = []
+        for entity_id, name, etype, n_docs, n_mentions, docs in rows:
+            examples = []
+            for doc in json.loads(docs)[:3]:
+                article_id, doc_json = self.conn.execute(
+                    "SELECT id, article_json FROM articles WHERE doc = ?", (doc,)).fetchone()
+                entity = next((e for e in json.loads(doc_json)["entities"] if e.get("id") == entity_id), None)
+                mention = next((m for m in (entity or {}).get("mentions", []) if m.get("field") == "text"), None)
+                if mention:
+                    examples.append((article_id, mention["start"]))
+            out.append({"id": entity_id, "name": name, "type": etype, "articles": n_docs,
+                        "mentions": n_mentions, "examples": examples})
+        return out
