@@ -20,6 +20,10 @@ from .extract.topics import extract_topics
 from .model import Article, RawDocument, TimeValue
 from .text.normalize import ascii_digits, normalize
 
+# Entity, quote, event and topic extraction grow faster than linearly with the text (~8 s at 100K chars,
+# hours at 10 MB); the longest real article is ~50K chars. Longer texts keep their clean text and dates.
+MAX_ENRICH_CHARS = 100_000
+
 Enricher = Callable[[Article], None]
 # The per-article extractors after dates, in order; each fills its own Article fields.
 ENRICHERS: list[Enricher] = [extract_entities, extract_quotes, extract_events, extract_topics]
@@ -112,6 +116,10 @@ def process(raw: RawDocument, *, today: date | None = None) -> Article:
         raw_offsets=body.anchors(),
         removed=layout.removed,
     )
+    if len(text) + len(title) > MAX_ENRICH_CHARS:
+        article.warnings.append(f"text too long for entity, quote, event and topic extraction ({len(text)} chars;"
+                                f" limit {MAX_ENRICH_CHARS})")
+        return article
     for enrich in ENRICHERS:
         enrich(article)
     return article

@@ -48,7 +48,11 @@ def _entry_date(entry: dict) -> str | None:
 
 
 def read_feed(path: Path, data: bytes) -> Iterator[RawDocument | Rejection]:
-    parsed = feedparser.parse(data)
+    try:
+        parsed = feedparser.parse(data)
+    except Exception as exc:  # feedparser raises on some malformed input (e.g. &#xD800;) instead of flagging it
+        yield Rejection(str(path), None, f"feed not parseable: {type(exc).__name__}: {exc}")
+        return
     if not parsed.entries:
         problem = f" ({parsed.bozo_exception})" if parsed.get("bozo") else ""
         yield Rejection(str(path), None, f"feed has no entries{problem}")

@@ -2,18 +2,32 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..model import RawDocument, Rejection
 
 _TEXT_KEYS = ("text", "body", "content")
+# JSON's \ud800 escapes decode to lone surrogates, which no UTF-8 consumer (SQLite, the CRF tagger) accepts.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: object) -> object:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def record_to_document(rec: object, *, origin: str, line: int | None, fallback_id: str) -> RawDocument | Rejection:
     """One news-JSONL record (also the shape `POST /api/articles` takes)."""
     if not isinstance(rec, dict):
         return Rejection(origin, line, f"expected a JSON object, got {type(rec).__name__}")
+    rec = _without_surrogates(rec)
     text = next((rec[k] for k in _TEXT_KEYS if isinstance(rec.get(k), str) and rec[k].strip()), None)
     if text is None:
         return Rejection(origin, line, "no article text (none of the fields text, body, content)")
@@ -46,7 +60,10 @@ def read_jsonl(path: Path, text: str) -> Iterator[RawDocument | Rejection]:
         for n, rec in enumerate(records, 1):
             yield record_to_document(rec, origin=str(path), line=n, fallback_id=f"{path.stem}-{n}")
         return
-    for n, line in enumerate(text.splitlines(), 1):
+    # Only "\n" ends a record: str.splitlines also splits at U+2028, U+0085, U+001C …, which JSON strings
+    # may hold unescaped.
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

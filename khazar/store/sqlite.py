@@ -126,6 +126,36 @@ MIGRATIONS: list[str] = [
     CREATE INDEX articles_search_meta ON articles(doc, published, outlet_kb_id, outlet);
     CREATE INDEX article_vectors_model ON article_vectors(model, doc);  -- counts without reading the blobs
     """,
+    # 4: corpus (khazar/corpus): stories with their incremental state, story membership (read by search's
+    # story filter and story pages), and per-article near-duplicate data (MinHash signature and shingle set,
+    # so that a new article is checked against the stored ones without re-reading their text). corpus_df
+    # holds the document frequencies story similarity weights words and entities with.
+    """
+    CREATE TABLE IF NOT EXISTS stories (
+        id TEXT PRIMARY KEY,
+        label TEXT,
+        start TEXT,
+        "end" TEXT,
+        size INTEGER NOT NULL DEFAULT 0,
+        entities_json TEXT NOT NULL DEFAULT '[]',
+        updated_at TEXT
+    );
+    CREATE TABLE IF NOT EXISTS story_state (story_id TEXT PRIMARY KEY, state_json TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS story_articles (
+        story_id TEXT NOT NULL,
+        doc INTEGER NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        PRIMARY KEY (story_id, doc)
+    );
+    CREATE INDEX IF NOT EXISTS story_articles_doc ON story_articles(doc);
+    CREATE TABLE IF NOT EXISTS corpus_docs (
+        doc INTEGER PRIMARY KEY REFERENCES articles(doc) ON DELETE CASCADE,
+        minhash BLOB,
+        shingles BLOB,
+        duplicate_of TEXT,
+        similarity REAL
+    );
+    CREATE TABLE IF NOT EXISTS corpus_df (key TEXT PRIMARY KEY, df INTEGER NOT NULL);
+    """,
 ]
 
 
@@ -143,10 +173,21 @@ class SQLiteStore(Store):
         self._migrate()
 
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], version + 1):
-            with self.conn:
-                self.conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        for attempt in range(3):
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            try:
+                for number, script in enumerate(MIGRATIONS[version:], version + 1):
+                    with self.conn:
+                        self.conn.executescript(
+                            f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+                return
+            except sqlite3.OperationalError:
+                # Another process opening the same new file migrated it between our look at user_version
+                # and our write lock ("table articles already exists"): look again.
+                if self.conn.in_transaction:
+                    self.conn.rollback()
+                if attempt == 2:
+                    raise
 
     def has_content(self, content_hash: str) -> bool:
         row = self.conn.execute("SELECT 1 FROM articles WHERE content_hash = ?", (content_hash,)).fetchone()
@@ -304,3 +345,27 @@ class SQLiteStore(Store):
             out.append({"id": entity_id, "name": name, "type": etype, "articles": n_docs,
                         "mentions": n_mentions, "examples": examples})
         return out
+
+    # --- corpus (khazar/corpus): stories, duplicates; the SQL lives in khazar/corpus/sqlite_corpus.py -----
+
+    def corpus_load(self) -> dict:
+        """The persisted corpus state: document frequencies, story states, duplicate signatures."""
+        from ..corpus import sqlite_corpus
+
+        return sqlite_corpus.load(self.conn)
+
+    def corpus_pending(self) -> list[str]:
+        """Ids of stored articles not yet attached to stories, oldest first."""
+        from ..corpus import sqlite_corpus
+
+        return sqlite_corpus.pending(self.conn)
+
+    def corpus_save(self, changes: dict) -> None:
+        from ..corpus import sqlite_corpus
+
+        sqlite_corpus.save(self.conn, changes)
+
+    def corpus_duplicates(self) -> list[dict]:
+        from ..corpus import sqlite_corpus
+
+        return sqlite_corpus.duplicates(self.conn)
