@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--db", default=DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
+        p.add_argument("--db", default=DEFAULT_DB, help="SQLite file or postgresql:// URL (default ./khazar.db, or $KHAZAR_DB)")
         return p
 
     p = sub.add_parser("extract", help="print articles as JSON without storing them")
@@ -178,11 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("rejections", help="list the inputs that were rejected, with reasons"))
     p.set_defaults(func=cmd_rejections)
 
-    from .commands import entities, quotes_events, search_serve
+    from .commands import entities, quotes_events, scale, search_serve
 
     entities.register(sub)
     quotes_events.register(sub)
     search_serve.register(sub)
+    scale.register(sub)
     return parser
 
 

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
-bash scripts/setup.sh test,semantic
+bash scripts/setup.sh test,semantic,spark,postgres
 exec .venv/bin/python -m pytest "$@"

@@ -6,7 +6,7 @@ broken JSON line each become a Rejection with the file, line and reason, and rea
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..model import RawDocument, Rejection
 from .decode import DecodeError, decode_bytes
@@ -59,10 +59,37 @@ def read_file(path: Path) -> Iterator[RawDocument | Rejection]:
     except OSError as exc:
         yield Rejection(str(path), None, f"unreadable: {exc.strerror or exc}")
         return
+    yield from read_blob(str(path), data)
+
+
+class _BlobName(PurePosixPath):
+    """A file name for the readers that prints back exactly as given.
+
+    The readers take `path.stem` for ids and `str(path)` for the origin. A plain Path would rewrite a URI
+    such as `hdfs://nn/x.txt` to `hdfs:/nn/x.txt`; this keeps the name a cluster filesystem gave us.
+    """
+
+    _given: str
+
+    def __str__(self) -> str:
+        return getattr(self, "_given", None) or super().__str__()
+
+
+def read_blob(path_name: str, data: bytes) -> Iterator[RawDocument | Rejection]:
+    """The documents in one file's bytes — `read_file` for data that did not come from the local disk.
+
+    Spark (`binaryFiles`) and other distributed readers hand over (name, bytes); the same decoding, format
+    detection and readers apply, and `path_name` becomes the documents' origin unchanged.
+    """
+    path = _BlobName(path_name)
+    path._given = path_name
+    if len(data) > MAX_FILE_BYTES:
+        yield Rejection(path_name, None, f"file too large ({len(data)} bytes; limit {MAX_FILE_BYTES})")
+        return
     try:
         text, _encoding = decode_bytes(data)
     except DecodeError as exc:
-        yield Rejection(str(path), None, str(exc))
+        yield Rejection(path_name, None, str(exc))
         return
     fmt = detect_format(path, text)
     if fmt == "jsonl":

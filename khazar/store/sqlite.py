@@ -208,14 +208,20 @@ class SQLiteStore(Store):
             article.warnings.append(f"id {article.id!r} was taken by another article; stored as {article_id!r}")
             article.id = article_id
         outlet = article.outlet or {}
-        self.conn.execute(
-            "INSERT INTO articles (id, content_hash, title, outlet, outlet_kb_id, published, text, raw, article_json,"
+        # OR IGNORE: another process may have stored the same content since has_content looked.
+        cursor = self.conn.execute(
+            "INSERT OR IGNORE INTO articles (id, content_hash, title, outlet, outlet_kb_id, published, text, raw, article_json,"
             " format, origin, line, url, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (article_id, content_hash, article.title, outlet.get("name"), outlet.get("kb_id"), article.published,
              article.text, raw.raw, json.dumps(article.to_dict(), ensure_ascii=False), raw.format, raw.origin,
              raw.line, raw.url, _now()),
         )
-        return True
+        if cursor.rowcount == 1:
+            return True
+        if self.has_content(content_hash):
+            return False
+        # The id, not the content, collided with a concurrent writer's article: store under a fresh one.
+        return self.add_article(article, raw)
 
     def add_rejection(self, rejection: Rejection) -> None:
         self.conn.execute("INSERT OR IGNORE INTO rejections (origin, line, reason, first_seen) VALUES (?,?,?,?)",
