@@ -32,6 +32,8 @@ _KIND_PRIORITY = {"country": 0, "sea": 1, "province": 2, "city": 3, "port": 4, "
 # Characters allowed between a name and its apposition ("هادی حقشناس، استاندار گیلان").
 _APPOSITION_GAP = re.compile(r"^[\s،,«»'\"]{0,4}$")
 _WORD = re.compile(r"[\w\u200c]+")
+# «…» around a whole name marks the name; around a longer phrase (a slogan, a title) it marks no name in it.
+_GUILLEMETS = re.compile(r"«\s*([^«»\n]{1,200}?)\s*»")
 # Corpus count above which a surname is also an everyday word (دوستی 40, جلالی 39, قشقاوی 0).
 _COMMON_WORD_COUNT = 10
 
@@ -151,10 +153,13 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     roles = find_roles(text)
     taken = [(m.start, m.end) for m in mentions]
     role_spans = [(r.start, r.end) for r in roles]
+    quoted = [(q.start(1), q.end(1)) for q in _GUILLEMETS.finditer(text)]
     for s, e, typ in tagged:
         span = (s, e)
         if any(_overlaps(span, t) for t in taken):
             continue
+        if any(a <= s and e <= b and (s, e) != (a, b) for a, b in quoted):
+            continue  # part of a «quoted slogan or title»: the tagger reads its words as names
         if typ == "PER" and any(_overlaps(span, r) for r in role_spans):
             continue
         while e > s and not (text[e - 1].isalnum()):
