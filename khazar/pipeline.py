@@ -80,7 +80,8 @@ def process(raw: RawDocument, *, today: date | None = None) -> Article:
     times: list[TimeValue] = []
     for field_name, value in (("title", title), ("text", text)):
         for tv in find_times(value, published):
-            times.append(TimeValue(tv.text, tv.value, tv.start, tv.end, tv.kind, field_name))
+            tv.field = field_name
+            times.append(tv)
     for removed in layout.removed:
         if removed["reason"] == "dateline" and layout.dateline:
             # The dateline left the body but stays a date the article states; its span is in the raw input.

@@ -20,23 +20,13 @@ import ahocorasick
 import jdatetime
 import yaml
 
-try:  # Hijri-qamari dates are optional: without hijridate they are found but get no value.
-    from hijridate import Gregorian as _HijriGregorian, Hijri as _Hijri
-except ImportError:  # pragma: no cover
-    _Hijri = _HijriGregorian = None
+from ..model import TimeValue
+
+from hijridate import Gregorian as _HijriGregorian, Hijri as _Hijri
 
 __all__ = ["TimeValue", "find_times", "check_weekdays", "parse_dateline", "estimate_published"]
 
 DATA_PATH = Path(__file__).resolve().parent.parent / "kb" / "data" / "time_words.yaml"
-
-
-@dataclass
-class TimeValue:
-    text: str
-    value: str
-    start: int
-    end: int
-    kind: str  # day | month | year | interval | time
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,8 +293,6 @@ def _jalali(y: int, m: int, d: int) -> dt.date | None:
 
 @_cached
 def _hijri(y: int, m: int, d: int) -> dt.date | None:
-    if _Hijri is None:
-        return None
     try:
         return _Hijri(y, m, d).to_gregorian()
     except (ValueError, OverflowError):
