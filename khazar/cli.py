@@ -83,7 +83,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 pending = 0
         try:
             store.index_pending()  # the search index, in the ingest's last transaction
-        except NotImplementedError:  # a backend without search yet
+            from .corpus.state import Corpus
+
+            Corpus(store).update()  # new articles join their stories; nothing already attached is redone
+        except NotImplementedError:  # a backend without search and stories yet
             pass
         store.commit()
     seconds = time.perf_counter() - started
@@ -178,8 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("rejections", help="list the inputs that were rejected, with reasons"))
     p.set_defaults(func=cmd_rejections)
 
-    from .commands import entities, quotes_events, scale, search_serve
+    from .commands import corpus, entities, quotes_events, scale, search_serve
 
+    corpus.register(sub)
     entities.register(sub)
     quotes_events.register(sub)
     search_serve.register(sub)

@@ -65,3 +65,14 @@ def test_quotes_and_events(scores):
     assert m["quotes"]["r"] == 1.0
     assert m["quotes"]["f1"] >= 0.89
     assert m["ev_ok"] == m["ev_n"]
+
+
+def test_stories_and_contradictions(scorer, gold, scores):
+    _, articles = scores
+    out = subprocess.run([sys.executable, "-m", "khazar.cli", "report", str(SEEDS), "--json"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    m = scorer.score(gold, list(articles.values()), json.loads(out.stdout))
+    assert m["stories"]["f1"] == 1.0
+    assert m["contradictions_found"] == "1/1"
+    assert len(json.loads(out.stdout)["contradictions"]) == 1  # and no false alarm

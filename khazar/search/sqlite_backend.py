@@ -101,15 +101,6 @@ def reindex(conn: sqlite3.Connection) -> int:
     return n
 
 
-def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
-    return any(r[1] == column for r in conn.execute(f"PRAGMA table_info({table})"))
-
-
-def _has_table(conn: sqlite3.Connection, table: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?",
-                        (table,)).fetchone() is not None
-
-
 def _filters(conn: sqlite3.Connection, sq: SearchQuery, notes: list[str]) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     args: list[Any] = []
@@ -129,15 +120,8 @@ def _filters(conn: sqlite3.Connection, sq: SearchQuery, notes: list[str]) -> tup
         where.append("a.doc IN (SELECT doc FROM article_topics WHERE topic = ?)")
         args.append(sq.topic)
     if sq.story:
-        # Stories are built by another stage; accept its two likely shapes, and say so when neither exists.
-        if _has_column(conn, "articles", "story_id"):
-            where.append("a.story_id = ?")
-            args.append(sq.story)
-        elif _has_table(conn, "story_articles"):
-            where.append("a.doc IN (SELECT doc FROM story_articles WHERE story_id = ?)")
-            args.append(sq.story)
-        else:
-            notes.append("story filter ignored: this database has no stories yet")
+        where.append("a.doc IN (SELECT doc FROM story_articles WHERE story_id = ?)")
+        args.append(sq.story)
     return where, args
 
 
@@ -370,9 +354,6 @@ def list_events(conn: sqlite3.Connection, date_from: str | None, date_to: str | 
 
 
 def list_stories(conn: sqlite3.Connection, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    """Stories are another stage's tables; until a `stories` table exists this is an empty list."""
-    if not _has_table(conn, "stories"):
-        return 0, []
     total = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
     lim, off = _page(size, page)
     cur = conn.execute("SELECT * FROM stories LIMIT ? OFFSET ?", (lim, off))
@@ -381,22 +362,14 @@ def list_stories(conn: sqlite3.Connection, page: int, size: int) -> tuple[int, l
 
 
 def get_story(conn: sqlite3.Connection, story_id: str) -> dict[str, Any] | None:
-    if not _has_table(conn, "stories"):
-        return None
-    cur = conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)) if _has_column(conn, "stories", "id") else None
-    row = cur.fetchone() if cur else None
+    cur = conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,))
+    row = cur.fetchone()
     if row is None:
         return None
     story = dict(zip([c[0] for c in cur.description], row))
-    articles: list[dict[str, Any]] = []
-    if _has_table(conn, "story_articles"):
-        articles = [{"id": i, "title": t, "outlet": o, "published": p} for i, t, o, p in conn.execute(
-            "SELECT a.id, a.title, a.outlet, a.published FROM story_articles s JOIN articles a ON a.doc = s.doc"
-            " WHERE s.story_id = ? ORDER BY a.published, a.doc", (story_id,))]
-    elif _has_column(conn, "articles", "story_id"):
-        articles = [{"id": i, "title": t, "outlet": o, "published": p} for i, t, o, p in conn.execute(
-            "SELECT id, title, outlet, published FROM articles WHERE story_id = ? ORDER BY published, doc", (story_id,))]
-    story["articles"] = articles
+    story["articles"] = [{"id": i, "title": t, "outlet": o, "published": p} for i, t, o, p in conn.execute(
+        "SELECT a.id, a.title, a.outlet, a.published FROM story_articles s JOIN articles a ON a.doc = s.doc"
+        " WHERE s.story_id = ? ORDER BY a.published, a.doc", (story_id,))]
     return story
 
 

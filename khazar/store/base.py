@@ -103,6 +103,21 @@ class Store(ABC):
     @abstractmethod
     def doc_number(self, article_id: str) -> int | None: ...
 
+    # --- corpus (khazar/corpus): the incremental story and duplicate state. Not abstract: a backend without
+    # it still stores and searches; `khazar report --db` then says the backend has no corpus state.
+
+    def corpus_load(self) -> dict:
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus state")
+
+    def corpus_pending(self) -> list[str]:
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus state")
+
+    def corpus_save(self, changes: dict) -> None:
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus state")
+
+    def corpus_duplicates(self) -> list[dict]:
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus state")
+
     def __enter__(self) -> "Store":
         return self
 

@@ -1,0 +1,97 @@
+"""CLI verbs `khazar report` and `khazar timeline`: across articles — stories, duplicates, contradictions,
+and dated timelines of an entity or a story.
+
+    khazar report [PATH...] [--db FILE] [--json] [--min-docs N]
+    khazar timeline ENTITY|STORY [PATH...] [--db FILE] [--json]
+
+With PATHs the articles are processed in memory with the pipeline (nothing stored); without, the store is
+used and brought up to date incrementally (new articles are attached to the persisted stories).
+Registered by khazar/cli.py through `register(subparsers)`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+_DEFAULT_DB = os.environ.get("KHAZAR_DB", "khazar.db")
+
+
+def _articles_from_paths(paths: list[str]):
+    from ..ingest import read_paths
+    from ..model import RawDocument
+    from ..pipeline import process
+
+    out = []
+    for item in read_paths(paths):
+        if isinstance(item, RawDocument):
+            try:
+                out.append(process(item))
+            except Exception as exc:  # one bad article must not stop the report
+                print(f"skipped {item.origin}: {exc}", file=sys.stderr)
+    return out
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ..corpus.report import build_report, report_from_store
+
+    if args.paths:
+        report = build_report(_articles_from_paths(args.paths), min_docs=args.min_docs)
+    else:
+        from ..store import open_store
+
+        with open_store(args.db) as store:
+            try:
+                report = report_from_store(store, min_docs=args.min_docs)
+            except NotImplementedError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+    if args.json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    from ..corpus.timelines import render_report
+
+    sys.stdout.write(render_report(report))
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from ..corpus.report import build_report
+    from ..corpus.timelines import render_timeline, timeline
+
+    if args.paths:
+        articles = _articles_from_paths(args.paths)
+        report = build_report(articles)
+    else:
+        from ..corpus.report import report_from_store
+        from ..store import open_store
+
+        with open_store(args.db) as store:
+            report = report_from_store(store)
+            articles = list(store.iter_articles())
+    tl = timeline(args.target, articles, report["stories"])
+    if tl is None:
+        print(f"error: no entity or story matches {args.target!r}", file=sys.stderr)
+        return 1
+    if args.json:
+        sys.stdout.write(json.dumps(tl, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_timeline(tl))
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("report", help="stories, duplicates and contradictions across articles")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="process these in memory instead of using the store")
+    p.add_argument("--db", default=_DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument("--min-docs", type=int, default=1, help="only stories with at least N articles")
+    p.set_defaults(func=cmd_report)
+
+    p = subparsers.add_parser("timeline", help="dated events and quotes of an entity or a story, in order")
+    p.add_argument("target", metavar="ENTITY|STORY", help="kb id, entity id, name, or story id")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="process these in memory instead of using the store")
+    p.add_argument("--db", default=_DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
+    p.add_argument("--json", action="store_true", help="the timeline as JSON")
+    p.set_defaults(func=cmd_timeline)

@@ -1,0 +1,81 @@
+"""Stories on the seeds (scorer figures), stable ids, incremental attach through the store, timelines."""
+from __future__ import annotations
+
+import json
+
+from khazar.corpus.report import build_report, report_from_store
+from khazar.corpus.state import Corpus
+from khazar.corpus.stories import build_stories
+from khazar.corpus.timelines import render_timeline, timeline
+from khazar.model import Article, RawDocument
+from khazar.store import open_store
+
+
+def _arts(seed_articles):
+    return [Article.from_dict(d) for d in seed_articles]
+
+
+def test_seed_stories_and_contradiction_with_the_scorer(seed_articles, gold, scorer, tmp_path):
+    report = build_report(_arts(seed_articles))
+    m = scorer.score(gold, seed_articles, json.loads(json.dumps(report)))
+    assert m["stories"]["f1"] == 1.0
+    assert m["contradictions_found"] == "1/1"
+    # no false alarms: the one contradiction is the gold one (9 vs 7 foreign regions)
+    assert len(report["contradictions"]) == 1
+    assert sorted(report["contradictions"][0]["values"].values()) == [7, 9]
+    [main] = [s for s in report["stories"] if len(s["docs"]) > 1]
+    assert "اجلاس" in main["label"]
+    assert main["start"] <= "2025-10-05" and main["end"] >= "2025-11-18"
+    assert any(e["id"] == "loc:rasht" for e in main["entities"])
+
+
+def test_story_ids_stable_and_independent_of_input_order(seed_articles):
+    arts = _arts(seed_articles)
+    a = build_stories(arts).stories_out()
+    b = build_stories(list(reversed(arts))).stories_out()
+    assert [(s["id"], s["docs"]) for s in a] == [(s["id"], s["docs"]) for s in b]
+
+
+def _store_with(path, articles):
+    store = open_store(str(path))
+    for a in articles:
+        store.add_article(a, RawDocument(id=a.id, raw=a.text, format="dump", origin="test", title=a.title))
+    store.commit()
+    return store
+
+
+def test_incremental_attach_persists_and_matches_batch(seed_articles, tmp_path):
+    arts = sorted(_arts(seed_articles), key=lambda a: a.id)
+    batch = {s["id"]: s["docs"] for s in build_report(arts)["stories"]}
+    db = tmp_path / "k.db"
+    store = _store_with(db, [a for a in arts if not a.id.startswith("003")])
+    first = report_from_store(store)
+    store.close()
+    store = _store_with(db, [a for a in arts if a.id.startswith("003")])
+    corpus = Corpus(store)  # loaded state: only the new article is pending
+    assert store.corpus_pending() == [a.id for a in arts if a.id.startswith("003")]
+    got = corpus.attach(store.get_article(store.corpus_pending()[0]))
+    corpus.save()
+    assert store.corpus_pending() == []
+    again = report_from_store(store)
+    store.close()
+    assert got["story"] in batch and batch[got["story"]] == next(s["docs"] for s in again["stories"]
+                                                                if s["id"] == got["story"])
+    assert {s["id"]: s["docs"] for s in again["stories"]} == batch
+    assert len(first["contradictions"]) == 0 and len(again["contradictions"]) == 1
+
+
+def test_timelines_for_entity_and_story(seed_articles):
+    arts = _arts(seed_articles)
+    report = build_report(arts)
+    tl = timeline("هادی حق شناس", arts, report["stories"])  # by name, with a space for the ZWNJ
+    assert tl["entity"] == "per:hadi-haghshenas" and tl["entries"]
+    assert all(x["kind"] == "quote" and x["speaker"] for x in tl["entries"] if x["kind"] == "quote")
+    [story] = [s for s in report["stories"] if len(s["docs"]) == 3]
+    st = timeline(story["id"], arts, report["stories"])
+    dates = [x["date"] for x in st["entries"] if x["date"]]
+    assert dates == sorted(dates)
+    summit = [x for x in st["entries"] if x["kind"] == "event" and x["type"] == "summit"
+              and x["date"] == "2025-11-18" and x.get("end") == "2025-11-19"]
+    assert summit and "آبان ۱۴۰۴" in summit[0]["when"]
+    assert "۲۷ آبان ۱۴۰۴" in render_timeline(st)
