@@ -92,12 +92,18 @@ def main() -> None:
     ours = timed()  # the foundation: cleaning, layout, metadata, dates
     pipeline.ENRICHERS[:] = enrichers
     full = timed()
+    from khazar.extract import entities
+
+    entities.USE_TAGGER = False
+    no_tagger = timed()  # --no-tagger: entities from the knowledge base and patterns only
+    entities.USE_TAGGER = True
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(raws)
     print(f"articles: {n}, {megabytes:.1f} MB of text")
     print(f"khazar foundation (clean+layout+meta+dates): {n / ours:7.1f} articles/s  {megabytes / ours:5.2f} MB/s  (1 core)")
     print(f"khazar whole pipeline (+ {', '.join(f.__name__ for f in enrichers)}): {n / full:7.1f} articles/s  "
           f"{megabytes / full:5.2f} MB/s  peak RSS {peak_mb:.0f} MB  (1 core)")
+    print(f"khazar whole pipeline with --no-tagger:     {n / no_tagger:7.1f} articles/s  {megabytes / no_tagger:5.2f} MB/s  (1 core)")
     rs = rishe_seconds(texts)
     print(f"rishe normalise+tokenise alone:             {n / rs:7.1f} articles/s  → khazar at {rs / ours:.2f}× rishe")
     if not args.no_hazm:
