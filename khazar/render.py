@@ -31,6 +31,20 @@ def render_article(article: Article) -> str:
         lines.append("entities:")
         lines.extend(f"  {e['type']}  {e['name']}" + (f"  [{', '.join(e['roles'])}]" if e.get("roles") else "")
                      for e in article.entities)
+    if article.quotes:
+        lines.append("quotes:")
+        lines.extend(f"  {q.get('speaker') or '—'} ({q.get('kind')}, {q.get('cue')}): «{q['text']}»" for q in article.quotes)
+    if article.events:
+        lines.append("events:")
+        for e in article.events:
+            when = both_calendars(e.get("start")) if e.get("start") else "—"
+            if e.get("end") and e.get("end") != e.get("start"):
+                when += f" … {both_calendars(e['end'])}"
+            planned = " (planned)" if e.get("status") == "planned" else ""
+            who = f"  [{'، '.join(e.get('participants') or [])}]" if e.get("participants") else ""
+            lines.append(f"  {e['type']}{planned}: {e.get('label')} — {e.get('place') or '—'} — {when}{who}")
+    if article.topics:
+        lines.append("topics:     " + ", ".join(t["id"] for t in article.topics))
     for w in article.warnings:
         lines.append(f"warning:    {w}")
     lines += ["", article.text, ""]
