@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from ..dates import both_calendars, jalali
 from ..search import MAX_PAGE_SIZE
+from .charts import entity_places, graph_svg, map_svg, search_places
 from .render import annotate_text, highlight, timeline_svg
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -59,6 +60,8 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
         return TEMPLATES.TemplateResponse(request, "search.html", {
             "sq": sq, "page": result, "hits": hits, "pages": pages, "semantic": use_semantic,
             "semantic_available": semantic_mod.available(), "timeline": timeline_svg(counts),
+            # Semantic results are a ranked list, not a filter the place query can repeat: no map for them.
+            "place_map": map_svg(search_places(st, sq, result.facets)) if not use_semantic else "",
             "url": lambda **ch: _url("/", params, **ch),
             "page_url": lambda n: _url("/", params, page=n if n > 1 else None),
         })
@@ -105,7 +108,9 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
         entity = st.get_entity(entity_id)
         if entity is None:
             raise HTTPException(404, f"موجودیتی با شناسهٔ {entity_id} پیدا نشد")
-        return TEMPLATES.TemplateResponse(request, "entity.html", {"e": entity})
+        return TEMPLATES.TemplateResponse(request, "entity.html", {
+            "e": entity, "graph": graph_svg(entity), # Narrower viewBox than the search page: the figure is half a column wide, so text stays legible.
+            "place_map": map_svg(entity_places(entity), width=420)})
 
     @app.get("/stories", response_class=HTMLResponse, include_in_schema=False)
     def page_stories(request: Request, st: StoreDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1):
