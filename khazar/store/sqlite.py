@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
@@ -159,6 +160,10 @@ MIGRATIONS: list[str] = [
 ]
 
 
+# How often opening a store retries a step another process is doing at the same moment.
+_OPEN_ATTEMPTS = 40
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -167,27 +172,32 @@ class SQLiteStore(Store):
     def __init__(self, path: str):
         self.path = path
         self.conn = sqlite3.connect(path, timeout=30)
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        # Two processes opening a new file at once (an ingest and a server) race on the switch to WAL and on
+        # the migrations; SQLite answers "locked" at once there instead of waiting, so wait and look again.
+        self._retry_while_racing(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        self._retry_while_racing(self._migrate)
 
-    def _migrate(self) -> None:
-        for attempt in range(3):
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+    def _retry_while_racing(self, step) -> None:
+        for attempt in range(_OPEN_ATTEMPTS):
             try:
-                for number, script in enumerate(MIGRATIONS[version:], version + 1):
-                    with self.conn:
-                        self.conn.executescript(
-                            f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+                step()
                 return
-            except sqlite3.OperationalError:
-                # Another process opening the same new file migrated it between our look at user_version
-                # and our write lock ("table articles already exists"): look again.
+            except sqlite3.OperationalError as exc:
+                if attempt == _OPEN_ATTEMPTS - 1 or not ("locked" in str(exc) or "already exists" in str(exc)):
+                    raise
                 if self.conn.in_transaction:
                     self.conn.rollback()
-                if attempt == 2:
-                    raise
+                time.sleep(0.02 * (attempt + 1))
+
+    def _migrate(self) -> None:
+        # A process that read the version before another committed a migration fails on the replay
+        # ("already exists") and _retry_while_racing reads the version again.
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], version + 1):
+            with self.conn:
+                self.conn.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
 
     def has_content(self, content_hash: str) -> bool:
         row = self.conn.execute("SELECT 1 FROM articles WHERE content_hash = ?", (content_hash,)).fetchone()
