@@ -66,6 +66,17 @@ class Stores:
             self._all.clear()
 
 
+class ThreadStore:
+    """Stands for "this thread's store": FastAPI may resolve a sync dependency on one pool thread and run
+    the route on another, and a sqlite3 connection refuses use from a thread other than its creator's."""
+
+    def __init__(self, stores: Stores):
+        self._stores = stores
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stores.get(), name)
+
+
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, "status": status, **extra}, status_code=status)
 
@@ -87,10 +98,12 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
                   description="Search and read Persian news turned into structured knowledge. See docs/api.md.")
     app.state.stores = stores
 
-    def store() -> SQLiteStore:
-        return stores.get()
+    thread_store = ThreadStore(stores)
 
-    StoreDep = Annotated[SQLiteStore, Depends(store)]
+    async def store() -> Any:
+        return thread_store
+
+    StoreDep = Annotated[Any, Depends(store)]
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
