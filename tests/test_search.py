@@ -189,6 +189,32 @@ def test_facet_counts(store):
     assert {f["value"] for f in page.facets["outlet"]} == {"out:isna"}
 
 
+def test_facets_over_many_matches_are_estimated_from_an_even_sample(tmp_path, monkeypatch):
+    from khazar.search import sqlite_backend
+
+    with SQLiteStore(str(tmp_path / "many.db")) as st_:
+        for n in range(120):  # 3 of every 4 from IRNA, every 10th about sport
+            outlet = ("ایرنا", "out:irna") if n % 4 else ("ایسنا", "out:isna")
+            topics = [{"id": "sport"}] if n % 10 == 0 else [{"id": "economy"}]
+            st_.add_article(*make_article(f"a{n}", f"خبر {n}", f"بازار نفت خزر امروز {n}", outlet=outlet, topics=topics))
+        st_.commit()
+        exact = run(st_, SearchQuery(q="نفت"))
+        assert not exact.facets_estimated
+        assert {f["value"]: f["count"] for f in exact.facets["outlet"]} == {"out:irna": 90, "out:isna": 30}
+        monkeypatch.setattr(sqlite_backend, "FACET_SAMPLE", 40)
+        for query in (SearchQuery(q="نفت"), SearchQuery(), SearchQuery(q="نفت", sort="date", date_from="2000-01-01")):
+            page = run(st_, query)
+            assert page.total == 120 and page.facets_estimated and page.to_dict()["facets_estimated"] is True
+            outlets = {f["value"]: f["count"] for f in page.facets["outlet"]}
+            topics = {f["value"]: f["count"] for f in page.facets["topic"]}
+            assert abs(outlets["out:irna"] - 90) <= 12 and abs(outlets["out:isna"] - 30) <= 12, outlets
+            assert abs(topics["economy"] - 108) <= 12 and abs(topics["sport"] - 12) <= 12, topics
+        # A filter that narrows the matches below the threshold counts exactly again.
+        narrow = run(st_, SearchQuery(q="نفت", outlet="out:isna"))
+        assert narrow.total == 30 and not narrow.facets_estimated
+        assert {f["value"]: f["count"] for f in narrow.facets["outlet"]} == {"out:isna": 30}
+
+
 def test_date_sort_and_paging(store):
     first = run(store, SearchQuery(sort="date", size=2))
     second = run(store, SearchQuery(sort="date", size=2, page=2))

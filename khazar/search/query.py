@@ -88,10 +88,12 @@ class SearchPage:
     page: int = 1
     size: int = 20
     notes: list[str] = field(default_factory=list)  # e.g. a filter this store cannot apply yet
+    facets_estimated: bool = False  # counted over an even sample of the matches, scaled to the total
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": self.total, "page": self.page, "size": self.size,
-                "results": [h.to_dict() for h in self.results], "facets": self.facets, "notes": self.notes}
+                "results": [h.to_dict() for h in self.results], "facets": self.facets,
+                "facets_estimated": self.facets_estimated, "notes": self.notes}
 
 
 def split_marks(marked: str) -> tuple[str, list[list[int]]]:

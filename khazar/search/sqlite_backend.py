@@ -17,6 +17,9 @@ from .query import MARK_CLOSE, MARK_OPEN, SearchHit, SearchPage, SearchQuery, ft
 _BM25 = "bm25(search_fts, 3.0, 1.0)"
 _SNIPPET = f"snippet(search_fts, -1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 24)"
 FACET_LIMIT = 15
+# Facet counts cost a lookup per match per facet (~2 µs each at 100k articles, far more for entities): above
+# this many matches they are counted over an even sample of about this size and scaled, and marked so.
+FACET_SAMPLE = 5000
 
 
 def entity_id_of(entity: dict[str, Any]) -> str | None:
@@ -125,6 +128,11 @@ def _filters(conn: sqlite3.Connection, sq: SearchQuery, notes: list[str]) -> tup
     return where, args
 
 
+# Counting, filtering, sorting and faceting need only these columns of an article; the covering index
+# keeps them off the table's pages, which hold the full text and JSON (5-10x slower to walk at 100k articles).
+_META = "articles a INDEXED BY articles_search_meta"
+
+
 def search(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | None = None) -> SearchPage:
     """One page of results with total and facets. `ranked_docs` (semantic search) replaces the text match:
     only those docs, in that order."""
@@ -133,82 +141,93 @@ def search(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | N
     notes: list[str] = []
     where, args = _filters(conn, sq, notes)
     expr = fts_expression(sq.q) if ranked_docs is None else None
+    by_date = "a.published DESC, a.doc DESC"
     if ranked_docs is not None:
-        source = "articles a JOIN json_each(?) r ON r.value = a.doc"
-        src_args: list[Any] = [json.dumps(ranked_docs)]
-        order = "r.key" if sq.sort == "relevance" else "a.published DESC, a.doc DESC"
-        select_extra = "NULL, substr(a.text, 1, 240), NULL"
+        source, src_args = f"{_META} JOIN json_each(?) r ON r.value = a.doc", [json.dumps(ranked_docs)]
+        order = "r.key" if sq.sort == "relevance" else by_date
     elif expr:
-        source = "search_fts JOIN articles a ON a.doc = search_fts.rowid"
+        source, src_args = f"search_fts JOIN {_META} ON a.doc = search_fts.rowid", [expr]
         where.insert(0, "search_fts MATCH ?")
-        src_args = [expr]
-        order = _BM25 if sq.sort == "relevance" else "a.published DESC, a.doc DESC"
-        select_extra = f"{_SNIPPET}, NULL, -{_BM25}"  # FTS5 bm25 is lower-is-better; the API's score is higher-is-better
+        order = by_date  # relevance: ranked by bm25 below
     else:
         if sq.q.strip():
             notes.append("the query has no searchable words; showing all articles")
-        source = "articles a"
-        src_args = []
-        order = "a.published DESC, a.doc DESC"
-        select_extra = "NULL, substr(a.text, 1, 240), NULL"
+        source, src_args = _META, []
+        order = by_date
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     all_args = src_args + args
-    if expr and not args and ranked_docs is None:
-        # No filter on articles: count and rank inside the FTS index alone (ORDER BY rank = weighted
-        # bm25, migration 3), then read the article rows of the one page only.
-        total = conn.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", src_args).fetchone()[0]
-        order_fts = "rank" if sq.sort == "relevance" else "rowid DESC"
-        if sq.sort == "date":
-            ranked = conn.execute(
-                "SELECT a.doc FROM articles a WHERE a.doc IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
-                " ORDER BY a.published DESC, a.doc DESC LIMIT ? OFFSET ?",
-                src_args + [sq.size, (sq.page - 1) * sq.size]).fetchall()
-            page_docs = [d for (d,) in ranked]
-            fts_rows = conn.execute(
-                f"SELECT rowid, {_SNIPPET}, -{_BM25} FROM search_fts WHERE search_fts MATCH ?"
-                " AND rowid IN (SELECT value FROM json_each(?))", src_args + [json.dumps(page_docs)]).fetchall()
-            by_doc = {r[0]: r for r in fts_rows}
-            fts_rows = [by_doc[d] for d in page_docs if d in by_doc]
+    # Two phases: rank and page on doc numbers alone, then build snippets and read titles for that page
+    # only (a snippet or a title in the ranking query would be computed for every match, not 20).
+    scores: dict[int, float] = {}
+    if expr and sq.sort == "relevance":
+        # bm25 needs the whole index's statistics: compute it once, in the ranking query (-bm25: higher is better).
+        if not args:
+            total = conn.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", src_args).fetchone()[0]
+            # An explicit bm25() is a third faster than ORDER BY rank (the same function, configured in
+            # migration 3) on a 37k-match query: rank is evaluated again for the sort.
+            ranked = conn.execute(f"SELECT rowid, {_BM25} AS s FROM search_fts WHERE search_fts MATCH ?"
+                                  " ORDER BY s LIMIT ? OFFSET ?", src_args + [sq.size, (sq.page - 1) * sq.size]).fetchall()
         else:
-            fts_rows = conn.execute(
-                f"SELECT rowid, {_SNIPPET}, -{_BM25} FROM search_fts WHERE search_fts MATCH ?"
-                f" ORDER BY {order_fts} LIMIT ? OFFSET ?", src_args + [sq.size, (sq.page - 1) * sq.size]).fetchall()
-        meta = {d: (i, t, o, p) for d, i, t, o, p in conn.execute(
-            "SELECT doc, id, title, outlet, published FROM articles WHERE doc IN (SELECT value FROM json_each(?))",
-            (json.dumps([r[0] for r in fts_rows]),))}
-        rows = [(d, *meta[d], marked, None, score) for d, marked, score in fts_rows if d in meta]
+            total = conn.execute(f"SELECT count(*) FROM {source}{cond}", all_args).fetchone()[0]
+            ranked = conn.execute(f"SELECT a.doc, {_BM25} AS s FROM {source}{cond} ORDER BY s LIMIT ? OFFSET ?",
+                                  all_args + [sq.size, (sq.page - 1) * sq.size]).fetchall()
+        page_docs = [d for d, _ in ranked]
+        scores = {d: -s for d, s in ranked}
     else:
         total = conn.execute(f"SELECT count(*) FROM {source}{cond}", all_args).fetchone()[0]
-        rows = conn.execute(
-            f"SELECT a.doc, a.id, a.title, a.outlet, a.published, {select_extra} FROM {source}{cond}"
-            f" ORDER BY {order} LIMIT ? OFFSET ?", all_args + [sq.size, (sq.page - 1) * sq.size]).fetchall()
+        page_docs = [d for (d,) in conn.execute(f"SELECT a.doc FROM {source}{cond} ORDER BY {order} LIMIT ? OFFSET ?",
+                                                all_args + [sq.size, (sq.page - 1) * sq.size])]
+    page_json = json.dumps(page_docs)
+    marked: dict[int, str] = {}
+    if expr:
+        marked = dict(conn.execute(f"SELECT rowid, {_SNIPPET} FROM search_fts WHERE search_fts MATCH ?"
+                                   " AND rowid IN (SELECT value FROM json_each(?))", [expr, page_json]))
+    meta = {d: rest for d, *rest in conn.execute(
+        "SELECT doc, id, title, outlet, published, substr(text, 1, 240) FROM articles"
+        " WHERE doc IN (SELECT value FROM json_each(?))", (page_json,))}
     hits = []
-    for _doc, aid, title, outlet, published, marked, plain, score in rows:
-        if marked is not None:
-            snippet, spans = split_marks(marked.replace("\n", " "))
+    for doc in page_docs:
+        if doc not in meta:
+            continue
+        aid, title, outlet, published, plain = meta[doc]
+        if doc in marked:
+            snippet, spans = split_marks(marked[doc].replace("\n", " "))
         else:
             snippet, spans = (plain or "").replace("\n", " "), []
             if len(plain or "") >= 240:
                 snippet += "…"
-        hits.append(SearchHit(aid, title, outlet, published, snippet, spans,
-                              round(score, 4) + 0.0 if isinstance(score, float) else None))
+        score = round(scores[doc], 4) + 0.0 if doc in scores else None
+        hits.append(SearchHit(aid, title, outlet, published, snippet, spans, score))
     facets: dict[str, list[dict[str, Any]]] = {}
+    estimated = False
     if sq.facets and total:
-        docs = f"SELECT a.doc FROM {source}{cond}"
+        facet_cond, facet_args, scale = cond, all_args, 1.0
+        if total > FACET_SAMPLE:
+            # Every k-th doc number: the FTS rowid when matching text (filtered before any article lookup).
+            key = "search_fts.rowid" if expr else "a.doc"
+            facet_cond = f"{cond}{' AND' if cond else ' WHERE'} {key} % ? = 0"
+            facet_args = all_args + [-(-total // FACET_SAMPLE)]
+            sampled = conn.execute(f"SELECT count(*) FROM {source}{facet_cond}", facet_args).fetchone()[0]
+            scale, estimated = total / max(sampled, 1), True
+
+        def count(c: int) -> int:
+            return max(1, round(c * scale)) if estimated else c
+
+        docs = f"SELECT a.doc FROM {source}{facet_cond}"
         facets["outlet"] = [
-            {"value": v, "label": label, "count": c} for v, label, c in conn.execute(
-                f"SELECT coalesce(a.outlet_kb_id, a.outlet), max(a.outlet), count(*) FROM articles a"
-                f" WHERE a.doc IN ({docs}) AND coalesce(a.outlet_kb_id, a.outlet) IS NOT NULL"
-                f" GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", all_args)]
+            {"value": v, "label": label, "count": count(c)} for v, label, c in conn.execute(
+                f"SELECT coalesce(a.outlet_kb_id, a.outlet), max(a.outlet), count(*) FROM {source}{facet_cond}"
+                f"{' AND' if facet_cond else ' WHERE'} coalesce(a.outlet_kb_id, a.outlet) IS NOT NULL"
+                f" GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", facet_args)]
         facets["topic"] = [
-            {"value": v, "label": label or v, "count": c} for v, label, c in conn.execute(
+            {"value": v, "label": label or v, "count": count(c)} for v, label, c in conn.execute(
                 f"SELECT topic, max(label), count(*) FROM article_topics WHERE doc IN ({docs})"
-                f" GROUP BY topic ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", all_args)]
+                f" GROUP BY topic ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", facet_args)]
         facets["entity"] = [
-            {"value": v, "label": label, "type": typ, "count": c} for v, label, typ, c in conn.execute(
+            {"value": v, "label": label, "type": typ, "count": count(c)} for v, label, typ, c in conn.execute(
                 f"SELECT entity_id, max(name), max(type), count(*) FROM article_entities WHERE doc IN ({docs})"
-                f" GROUP BY entity_id ORDER BY 4 DESC, 1 LIMIT {FACET_LIMIT}", all_args)]
-    return SearchPage(total, hits, facets, sq.page, sq.size, notes)
+                f" GROUP BY entity_id ORDER BY 4 DESC, 1 LIMIT {FACET_LIMIT}", facet_args)]
+    return SearchPage(total, hits, facets, sq.page, sq.size, notes, estimated)
 
 
 def timeline(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | None = None) -> list[tuple[str, int]]:
