@@ -6,9 +6,11 @@ become rejections. Skipped when pyspark or Java is missing.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,8 @@ def inputs(tmp_path_factory) -> list[str]:
             with news.open(encoding="utf-8") as fh:
                 head = [next(fh) for _ in range(NEWS_LINES)]
             (folder / news.name).write_text("".join(head), encoding="utf-8")
+        # Copies (new ids) for the cross-document steps: duplicates and stories must come out of them.
+        (folder / "copies.jsonl").write_text(edited_copies(NEWS), encoding="utf-8")
     else:
         paths = [str(SAMPLE)]
     # Bad input must be recorded the same way by both front ends.
@@ -54,6 +58,45 @@ def inputs(tmp_path_factory) -> list[str]:
     (folder / "empty.txt").write_bytes(b"")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02PK\x00")
     return paths + [str(folder), str(folder / "missing.txt")]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!؟?])\s+", text) if s]
+
+
+def edited_copies(news: Path) -> str:
+    """JSONL of edited copies of a few of the first NEWS_LINES articles of each news file: same text, spelling
+    variants (ZWNJ as space, Arabic yeh and kaf) with a sentence dropped, cut short, far in time (exact and
+    edited: past 3 days only a near-identical text counts), undated."""
+    lines = {}
+    for f in sorted(news.glob("*.jsonl")):
+        with f.open(encoding="utf-8") as fh:
+            lines[f.stem] = [json.loads(next(fh)) for _ in range(NEWS_LINES)]
+    iraq, currency, ilam = lines["irnews"][8], lines["irnews"][12], lines["farsnews"][5]
+
+    def copy(src: dict, new_id: str, text: str, published: str | None, title_suffix: str = "") -> dict:
+        # A different title where the text is unchanged: the stores take equal title + text for one article.
+        return {**src, "id": new_id, "text": text, "published": published,
+                "title": (src.get("title") or "") + title_suffix}
+
+    def respell(text: str) -> str:
+        return text.replace("\u200c", " ").replace("ی", "ي").replace("ک", "ك")
+
+    def drop(text: str, every: int) -> str:
+        return " ".join(s for i, s in enumerate(_sentences(text)) if i % every != 1)
+
+    def shift(published: str, days: int) -> str:
+        return (date.fromisoformat(published[:10]) + timedelta(days=days)).isoformat() + published[10:]
+
+    out = [
+        copy(iraq, "copy-exact", iraq["text"], iraq["published"].replace("14:31", "18:05"), " (+فیلم)"),
+        copy(currency, "copy-respelled", respell(drop(currency["text"], 4)), shift(currency["published"], 1)),
+        copy(currency, "copy-short", currency["text"][: len(currency["text"]) * 3 // 5], currency["published"]),
+        copy(ilam, "copy-far", ilam["text"], shift(ilam["published"], 40), " (بازنشر)"),
+        copy(ilam, "copy-far-edited", drop(ilam["text"], 3), shift(ilam["published"], 50)),
+        copy(iraq, "copy-undated", respell(iraq["text"]), None),
+    ]
+    return "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in out)
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +244,62 @@ def test_load_equals_ingest(spark_output, ingested, load_db):
         assert a.rejections() == b.rejections()
         some = next(iter(b.iter_articles()))
         assert a.get_raw(some.id) == b.get_raw(some.id)
+
+
+# --- cross-document steps (khazar/scale/cross.py), written by extract after the articles ---------------------
+
+@pytest.fixture(scope="module")
+def spark_articles(spark_output) -> list:
+    from khazar.scale.load import read_output
+
+    return [article for article, _ in read_output(spark_output)[0]]
+
+
+def test_spark_duplicates_equal_single_machine(spark_output, spark_articles):
+    import pyarrow.parquet as pq
+
+    from khazar.corpus.duplicates import article_duplicates
+
+    want = sorted(article_duplicates(spark_articles), key=lambda d: d["doc"])
+    got = sorted(pq.read_table(spark_output / "duplicates").to_pylist(), key=lambda d: d["doc"])
+    assert {(d["doc"], d["duplicate_of"]) for d in got} == {(d["doc"], d["duplicate_of"]) for d in want}
+    assert got == want  # every field: similarity, MinHash estimate, containment, outlets, dates
+    if SEEDS.is_dir() and NEWS.is_dir():  # the edited copies are found, the far edited one is not
+        links = {d["doc"]: d["duplicate_of"] for d in got}
+        assert links["copy-exact"] == links["copy-undated"] == "asriran-696783"
+        assert links["copy-respelled"] == links["copy-short"] == "asriran-696901"
+        assert links["copy-far"] == "farsnews-13950404000869" and "copy-far-edited" not in links
+
+
+def test_spark_stories_equal_single_machine(spark_output, spark_articles):
+    import pyarrow.parquet as pq
+
+    from khazar.corpus.stories import build_stories
+
+    index = build_stories(spark_articles)
+    want = {sid: frozenset(st.docs) for sid, st in index.stories.items()}
+    got: dict[str, set] = {}
+    rows = pq.read_table(spark_output / "stories").to_pylist()
+    for row in rows:
+        got.setdefault(row["story_id"], set()).add(row["article_id"])
+    assert len(rows) == len({a.id for a in spark_articles})  # every article in exactly one story
+    assert {frozenset(v) for v in got.values()} == set(want.values())
+    assert {k: frozenset(v) for k, v in got.items()} == want  # and the same story ids (founder's sha1)
+    assert any(len(v) >= 3 for v in want.values())
+    for row in rows:
+        assert row["story_size"] == len(got[row["story_id"]])
+
+
+def test_cross_steps_rerun_alone(spark, spark_output, tmp_path):
+    """`khazar spark-cross` path: the steps over an existing OUTPUT, one of them, refusing to overwrite."""
+    from khazar.scale.job import run_cross_document_steps
+
+    out = tmp_path / "out"
+    shutil.copytree(spark_output / "articles", out / "articles")
+    assert run_cross_document_steps(spark, str(out), only=["duplicates"]) == {
+        "duplicates": spark.read.parquet(str(spark_output / "duplicates")).count()}
+    assert not (out / "stories").exists()
+    with pytest.raises(Exception, match="already exists"):
+        run_cross_document_steps(spark, str(out), only=["duplicates"])
+    with pytest.raises(ValueError, match="unknown"):
+        run_cross_document_steps(spark, str(out), only=["nope"])

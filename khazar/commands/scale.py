@@ -1,4 +1,4 @@
-"""CLI verbs for running at scale: `khazar spark-extract` and `khazar load`.
+"""CLI verbs for running at scale: `khazar spark-extract`, `khazar spark-cross` and `khazar load`.
 
 `register(subparsers)` adds them to the `khazar` parser (khazar/cli.py calls it). Neither verb imports
 pyspark, pyarrow or psycopg until it runs, so `khazar --help` works without the optional extras.
@@ -20,6 +20,17 @@ def cmd_spark_extract(args: argparse.Namespace) -> int:
     from ..scale.job import run
 
     return run(args)
+
+
+def cmd_spark_cross(args: argparse.Namespace) -> int:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        print("error: spark-cross needs pyspark: pip install 'khazar[spark]'", file=sys.stderr)
+        return 2
+    from ..scale.job import run_cross
+
+    return run_cross(args)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -51,6 +62,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "article, and write OUTPUT/articles and OUTPUT/rejections as Parquet.")
     build_parser(p)
     p.set_defaults(func=cmd_spark_extract)
+
+    from ..scale.job import build_cross_parser
+
+    p = subparsers.add_parser(
+        "spark-cross", help="rerun the cross-document Spark steps (duplicates, stories) over a spark-extract OUTPUT",
+        description="Read OUTPUT/articles and write OUTPUT/duplicates and OUTPUT/stories again (the steps "
+                    "spark-extract runs after the articles), without processing the articles again.")
+    build_cross_parser(p)
+    p.set_defaults(func=cmd_spark_cross)
 
     p = subparsers.add_parser("load", help="store the Parquet written by spark-extract (SQLite or PostgreSQL)")
     p.add_argument("parquet", metavar="PARQUET", help="a spark-extract OUTPUT folder (or its articles/ folder)")

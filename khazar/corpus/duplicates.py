@@ -127,6 +127,25 @@ def is_duplicate(jaccard: float, containment: float, smaller: int, days_apart: i
     return jaccard >= MIN_JACCARD or (smaller >= MIN_SHINGLES and containment >= MIN_CONTAINMENT)
 
 
+def verify(a: np.ndarray, b: np.ndarray, day_a: int | None, day_b: int | None) -> tuple[bool, float, float]:
+    """The exact check of one LSH candidate pair: (is a duplicate, Jaccard, containment)."""
+    j, c = exact_similarity(a, b)
+    apart = abs(day_a - day_b) if day_a is not None and day_b is not None else None
+    return is_duplicate(j, c, min(len(a), len(b)), apart), j, c
+
+
+_LSH_SHAPES: dict[tuple[float, int], MinHashLSH] = {}
+
+
+def band_keys(mh: LeanMinHash, threshold: float = LSH_THRESHOLD) -> list[tuple[int, bytes]]:
+    """(band, key) under which a MinHashLSH(threshold, num_perm) files `mh`: two articles are LSH candidates
+    of each other exactly when they share one of these. For computing the candidates elsewhere (Spark)."""
+    shape = (threshold, len(mh))
+    lsh = _LSH_SHAPES.get(shape) or _LSH_SHAPES.setdefault(shape, MinHashLSH(threshold=threshold,
+                                                                             num_perm=len(mh)))
+    return [(i, lsh._H(mh.hashvalues[start:end])) for i, (start, end) in enumerate(lsh.hashranges)]
+
+
 def _day(published: str | None) -> int | None:
     if not published or len(published) < 10:
         return None
@@ -185,10 +204,8 @@ class DuplicateIndex:
         day = _day(published)
         if len(sh):
             for cand in self.lsh.query(mh):
-                other = self.sh[cand]
-                j, c = exact_similarity(sh, other)
-                apart = abs(day - self.day[cand]) if day is not None and self.day[cand] is not None else None
-                if is_duplicate(j, c, min(len(sh), len(other)), apart) and (best is None or j > best[0]):
+                ok, j, c = verify(sh, self.sh[cand], day, self.day[cand])
+                if ok and (best is None or j > best[0]):
                     best = (j, cand, c, mh.jaccard(self.mh[cand]))
             self.lsh.insert(doc_id, mh)
         self.sh[doc_id], self.mh[doc_id] = sh, mh

@@ -317,7 +317,12 @@ class StoryIndex:
         """Add one article: join the best matching story or found a new one; returns the story id."""
         if article.id in self.doc_story:
             return self.doc_story[article.id]
-        f = Features.of(article)
+        return self.attach_features(Features.of(article))
+
+    def attach_features(self, f: Features) -> str:
+        """`attach` for an article whose Features are already computed (khazar/scale/cross.py)."""
+        if f.id in self.doc_story:
+            return self.doc_story[f.id]
         sid, _ = self.best(f)
         self.n += 1
         if self.n % REFRESH == 0:

@@ -13,10 +13,11 @@ binary record; spreading its documents is what lets every core work) → `proces
 The knowledge base and models are module-level caches in khazar; PySpark reuses its Python workers between
 tasks (spark.python.worker.reuse, on by default), so each worker loads them once.
 
-Cross-document steps (duplicates, stories) come later as Spark jobs over OUTPUT/articles. The hook is
-`CROSS_DOCUMENT_STEPS`: each entry is (name, function(spark, articles DataFrame) -> DataFrame); after the
-articles are written, each result is written to OUTPUT/<name>/ from the Parquet just written (so a step
-can also be rerun alone over an earlier OUTPUT with `run_cross_document_steps`).
+Cross-document steps (khazar/scale/cross.py: near-duplicates, stories) are Spark jobs over
+OUTPUT/articles. The hook is `CROSS_DOCUMENT_STEPS`: each entry is (name, function(spark, articles
+DataFrame) -> DataFrame); after the articles are written, each result is written to OUTPUT/<name>/ from
+the Parquet just written. They can be rerun alone over an earlier OUTPUT with `run_cross_document_steps`,
+`khazar spark-cross OUTPUT`, or `spark-submit khazar/scale/job.py cross OUTPUT`.
 """
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ from typing import Any
 # Absolute imports only: spark-submit runs this file as a script (no parent package), with khazar
 # importable from the environment the job ships.
 
-# Nothing registered yet: the duplicate and story jobs will append themselves here.
-CROSS_DOCUMENT_STEPS: list[tuple[str, Callable[[Any, Any], Any]]] = []
+from khazar.scale.cross import STEPS  # noqa: E402  (pyspark is imported only inside the steps)
+
+CROSS_DOCUMENT_STEPS: list[tuple[str, Callable[[Any, Any], Any]]] = list(STEPS)
 
 
 @dataclass
@@ -132,13 +134,23 @@ def extract(spark, inputs: list[str], output: str, *, partitions: int | None = N
     return ExtractResult(n_articles, n_rejections, time.perf_counter() - started, output)
 
 
-def run_cross_document_steps(spark, output: str, *, overwrite: bool = False) -> None:
-    """Apply CROSS_DOCUMENT_STEPS to OUTPUT/articles, each written to OUTPUT/<name>."""
-    if not CROSS_DOCUMENT_STEPS:
-        return
+def run_cross_document_steps(spark, output: str, *, overwrite: bool = False,
+                             only: Iterable[str] | None = None) -> dict[str, int]:
+    """Apply CROSS_DOCUMENT_STEPS (or those named in `only`) to OUTPUT/articles, each written to
+    OUTPUT/<name>; returns the rows written per step."""
+    wanted = None if only is None else set(only)
+    known = {name for name, _ in CROSS_DOCUMENT_STEPS}
+    if wanted is not None and wanted - known:
+        raise ValueError(f"unknown cross-document steps {sorted(wanted - known)}; known: {sorted(known)}")
+    steps = [(name, step) for name, step in CROSS_DOCUMENT_STEPS if wanted is None or name in wanted]
+    if not steps:
+        return {}
     articles = spark.read.parquet(_join(output, "articles"))
-    for name, step in CROSS_DOCUMENT_STEPS:
+    counts = {}
+    for name, step in steps:
         step(spark, articles).write.mode("overwrite" if overwrite else "errorifexists").parquet(_join(output, name))
+        counts[name] = spark.read.parquet(_join(output, name)).count()
+    return counts
 
 
 def _order_key(inputs: list[str]) -> Callable[[tuple], tuple]:
@@ -205,7 +217,39 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.articles else 1
 
 
+def build_cross_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(
+        prog="khazar-spark-cross", description="rerun the cross-document steps over a spark-extract OUTPUT")
+    parser.add_argument("output", metavar="OUTPUT", help="a spark-extract OUTPUT folder (with articles/)")
+    parser.add_argument("--steps", default=None,
+                        help="comma-separated step names (default: all: "
+                             + ",".join(name for name, _ in CROSS_DOCUMENT_STEPS) + ")")
+    parser.add_argument("--master", default=None, help="Spark master (as for spark-extract)")
+    parser.add_argument("--overwrite", action="store_true", help="replace OUTPUT/<step> if it exists")
+    return parser
+
+
+def run_cross(args: argparse.Namespace) -> int:
+    from pyspark.errors import AnalysisException
+
+    only = [s.strip() for s in args.steps.split(",") if s.strip()] if args.steps else None
+    started = time.perf_counter()
+    spark = session(args.master, app_name="khazar-cross")
+    try:
+        counts = run_cross_document_steps(spark, args.output, overwrite=args.overwrite, only=only)
+    except (AnalysisException, ValueError) as exc:  # e.g. OUTPUT/<step> exists without --overwrite
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    for name, n in counts.items():
+        print(f"{name}: {n} rows → {_join(args.output, name)}", file=sys.stderr)
+    print(f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["cross"]:  # spark-submit khazar/scale/job.py cross OUTPUT [--steps …]
+        return run_cross(build_cross_parser().parse_args(argv[1:]))
     return run(build_parser().parse_args(argv))
 
 
