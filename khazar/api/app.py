@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..search import MAX_PAGE_SIZE, QueryError, SearchQuery, parse_date, run
-from ..store.sqlite import SQLiteStore
+from ..store import Store, open_store
 
 log = logging.getLogger("khazar.api")
 
@@ -38,19 +38,20 @@ SECURITY_HEADERS = {
 
 
 class Stores:
-    """One SQLiteStore per thread for the app's lifetime (FastAPI runs sync routes in a thread pool)."""
+    """One store per thread for the app's lifetime (FastAPI runs sync routes in a thread pool): a SQLite
+    connection per thread, or a PostgreSQL connection per thread for a postgresql:// `db`."""
 
     def __init__(self, db: str):
         self.db = db
         self._local = threading.local()
-        self._all: list[SQLiteStore] = []
+        self._all: list[Store] = []
         self._lock = threading.Lock()
-        SQLiteStore(db).close()  # create and migrate once, before any request
+        open_store(db).close()  # create and migrate once, before any request
 
-    def get(self) -> SQLiteStore:
+    def get(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = SQLiteStore(self.db)
+            store = open_store(self.db)
             self._local.store = store
             with self._lock:
                 self._all.append(store)
@@ -82,8 +83,8 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 
 
 def create_app(db: str, *, token: str | None = None) -> FastAPI:
-    """The app over the SQLite file `db`. Writes need `token` (default: $KHAZAR_TOKEN at creation);
-    without one, every write is refused with 403."""
+    """The app over the store `db` (a SQLite file or a postgresql:// URL). Writes need `token` (default:
+    $KHAZAR_TOKEN at creation); without one, every write is refused with 403."""
     token = token if token is not None else os.environ.get("KHAZAR_TOKEN") or None
     # The Swagger/ReDoc pages load their scripts from a CDN, which the CSP forbids: only the schema is served.
     stores = Stores(db)
@@ -269,7 +270,7 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
     return app
 
 
-def _run(st: SQLiteStore, sq: SearchQuery, semantic: bool):
+def _run(st: Store, sq: SearchQuery, semantic: bool):
     if semantic:
         from ..search.semantic import SemanticUnavailable
 
@@ -280,7 +281,7 @@ def _run(st: SQLiteStore, sq: SearchQuery, semantic: bool):
     return run(st, sq)
 
 
-def _ingest(st: SQLiteStore, record: Any, body: bytes) -> JSONResponse:
+def _ingest(st: Store, record: Any, body: bytes) -> JSONResponse:
     from ..ingest.jsonl import record_to_document
     from ..model import Rejection
     from ..pipeline import process

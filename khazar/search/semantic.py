@@ -71,7 +71,8 @@ def _matrix(store: Any) -> tuple[np.ndarray, np.ndarray]:
     # read again only when they changed.
     stamp = getattr(store, "vector_stamp", None)  # optional store method; without it, read every time
     rows = None if stamp else store.load_vectors(MODEL)
-    key = (getattr(store, "path", "?"), *(stamp(MODEL) if stamp else (len(rows), None)))
+    where = getattr(store, "path", None) or getattr(store, "url", "?")  # SQLite file or PostgreSQL URL
+    key = (where, *(stamp(MODEL) if stamp else (len(rows), None)))
     with _lock:
         if key not in _cache:
             rows = rows if rows is not None else store.load_vectors(MODEL)

@@ -1,6 +1,7 @@
 """What every store backend provides."""
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ class Store(ABC):
 
     @abstractmethod
     def get_raw(self, article_id: str) -> str | None: ...
+
+    def get_article_json(self, article_id: str) -> str | None:
+        """The article as stored (its JSON text, with any fields later stages added)."""
+        article = self.get_article(article_id)
+        return json.dumps(article.to_dict(), ensure_ascii=False) if article is not None else None
 
     @abstractmethod
     def iter_articles(self) -> Iterator[Article]: ...

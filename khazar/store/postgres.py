@@ -17,8 +17,8 @@ that were in fact stored by the other writer.
 Schema migrations are numbered and recorded in `schema_migrations`; they run under an advisory lock so
 that writers starting together migrate once.
 
-Search (the Persian-aware index the SQLite store has, entities, quotes, events, stories, vectors) is
-not built for PostgreSQL yet: those methods raise NotImplementedError.
+Search, entities, quotes, events, stories, vectors and the corpus state work as on SQLite: the SQL is in
+khazar/search/postgres_backend.py (see there for what still differs: the ranking).
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ import psycopg
 from psycopg import errors
 
 from ..model import Article, RawDocument, Rejection
+from ..search import postgres_backend as pgb
 from .base import Store
 
 MIGRATIONS: list[str] = [
@@ -69,6 +70,132 @@ MIGRATIONS: list[str] = [
     );
     -- md5(reason): a B-tree entry must stay under ~2.7 kB, and a reason can quote a long input.
     CREATE UNIQUE INDEX rejections_unique ON rejections (origin, line, md5(reason));
+    """,
+    # 2: search (khazar/search/postgres_backend.py), the counterpart of SQLiteStore's migrations 2 and 3.
+    # search_index holds a tsvector of FTS5's tokens of the search form (built in Python: the search form
+    # and the tokens are Python functions), title weight A, body weight D, under a GIN index. The facet
+    # tables are SQLite's plus search-form copies of the names compared in search form (SQLite calls the
+    # Python function in SQL instead). A trigger only *queues* a changed article (search_pending);
+    # PostgresStore.index_pending() indexes the queue (the ingest calls it before its last commit, every
+    # search calls it first), so any writer, even psql, leaves the index consistent.
+    """
+    CREATE TABLE search_index (
+        doc BIGINT PRIMARY KEY REFERENCES articles(doc) ON DELETE CASCADE,
+        tsv TSVECTOR NOT NULL
+    );
+    CREATE INDEX search_index_tsv ON search_index USING GIN (tsv);
+    CREATE TABLE search_pending (doc BIGINT PRIMARY KEY REFERENCES articles(doc) ON DELETE CASCADE);
+    CREATE TABLE article_entities (
+        doc BIGINT NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        entity_id TEXT NOT NULL,
+        type TEXT,
+        name TEXT NOT NULL,
+        name_en TEXT,
+        kb_id TEXT,
+        mentions INTEGER NOT NULL DEFAULT 0,
+        roles_json TEXT NOT NULL DEFAULT '[]',
+        name_form TEXT NOT NULL DEFAULT '',     -- search_form(name): what a name query is compared with
+        name_en_form TEXT NOT NULL DEFAULT '',  -- name_en with ASCII letters lowercased (SQLite's lower())
+        PRIMARY KEY (doc, entity_id)
+    );
+    CREATE INDEX article_entities_entity ON article_entities (entity_id);
+    CREATE TABLE article_topics (
+        doc BIGINT NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        topic TEXT NOT NULL,
+        label TEXT,
+        PRIMARY KEY (doc, topic)
+    );
+    CREATE INDEX article_topics_topic ON article_topics (topic);
+    CREATE TABLE article_quotes (
+        doc BIGINT NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        speaker TEXT,
+        speaker_kb_id TEXT,
+        text TEXT NOT NULL,
+        kind TEXT,
+        -- The spans as JSON: SQLite's INTEGER columns keep what is not a number (an event's start and end
+        -- can be dates) as it is, so these hold any JSON scalar.
+        span_start TEXT,
+        span_end TEXT,
+        speaker_form TEXT,  -- search_form(speaker)
+        PRIMARY KEY (doc, n)
+    );
+    CREATE INDEX article_quotes_speaker ON article_quotes (speaker_kb_id);
+    CREATE INDEX article_quotes_speaker_form ON article_quotes (speaker_form);
+    CREATE TABLE article_events (
+        doc BIGINT NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        type TEXT,
+        label TEXT,
+        date TEXT,  -- as the article JSON gives it (compared and sorted in byte order, as SQLite does)
+        place TEXT,
+        place_kb_id TEXT,
+        participants_json TEXT NOT NULL DEFAULT '[]',
+        span_start TEXT,  -- JSON, as article_quotes.span_start
+        span_end TEXT,
+        PRIMARY KEY (doc, n)
+    );
+    CREATE INDEX article_events_date ON article_events ((date COLLATE "C"));
+    CREATE INDEX article_events_place ON article_events (place_kb_id);
+    CREATE TABLE article_vectors (
+        doc BIGINT PRIMARY KEY REFERENCES articles(doc) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        vec BYTEA NOT NULL
+    );
+    CREATE INDEX article_vectors_model ON article_vectors (model, doc);
+    CREATE FUNCTION khazar_search_queue() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO search_pending (doc) VALUES (NEW.doc) ON CONFLICT DO NOTHING;
+        IF TG_OP = 'UPDATE' THEN
+            DELETE FROM article_vectors WHERE doc = NEW.doc;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER articles_search_insert AFTER INSERT ON articles
+        FOR EACH ROW EXECUTE FUNCTION khazar_search_queue();
+    CREATE TRIGGER articles_search_update AFTER UPDATE OF title, text, article_json ON articles
+        FOR EACH ROW EXECUTE FUNCTION khazar_search_queue();
+    INSERT INTO search_pending (doc) SELECT doc FROM articles;
+    """,
+    # 3: corpus (khazar/corpus), SQLiteStore's migration 4. SQLite lists stories, story states and document
+    # frequencies in rowid order, and its INSERT OR REPLACE gives a replaced row a new rowid: `seq` (taken
+    # from one sequence again on every replace) gives PostgreSQL the same order.
+    """
+    CREATE SEQUENCE khazar_rowid;
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        label TEXT,
+        start TEXT,
+        "end" TEXT,
+        size INTEGER NOT NULL DEFAULT 0,
+        entities_json TEXT NOT NULL DEFAULT '[]',
+        updated_at TEXT,
+        seq BIGINT NOT NULL DEFAULT nextval('khazar_rowid')
+    );
+    CREATE INDEX stories_seq ON stories (seq);
+    CREATE TABLE story_state (
+        story_id TEXT PRIMARY KEY,
+        state_json TEXT NOT NULL,
+        seq BIGINT NOT NULL DEFAULT nextval('khazar_rowid')
+    );
+    CREATE TABLE story_articles (
+        story_id TEXT NOT NULL,
+        doc BIGINT NOT NULL REFERENCES articles(doc) ON DELETE CASCADE,
+        PRIMARY KEY (story_id, doc)
+    );
+    CREATE INDEX story_articles_doc ON story_articles (doc);
+    CREATE TABLE corpus_docs (
+        doc BIGINT PRIMARY KEY REFERENCES articles(doc) ON DELETE CASCADE,
+        minhash BYTEA,
+        shingles BYTEA,
+        duplicate_of TEXT,
+        similarity DOUBLE PRECISION
+    );
+    CREATE TABLE corpus_df (
+        key TEXT PRIMARY KEY,
+        df BIGINT NOT NULL,
+        seq BIGINT NOT NULL DEFAULT nextval('khazar_rowid')
+    );
     """,
 ]
 
@@ -214,12 +341,20 @@ class PostgresStore(Store):
         self._journal.clear()
 
     # -- reading ------------------------------------------------------------------------------------------
+    # Reads leave no transaction open when none was open (pgb.own_transaction): a server's connections
+    # would otherwise sit "idle in transaction", holding locks that block migrations and reindexing.
     def get_article(self, article_id: str) -> Article | None:
-        row = self.conn.execute("SELECT article_json FROM articles WHERE id = %s", (_t(article_id),)).fetchone()
-        return Article.from_dict(json.loads(row[0])) if row else None
+        doc_json = self.get_article_json(article_id)
+        return Article.from_dict(json.loads(doc_json)) if doc_json is not None else None
+
+    def get_article_json(self, article_id: str) -> str | None:
+        with pgb.own_transaction(self.conn):
+            row = self.conn.execute("SELECT article_json FROM articles WHERE id = %s", (_t(article_id),)).fetchone()
+        return row[0] if row else None
 
     def get_raw(self, article_id: str) -> str | None:
-        row = self.conn.execute("SELECT raw FROM articles WHERE id = %s", (_t(article_id),)).fetchone()
+        with pgb.own_transaction(self.conn):
+            row = self.conn.execute("SELECT raw FROM articles WHERE id = %s", (_t(article_id),)).fetchone()
         return bytes(row[0]).decode("utf-8", "surrogatepass") if row else None
 
     def iter_articles(self) -> Iterator[Article]:
@@ -232,11 +367,14 @@ class PostgresStore(Store):
 
     def rejections(self) -> list[Rejection]:
         # COLLATE "C": byte order, as SQLite sorts — the same rejections list in the same order on both.
-        rows = self.conn.execute("SELECT origin, line, reason FROM rejections ORDER BY origin COLLATE \"C\", line")
+        with pgb.own_transaction(self.conn):
+            rows = self.conn.execute("SELECT origin, line, reason FROM rejections"
+                                     " ORDER BY origin COLLATE \"C\", line").fetchall()
         return [Rejection(o, line or None, r) for o, line, r in rows]
 
     def count_articles(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        with pgb.own_transaction(self.conn):
+            return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def close(self) -> None:
         if self.conn.closed:
@@ -247,53 +385,91 @@ class PostgresStore(Store):
             self.conn.close()
 
     def doc_number(self, article_id: str) -> int | None:
-        row = self.conn.execute("SELECT doc FROM articles WHERE id = %s", (_t(article_id),)).fetchone()
+        with pgb.own_transaction(self.conn):
+            row = self.conn.execute("SELECT doc FROM articles WHERE id = %s", (_t(article_id),)).fetchone()
         return row[0] if row else None
 
-    # -- search: not built for PostgreSQL yet -------------------------------------------------------------
-    # The Persian-aware search index exists for SQLite (khazar/search/sqlite_backend.py). Its PostgreSQL
-    # counterpart (tsvector over the same search form, facet tables, vectors) is a follow-up; until then
-    # these say so loudly instead of answering "nothing found". Serve search from a SQLite copy
-    # (`khazar load OUTPUT --db khazar.db`) meanwhile.
-    def _no_search(self, what: str):
-        raise NotImplementedError(f"PostgresStore.{what}: search is not built for PostgreSQL yet; "
-                                  "load the data into a SQLite store to search it")
+    # -- search, read models, vectors, corpus: the SQL lives in khazar/search/postgres_backend.py ---------
+    # Each call leaves no transaction open when none was open before (a server's connection stays idle,
+    # not "idle in transaction"); inside an ingest's open batch it runs in that batch's transaction.
 
     def index_pending(self, limit: int | None = None) -> int:
-        self._no_search("index_pending")
+        """Bring the search index up to date with the articles queued by the triggers; returns how many."""
+        return pgb.index_pending(self.conn, limit)
 
     def reindex_search(self) -> int:
-        self._no_search("reindex_search")
+        return pgb.reindex(self.conn)
 
     def search(self, query, ranked_docs=None):
-        self._no_search("search")
+        with pgb.own_transaction(self.conn):
+            return pgb.search(self.conn, query, ranked_docs)
 
     def search_timeline(self, query, ranked_docs=None):
-        self._no_search("search_timeline")
+        with pgb.own_transaction(self.conn):
+            return pgb.timeline(self.conn, query, ranked_docs)
+
+    def search_place_counts(self, query) -> list[tuple]:
+        """(entity id, name, kb id, articles) of the places in everything the query matches (the map)."""
+        with pgb.own_transaction(self.conn):
+            return pgb.place_counts(self.conn, query)
 
     def list_entities(self, q=None, page=1, size=20):
-        self._no_search("list_entities")
+        with pgb.own_transaction(self.conn):
+            return pgb.list_entities(self.conn, q, page, size)
 
     def get_entity(self, entity_id):
-        self._no_search("get_entity")
+        with pgb.own_transaction(self.conn):
+            return pgb.get_entity(self.conn, entity_id)
 
     def list_quotes(self, speaker=None, page=1, size=20):
-        self._no_search("list_quotes")
+        with pgb.own_transaction(self.conn):
+            return pgb.list_quotes(self.conn, speaker, page, size)
 
     def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20):
-        self._no_search("list_events")
+        with pgb.own_transaction(self.conn):
+            return pgb.list_events(self.conn, date_from, date_to, place, page, size)
 
     def list_stories(self, page=1, size=20):
-        self._no_search("list_stories")
+        with pgb.own_transaction(self.conn):
+            return pgb.list_stories(self.conn, page, size)
 
     def get_story(self, story_id):
-        self._no_search("get_story")
+        with pgb.own_transaction(self.conn):
+            return pgb.get_story(self.conn, story_id)
+
+    def kb_candidates(self, min_articles: int = 2, limit: int = 100) -> list[dict]:
+        with pgb.own_transaction(self.conn):
+            return pgb.kb_candidates(self.conn, min_articles, limit)
 
     def docs_without_vectors(self, model, limit=256):
-        self._no_search("docs_without_vectors")
+        with pgb.own_transaction(self.conn):
+            return pgb.docs_without_vectors(self.conn, model, limit)
 
     def put_vectors(self, model, rows):
-        self._no_search("put_vectors")
+        pgb.put_vectors(self.conn, model, rows)
+        self.commit()  # as SQLite's put_vectors
 
     def load_vectors(self, model):
-        self._no_search("load_vectors")
+        with pgb.own_transaction(self.conn):
+            return pgb.load_vectors(self.conn, model)
+
+    def vector_stamp(self, model):
+        """(count, last doc) of the stored vectors: changes whenever they do; semantic search caches on it."""
+        with pgb.own_transaction(self.conn):
+            return pgb.vector_stamp(self.conn, model)
+
+    def corpus_load(self) -> dict:
+        with pgb.own_transaction(self.conn):
+            return pgb.corpus_load(self.conn)
+
+    def corpus_pending(self) -> list[str]:
+        with pgb.own_transaction(self.conn):
+            return pgb.corpus_pending(self.conn)
+
+    def corpus_save(self, changes: dict) -> None:
+        pgb.corpus_save(self.conn, changes)
+        self.commit()  # as SQLite's corpus save
+
+    def corpus_duplicates(self) -> list[dict]:
+        with pgb.own_transaction(self.conn):
+            return pgb.corpus_duplicates(self.conn)

@@ -244,6 +244,10 @@ class SQLiteStore(Store):
         row = self.conn.execute("SELECT article_json FROM articles WHERE id = ?", (article_id,)).fetchone()
         return Article.from_dict(json.loads(row[0])) if row else None
 
+    def get_article_json(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT article_json FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
     def get_raw(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT raw FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None

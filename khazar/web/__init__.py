@@ -76,10 +76,10 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
     def page_article(request: Request, st: StoreDep, article_id: Annotated[str, PathParam(max_length=300)]):
         article = _article_or_404(st, article_id)
         d = article.to_dict()
-        extra = st.conn.execute("SELECT article_json FROM articles WHERE id = ?", (article_id,)).fetchone()
+        extra = st.get_article_json(article_id)
         import json
 
-        stored = json.loads(extra[0]) if extra else {}
+        stored = json.loads(extra) if extra else {}
         entities = [e for e in d["entities"] if isinstance(e, dict) and e.get("name")]
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "a": d, "body": annotate_text(d["text"], d), "title": annotate_text(d["title"], d, "title"), "entities": entities,

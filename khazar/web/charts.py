@@ -63,9 +63,9 @@ def places_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def search_places(store: Any, sq: Any, facets: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The places mentioned in everything the query matches, with article counts. On SQLite this counts
-    over all matching articles (not just the page shown), with the same filters as the timeline; other
-    stores fall back to the entity facet, which only holds the top entities of every type."""
+    """The places mentioned in everything the query matches, with article counts. On SQLite and PostgreSQL
+    this counts over all matching articles (not just the page shown), with the same filters as the
+    timeline; other stores fall back to the entity facet, which only holds the top entities of every type."""
     conn = getattr(store, "conn", None)
     if isinstance(conn, sqlite3.Connection):
         from ..search import sqlite_backend as sb
@@ -83,6 +83,9 @@ def search_places(store: Any, sq: Any, facets: dict[str, Any] | None = None) -> 
             f" WHERE type = 'LOC' AND doc IN (SELECT a.doc FROM {source}{cond}) GROUP BY entity_id",
             src_args + args).fetchall()
         return places_from([{"id": e, "name": n, "kb_id": k, "type": "LOC", "count": c} for e, n, k, c in rows])
+    if hasattr(store, "search_place_counts"):  # PostgreSQL: the same count, in the store's own SQL
+        return places_from([{"id": e, "name": n, "kb_id": k, "type": "LOC", "count": c}
+                            for e, n, k, c in store.search_place_counts(sq)])
     return places_from([{"id": f["value"], "name": f["label"], "type": f.get("type"), "count": f["count"]}
                         for f in (facets or {}).get("entity", [])])
 

@@ -1,0 +1,66 @@
+"""The rows of the search read model an article's JSON gives, independent of the database.
+
+The same rows sqlite_backend._index_one writes into article_entities, article_topics, article_quotes and
+article_events (an entity listed twice in one article is one row with the mentions added up; a topic listed
+twice keeps its first label; quotes and events are numbered by their place in the article's list, skipped
+ones included). Backends other than SQLite insert these rows as they are.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .sqlite_backend import entity_id_of
+
+
+@dataclass
+class ArticleRows:
+    # (entity_id, type, name, name_en, kb_id, mentions, roles_json)
+    entities: list[tuple[Any, ...]] = field(default_factory=list)
+    # (topic, label)
+    topics: list[tuple[Any, ...]] = field(default_factory=list)
+    # (n, speaker, speaker_kb_id, text, kind, span_start, span_end)
+    quotes: list[tuple[Any, ...]] = field(default_factory=list)
+    # (n, type, label, date, place, place_kb_id, participants_json, span_start, span_end)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def article_rows(article_json: str) -> ArticleRows:
+    """The read-model rows of one stored article (no rows when its JSON does not parse)."""
+    rows = ArticleRows()
+    try:
+        art = json.loads(article_json)
+    except json.JSONDecodeError:
+        return rows
+    if not isinstance(art, dict):
+        return rows
+    entities: dict[str, list[Any]] = {}
+    for ent in art.get("entities") or []:
+        if not isinstance(ent, dict) or not (eid := entity_id_of(ent)):
+            continue
+        mentions = len(ent.get("mentions") or [])
+        if eid in entities:  # ON CONFLICT (doc, entity_id) DO UPDATE SET mentions = mentions + excluded.mentions
+            entities[eid][5] += mentions
+            continue
+        entities[eid] = [eid, ent.get("type"), ent.get("name") or eid, ent.get("name_en"), ent.get("kb_id"),
+                         mentions, json.dumps(ent.get("roles") or [], ensure_ascii=False)]
+    rows.entities = [tuple(r) for r in entities.values()]
+    topics: dict[str, Any] = {}
+    for topic in art.get("topics") or []:
+        if isinstance(topic, str):
+            topic = {"id": topic}
+        if not isinstance(topic, dict) or not (tid := topic.get("id") or topic.get("label")):
+            continue
+        topics.setdefault(str(tid), topic.get("label"))  # INSERT OR IGNORE: the first one stays
+    rows.topics = list(topics.items())
+    for n, q in enumerate(art.get("quotes") or []):
+        if isinstance(q, dict) and q.get("text"):
+            rows.quotes.append((n, q.get("speaker"), q.get("speaker_kb_id"), q["text"], q.get("kind"), q.get("start"),
+                                q.get("end")))
+    for n, e in enumerate(art.get("events") or []):
+        if isinstance(e, dict):
+            rows.events.append((n, e.get("type"), e.get("label"), e.get("date"), e.get("place"), e.get("place_kb_id"),
+                                json.dumps(e.get("participants") or [], ensure_ascii=False), e.get("start"),
+                                e.get("end")))
+    return rows

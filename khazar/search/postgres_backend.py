@@ -1,0 +1,738 @@
+"""The SQL behind search on the PostgreSQL store (PostgresStore's search and corpus methods delegate here).
+
+The counterpart of sqlite_backend.py (and corpus/sqlite_corpus.py) over the tables of migrations 2 and 3
+in khazar/store/postgres.py, answering with the same shapes and, as far as the two databases allow, the
+same rows:
+
+* Full text: `search_index.tsv` is a tsvector built in Python from the very tokens the SQLite FTS5 index
+  holds (fts5_text.tokenize over normalize.search_form of title and body: same words, same folding, same
+  positions; title lexemes weight A, body lexemes weight D), not from PostgreSQL's text-search parser, which
+  splits and keeps words differently (hyphenated compounds, URLs, numbers with dots). A query is the
+  fts_expression SQLite would MATCH, turned into a tsquery of the same phrases ('a' <-> 'b', 'pre':* for
+  `pre*`, ANDed) and bound as a parameter (`%s::tsquery`): no user text is ever SQL.
+* So the same articles match. Ranking differs: SQLite orders by FTS5's bm25 (title 3 : body 1), PostgreSQL
+  by ts_rank with weights A = 1, D = 1/3 and length normalisation 1; the score numbers differ too.
+* Snippets are cut in Python with FTS5's algorithm (fts5_text.snippet) over the search form of the page's
+  articles: the same text and highlights SQLite returns.
+* Sorting matches SQLite's: NULL dates last in descending and first in ascending order, text in byte order
+  (COLLATE "C"), ties by doc number.
+
+Every value from a user is a bound parameter; the only SQL assembled in Python is a choice between fixed
+fragments written in this file.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timezone
+from typing import Any
+
+from psycopg import Connection, errors
+from psycopg.pq import TransactionStatus
+
+from . import sqlite_backend as _sqlite_backend
+from .article_rows import article_rows
+from .fts5_text import parse_expression, snippet, tokenize
+from .normalize import search_form
+from .query import QueryError, SearchHit, SearchPage, SearchQuery, fts_expression, split_marks
+
+# The same facet sizes as SQLite's (sqlite_backend.FACET_LIMIT, FACET_SAMPLE).
+FACET_LIMIT = getattr(_sqlite_backend, "FACET_LIMIT", 15)
+FACET_SAMPLE = getattr(_sqlite_backend, "FACET_SAMPLE", 5000)
+# ts_rank weights {D, C, B, A}: a title word (A) counts three times a body word (D), as SQLite's bm25(3, 1).
+_RANK = "ts_rank('{0.333333, 0, 0, 1}'::float4[], s.tsv, %s::tsquery, 1)"
+_INDEX_CHUNK = 500
+
+# PostgreSQL limits on a tsvector: lexemes up to 2047 bytes, positions 1..16383, 256 positions per lexeme,
+# 1 MB in all. Longer words are left out of the index (FTS5 keeps them; nobody searches a 2 kB word).
+_MAX_LEXEME_BYTES = 2047
+_MAX_POS = 16383
+_MAX_POSITIONS = 256
+_MAX_TSVECTOR_BYTES = 1_000_000
+
+
+# ------------------------------------------------------------------------------------------ plumbing ----
+
+def _idle(conn: Connection) -> bool:
+    return conn.info.transaction_status == TransactionStatus.IDLE
+
+
+@contextlib.contextmanager
+def own_transaction(conn: Connection) -> Iterator[None]:
+    """Commit (or roll back) at the end what ran inside, unless the caller already had a transaction open
+    (an ingest's batch): a reader's call leaves no transaction open, as SQLite's do."""
+    idle = _idle(conn)
+    try:
+        yield
+    except BaseException:
+        if idle and not conn.closed:
+            conn.rollback()
+        raise
+    if idle:
+        conn.commit()
+
+
+@contextlib.contextmanager
+def index_scans(conn: Connection, wanted: bool = True) -> Iterator[None]:
+    """Keep the planner off sequential scans for a statement matching text. It costs a scan of
+    search_index by its small heap, not by the out-of-line (TOAST) tsvectors every row's match must read,
+    so it scans the whole table for a word in three articles (100 ms at 20k articles) where the GIN index
+    answers in well under a millisecond; even a word in every article is cheaper through the index (no
+    recheck of plain words)."""
+    if not wanted:
+        yield
+        return
+    previous = conn.execute("SELECT current_setting('enable_seqscan')").fetchone()[0]
+    conn.execute("SELECT set_config('enable_seqscan', 'off', true)")
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status == TransactionStatus.INTRANS:
+            conn.execute("SELECT set_config('enable_seqscan', %s, true)", (previous,))
+
+
+def _t(value: Any) -> Any:
+    """Text for a TEXT column: PostgreSQL text cannot hold U+0000; numbers become their text (as SQLite's
+    TEXT affinity stores them); structures their JSON."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, bool):
+        return str(int(value))  # sqlite3 binds a bool as 0/1
+    if not isinstance(value, (int, float)):
+        return json.dumps(value, ensure_ascii=False).replace("\\u0000", "")
+    return str(value)
+
+
+_NUMBER = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")  # SQLite's numeric text
+
+
+def _span(value: Any) -> str | None:
+    """A value for SQLite's INTEGER-affinity span columns, as SQLite would keep it, as JSON text: numbers
+    (and numeric text) as integers where they are whole, anything else as it is."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        value = int(value)
+    elif isinstance(value, str) and _NUMBER.fullmatch(value):
+        value = float(value) if re.search(r"[.eE]", value) else int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        value = int(value)
+    if isinstance(value, (int, float, str)):
+        return json.dumps(_t(value) if isinstance(value, str) else value, ensure_ascii=False)
+    return json.dumps(_t(json.dumps(value, ensure_ascii=False)), ensure_ascii=False)
+
+
+def _unspan(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _day(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def ascii_lower(s: str) -> str:
+    """SQLite's lower(): ASCII letters only."""
+    return s.translate(_ASCII_LOWER)
+
+
+def _like(s: str) -> str:
+    return "%" + s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# -------------------------------------------------------------------------------------- the tsvector ----
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_text(title_form: str, body_form: str) -> str:
+    """The tsvector (in PostgreSQL's input syntax) of an article's search form: FTS5's tokens, title at
+    positions 1.. with weight A, body after a gap (so that no phrase spans the two) with weight D."""
+    positions: dict[str, list[str]] = {}
+    size = 0
+    title_tokens = tokenize(title_form)
+    for weight, tokens, first in (("A", title_tokens, 1), ("", tokenize(body_form), len(title_tokens) + 2)):
+        for k, (term, _s, _e) in enumerate(tokens):
+            pos = min(first + k, _MAX_POS)
+            have = positions.get(term)
+            if have is None:
+                n = len(term.encode("utf-8"))
+                if n > _MAX_LEXEME_BYTES or size + n > _MAX_TSVECTOR_BYTES:
+                    continue
+                size += n + 8
+                have = positions[term] = []
+            if len(have) < _MAX_POSITIONS and size < _MAX_TSVECTOR_BYTES:
+                entry = f"{pos}{weight}"
+                if not have or have[-1] != entry:
+                    have.append(entry)
+                    size += 2
+    return " ".join(f"{_quote(term)}:{','.join(pos)}" for term, pos in positions.items())
+
+
+def tsquery_text(expr: str | None) -> str | None:
+    """The tsquery (input syntax) of an fts_expression; None for no expression, "" for one that matches
+    nothing (only quoted strings without words, which FTS5 matches nothing for)."""
+    phrases = parse_expression(expr)
+    if phrases is None:
+        return None
+    parts = []
+    for p in phrases:
+        lexemes = [_quote(t) for t in p.terms]
+        if p.prefix:
+            lexemes[-1] += ":*"
+        parts.append("(" + " <-> ".join(lexemes) + ")" if len(lexemes) > 1 else lexemes[0])
+    return " & ".join(parts)
+
+
+# ------------------------------------------------------------------------------------------ indexing ----
+
+def _index_docs(conn: Connection, docs: list[int]) -> int:
+    rows = conn.execute("SELECT doc, title, text, article_json FROM articles WHERE doc = ANY(%s) ORDER BY doc",
+                        (docs,)).fetchall()
+    found = [r[0] for r in rows]
+    for table in ("search_index", "article_entities", "article_topics", "article_quotes", "article_events"):
+        conn.execute(f"DELETE FROM {table} WHERE doc = ANY(%s)", (found,))  # table names are the fixed ones above
+    index, entities, topics, quotes, events = [], [], [], [], []
+    for doc, title, text, article_json in rows:
+        index.append((doc, tsvector_text(search_form(title), search_form(text))))
+        r = article_rows(article_json)
+        for eid, typ, name, name_en, kb_id, mentions, roles_json in r.entities:
+            name = _t(name)
+            entities.append((doc, _t(eid), _t(typ), name, _t(name_en), _t(kb_id), mentions, _t(roles_json),
+                             search_form(name), ascii_lower(_t(name_en) or "")))
+        for topic, label in r.topics:
+            topics.append((doc, _t(topic), _t(label)))
+        for n, speaker, speaker_kb, qtext, kind, start, end in r.quotes:
+            speaker = _t(speaker)
+            quotes.append((doc, n, speaker, _t(speaker_kb), _t(qtext), _t(kind), _span(start), _span(end),
+                           search_form(speaker) if speaker is not None else None))
+        for n, typ, label, day, place, place_kb, participants, start, end in r.events:
+            events.append((doc, n, _t(typ), _t(label), _t(day), _t(place), _t(place_kb), _t(participants),
+                           _span(start), _span(end)))
+    with conn.cursor() as cur:
+        if index:
+            cur.executemany("INSERT INTO search_index (doc, tsv) VALUES (%s, %s::tsvector)", index)
+        if entities:
+            cur.executemany(
+                "INSERT INTO article_entities (doc, entity_id, type, name, name_en, kb_id, mentions, roles_json,"
+                " name_form, name_en_form) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", entities)
+        if topics:
+            cur.executemany("INSERT INTO article_topics (doc, topic, label) VALUES (%s,%s,%s)"
+                            " ON CONFLICT DO NOTHING", topics)
+        if quotes:
+            cur.executemany(
+                "INSERT INTO article_quotes (doc, n, speaker, speaker_kb_id, text, kind, span_start, span_end,"
+                " speaker_form) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)", quotes)
+        if events:
+            cur.executemany(
+                "INSERT INTO article_events (doc, n, type, label, date, place, place_kb_id, participants_json,"
+                " span_start, span_end) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", events)
+    return len(rows)
+
+
+def _merge_pending_index_entries(conn: Connection) -> None:
+    """Move the GIN index's pending entries into the index proper (in bulk: far cheaper than inserting
+    each article's entries one by one with fastupdate off). Searches then find the index cheap and use it;
+    with a long pending list the planner prices the index above scanning every row's tsvector. Needs
+    ownership of the index; without it, autovacuum does the same later."""
+    try:
+        with conn.transaction():  # a savepoint: a refusal leaves the indexing done so far intact
+            conn.execute("SELECT gin_clean_pending_list('search_index_tsv'::regclass)")
+    except errors.InsufficientPrivilege:
+        pass
+
+
+def index_pending(conn: Connection, limit: int | None = None) -> int:
+    """Index queued articles (the articles triggers queue them); returns how many. Runs in the caller's
+    transaction, committed here when there was none (as sqlite_backend.index_pending). Each queued article
+    is taken with FOR UPDATE SKIP LOCKED, so that processes indexing at once never index one twice."""
+    idle = _idle(conn)
+    if conn.execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is None:
+        if idle:
+            conn.commit()
+        return 0
+    done = 0
+    try:
+        while limit is None or done < limit:
+            take = _INDEX_CHUNK if limit is None else min(_INDEX_CHUNK, limit - done)
+            docs = [d for (d,) in conn.execute(
+                "DELETE FROM search_pending WHERE doc IN (SELECT doc FROM search_pending ORDER BY doc LIMIT %s"
+                " FOR UPDATE SKIP LOCKED) RETURNING doc", (take,))]
+            if not docs:
+                break
+            done += _index_docs(conn, sorted(docs))
+        if done:
+            _merge_pending_index_entries(conn)
+    except BaseException:
+        if idle and not conn.closed:
+            conn.rollback()
+        raise
+    if idle:
+        conn.commit()
+    return done
+
+
+def reindex(conn: Connection) -> int:
+    """Rebuild the whole index in one transaction: readers see the old index until it commits."""
+    with own_transaction(conn):
+        conn.execute("DELETE FROM search_index")
+        conn.execute("INSERT INTO search_pending (doc) SELECT doc FROM articles ON CONFLICT DO NOTHING")
+        return index_pending(conn)
+
+
+# -------------------------------------------------------------------------------------------- search ----
+
+def _date_param(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise QueryError(f"{name}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _filters(sq: SearchQuery) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if sq.date_from:
+        where.append("a.published >= %s")
+        args.append(_date_param(sq.date_from, "from"))
+    if sq.date_to:
+        where.append("a.published <= %s")
+        args.append(_date_param(sq.date_to, "to"))
+    if sq.outlet:
+        where.append("(a.outlet_kb_id = %s OR a.outlet = %s)")
+        args += [_t(sq.outlet), _t(sq.outlet)]
+    if sq.entity:
+        where.append("a.doc IN (SELECT doc FROM article_entities WHERE entity_id = %s)")
+        args.append(_t(sq.entity))
+    if sq.topic:
+        where.append("a.doc IN (SELECT doc FROM article_topics WHERE topic = %s)")
+        args.append(_t(sq.topic))
+    if sq.story:
+        where.append("a.doc IN (SELECT doc FROM story_articles WHERE story_id = %s)")
+        args.append(_t(sq.story))
+    return where, args
+
+
+_TEXT_SOURCE = "search_index s JOIN articles a ON a.doc = s.doc"
+_DATE_ORDER = "a.published DESC NULLS LAST, a.doc DESC"
+
+
+def _text_condition(tsq: str) -> tuple[str, list[Any]]:
+    if tsq == "":
+        return "FALSE", []
+    return "s.tsv @@ %s::tsquery", [tsq]
+
+
+def search(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = None) -> SearchPage:
+    """One page of results with total and facets, as sqlite_backend.search. `ranked_docs` (semantic
+    search) replaces the text match: only those docs, in that order."""
+    sq.validate()
+    index_pending(conn)
+    notes: list[str] = []
+    where, args = _filters(sq)
+    expr = fts_expression(sq.q) if ranked_docs is None else None
+    tsq = tsquery_text(expr)
+    score_sql, score_args = "NULL::float4", []
+    if ranked_docs is not None:
+        source = "articles a JOIN unnest(%s::bigint[]) WITH ORDINALITY AS r(doc, ord) ON r.doc = a.doc"
+        src_args: list[Any] = [list(ranked_docs)]
+        order = "r.ord" if sq.sort == "relevance" else _DATE_ORDER
+    elif tsq is not None:
+        source, src_args = _TEXT_SOURCE, []
+        cond, cond_args = _text_condition(tsq)
+        where.insert(0, cond)
+        args = cond_args + args
+        if tsq and sq.sort == "relevance":  # as SQLite: a score only where the hits are ranked by it
+            score_sql, score_args = _RANK, [tsq]
+        order = "score DESC, a.doc" if sq.sort == "relevance" else _DATE_ORDER
+    else:
+        if sq.q.strip():
+            notes.append("the query has no searchable words; showing all articles")
+        source, src_args = "articles a", []
+        order = _DATE_ORDER
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    # One statement, one evaluation of the match: the matches (doc numbers and the few columns sorting and
+    # the outlet facet need) are materialised once, and the total, the page and the facets are read off
+    # them. Above FACET_SAMPLE matches the facets count every k-th doc number and are scaled, as SQLite's.
+    order = order.replace("a.", "m.").replace("r.ord", "m.ord")
+    ord_col = ", r.ord AS ord" if ranked_docs is not None else ""
+    sample = f"t.total <= {FACET_SAMPLE} OR m.doc %% ((t.total + {FACET_SAMPLE - 1}) / {FACET_SAMPLE}) = 0"
+    facet_sql = (
+        f", (SELECT coalesce(json_agg(json_build_array(v, label, c) ORDER BY c DESC, v), '[]') FROM ("
+        f"SELECT ov COLLATE \"C\" AS v, max(outlet COLLATE \"C\") AS label, count(*) AS c FROM f"
+        f" WHERE ov IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}) x)"
+        f", (SELECT coalesce(json_agg(json_build_array(v, label, c) ORDER BY c DESC, v), '[]') FROM ("
+        f"SELECT topic COLLATE \"C\" AS v, max(label COLLATE \"C\") AS label, count(*) AS c FROM article_topics"
+        f" WHERE doc IN (SELECT doc FROM f) GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}) x)"
+        f", (SELECT coalesce(json_agg(json_build_array(v, label, typ, c) ORDER BY c DESC, v), '[]') FROM ("
+        f"SELECT entity_id COLLATE \"C\" AS v, max(name COLLATE \"C\") AS label, max(type COLLATE \"C\") AS typ,"
+        f" count(*) AS c FROM article_entities WHERE doc IN (SELECT doc FROM f) GROUP BY 1 ORDER BY 4 DESC, 1"
+        f" LIMIT {FACET_LIMIT}) x)") if sq.facets else ", NULL, NULL, NULL"
+    with index_scans(conn, bool(tsq)):
+        row = conn.execute(
+            f"WITH m AS MATERIALIZED (SELECT a.doc, a.published, coalesce(a.outlet_kb_id, a.outlet) AS ov, a.outlet,"
+            f" {score_sql} AS score{ord_col} FROM {source}{cond}),"
+            f" t AS (SELECT count(*) AS total FROM m),"
+            f" f AS MATERIALIZED (SELECT m.doc, m.ov, m.outlet FROM m, t WHERE {sample})"
+            f" SELECT (SELECT total FROM t), (SELECT count(*) FROM f),"
+            f" (SELECT coalesce(json_agg(json_build_array(m.doc, m.score) ORDER BY {order}), '[]') FROM ("
+            f"SELECT * FROM m ORDER BY {order} LIMIT %s OFFSET %s) m){facet_sql}",
+            score_args + src_args + args + [sq.size, (sq.page - 1) * sq.size]).fetchone()
+    total, sampled, page_rows, outlet_facet, topic_facet, entity_facet = row
+    page_docs = [d for d, _score in page_rows]
+    scores = {d: sc for d, sc in page_rows if sc is not None}
+    meta = {r[0]: r[1:] for r in conn.execute(
+        "SELECT doc, id, title, outlet, published, text FROM articles WHERE doc = ANY(%s)", (page_docs,))} \
+        if page_docs else {}
+    phrases = parse_expression(expr) if tsq else None
+    hits = []
+    for doc in page_docs:
+        if doc not in meta:
+            continue
+        aid, title, outlet, published, text = meta[doc]
+        if phrases:
+            snippet_text, spans = split_marks(snippet([search_form(title), search_form(text)], phrases)
+                                              .replace("\n", " "))
+        else:
+            plain = text[:240]
+            snippet_text, spans = plain.replace("\n", " "), []
+            if len(plain) >= 240:
+                snippet_text += "…"
+        score = round(float(scores[doc]), 4) + 0.0 if doc in scores else None
+        hits.append(SearchHit(aid, title, outlet, _day(published), snippet_text, spans, score))
+    facets: dict[str, list[dict[str, Any]]] = {}
+    estimated = bool(total) and total > FACET_SAMPLE
+    if sq.facets and total:
+        scale = total / max(sampled, 1) if estimated else 1.0
+
+        def scaled(c: int) -> int:
+            return max(1, round(c * scale)) if estimated else c
+
+        facets["outlet"] = [{"value": v, "label": label, "count": scaled(c)} for v, label, c in outlet_facet]
+        facets["topic"] = [{"value": v, "label": label or v, "count": scaled(c)} for v, label, c in topic_facet]
+        facets["entity"] = [{"value": v, "label": label, "type": typ, "count": scaled(c)}
+                            for v, label, typ, c in entity_facet]
+    else:
+        estimated = False
+    return SearchPage(total, hits, facets, sq.page, sq.size, notes, facets_estimated=estimated)
+
+
+def timeline(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = None) -> list[tuple[str, int]]:
+    """Article counts per publication day for everything the query matches (as sqlite_backend.timeline)."""
+    index_pending(conn)
+    where, args = _filters(sq)
+    tsq = tsquery_text(fts_expression(sq.q))
+    if tsq is not None and ranked_docs is None:
+        source = _TEXT_SOURCE
+        cond, cond_args = _text_condition(tsq)
+        where.insert(0, cond)
+        args = cond_args + args
+    else:
+        source = "articles a"
+    where.append("a.published IS NOT NULL")
+    cond = " WHERE " + " AND ".join(where)
+    with index_scans(conn, source == _TEXT_SOURCE and tsq != ""):
+        rows = conn.execute(f"SELECT a.published, count(*) FROM {source}{cond} GROUP BY 1 ORDER BY 1", args).fetchall()
+    return [(_day(d), c) for d, c in rows]
+
+
+def place_counts(conn: Connection, sq: SearchQuery) -> list[tuple[str, str, str | None, int]]:
+    """(entity id, name, kb id, articles) of the places mentioned in everything the query matches, with the
+    timeline's filters: what web/charts.search_places counts on SQLite for the search page's map."""
+    index_pending(conn)
+    where, args = _filters(sq)
+    tsq = tsquery_text(fts_expression(sq.q))
+    source = "articles a"
+    if tsq is not None:
+        source = _TEXT_SOURCE
+        cond, cond_args = _text_condition(tsq)
+        where.insert(0, cond)
+        args = cond_args + args
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    with index_scans(conn, source == _TEXT_SOURCE and tsq != ""):
+        return conn.execute(
+            "SELECT entity_id, max(name COLLATE \"C\"), max(kb_id COLLATE \"C\"), count(DISTINCT doc)"
+            f" FROM article_entities WHERE type = 'LOC' AND doc IN (SELECT a.doc FROM {source}{cond}) GROUP BY entity_id", args).fetchall()
+
+
+# ---------------------------------------------------------------------------------- entities & co. ----
+
+def _page(size: int, page: int) -> tuple[int, int]:
+    return size, (page - 1) * size
+
+
+def list_entities(conn: Connection, q: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    index_pending(conn)
+    cond, args = "", []
+    if q:
+        # As SQLite: the name in search form, the English name with ASCII case ignored, or the id itself.
+        cond = " WHERE name_form LIKE %s ESCAPE '\\' OR name_en_form LIKE %s ESCAPE '\\' OR entity_id = %s"
+        args = [_t(_like(search_form(q))), _t(_like(q.lower())), _t(q)]
+    total = conn.execute(f"SELECT count(DISTINCT entity_id) FROM article_entities{cond}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    rows = conn.execute(
+        "SELECT entity_id COLLATE \"C\", max(name COLLATE \"C\"), max(name_en COLLATE \"C\"), max(type COLLATE \"C\"),"
+        " max(kb_id COLLATE \"C\"), count(DISTINCT doc), sum(mentions)"
+        f" FROM article_entities{cond} GROUP BY 1 ORDER BY 6 DESC, 1 LIMIT %s OFFSET %s", args + [lim, off]).fetchall()
+    return total, [{"id": r[0], "name": r[1], "name_en": r[2], "type": r[3], "kb_id": r[4], "articles": r[5],
+                    "mentions": int(r[6]) if r[6] is not None else None} for r in rows]
+
+
+def _refs(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    return [{"id": i, "title": t, "outlet": o, "published": _day(p)} for i, t, o, p in rows]
+
+
+def _article_refs(conn: Connection, docs: Iterable[int]) -> dict[int, dict[str, Any]]:
+    docs = list(docs)
+    if not docs:
+        return {}
+    rows = conn.execute("SELECT doc, id, title, outlet, published FROM articles WHERE doc = ANY(%s)", (docs,))
+    return {d: {"id": i, "title": t, "outlet": o, "published": _day(p)} for d, i, t, o, p in rows}
+
+
+def get_entity(conn: Connection, entity_id: str, limit: int = 50) -> dict[str, Any] | None:
+    index_pending(conn)
+    rows = conn.execute("SELECT doc, name, name_en, type, kb_id, mentions, roles_json FROM article_entities"
+                        " WHERE entity_id = %s ORDER BY doc", (_t(entity_id),)).fetchall()
+    if not rows:
+        return None
+    names: dict[str, int] = {}
+    roles: dict[str, int] = {}
+    for _doc, name, _en, _typ, _kb, _mentions, roles_json in rows:
+        names[name] = names.get(name, 0) + 1
+        for role in json.loads(roles_json or "[]"):
+            key = role if isinstance(role, str) else json.dumps(role, ensure_ascii=False, sort_keys=True)
+            roles[key] = roles.get(key, 0) + 1
+    docs = [r[0] for r in rows]
+    articles = _refs(conn.execute(
+        "SELECT id, title, outlet, published FROM articles WHERE doc = ANY(%s)"
+        " ORDER BY published DESC NULLS LAST, doc DESC LIMIT %s", (docs, limit)))
+    co = [{"id": e, "name": n, "type": t, "count": c} for e, n, t, c in conn.execute(
+        "SELECT entity_id COLLATE \"C\", max(name COLLATE \"C\"), max(type COLLATE \"C\"), count(DISTINCT doc)"
+        " FROM article_entities WHERE doc = ANY(%s) AND entity_id <> %s GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT 30",
+        (docs, _t(entity_id)))]
+    kb_id = rows[0][4]
+    name = max(names, key=names.get)
+    quotes = _quotes(conn, "q.speaker_kb_id = %s" if kb_id else "q.speaker = %s", [kb_id or name], limit, 0)
+    if kb_id:
+        # SQLite: participants_json LIKE '%<kb id as JSON>%' (no escape character)
+        conds, cargs = ["(place_kb_id = %s OR participants_json LIKE %s ESCAPE '')"], \
+            [_t(entity_id), _t(f"%{json.dumps(kb_id)[1:-1]}%")]
+    else:
+        conds, cargs = ["place_kb_id = %s"], [_t(entity_id)]
+    events = _events(conn, conds, cargs, limit, 0)
+    return {"id": entity_id, "name": name, "names": sorted(names, key=names.get, reverse=True),
+            "name_en": next((r[2] for r in rows if r[2]), None), "type": rows[0][3], "kb_id": kb_id,
+            "article_count": len(set(docs)), "mentions": sum(r[5] for r in rows),
+            "roles": [{"role": k, "count": v} for k, v in sorted(roles.items(), key=lambda kv: -kv[1])],
+            "articles": articles, "co_mentioned": co, "quotes": quotes, "events": events}
+
+
+def _quotes(conn: Connection, cond: str | None, args: list[Any], limit: int, offset: int) -> list[dict[str, Any]]:
+    where = f" WHERE {cond}" if cond else ""
+    rows = conn.execute(
+        "SELECT q.doc, q.speaker, q.speaker_kb_id, q.text, q.kind, q.span_start, q.span_end FROM article_quotes q"
+        f" JOIN articles a ON a.doc = q.doc{where} ORDER BY a.published DESC NULLS LAST, q.doc DESC, q.n"
+        " LIMIT %s OFFSET %s", args + [limit, offset]).fetchall()
+    refs = _article_refs(conn, {r[0] for r in rows})
+    return [{"speaker": s, "speaker_kb_id": kb, "text": t, "kind": k, "start": _unspan(st), "end": _unspan(en),
+             "article": refs.get(d)}
+            for d, s, kb, t, k, st, en in rows]
+
+
+def list_quotes(conn: Connection, speaker: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    index_pending(conn)
+    cond, args = None, []
+    if speaker:
+        cond = "(q.speaker_kb_id = %s OR q.speaker_form = %s)"
+        args = [_t(speaker), _t(search_form(speaker))]
+    where = f" WHERE {cond}" if cond else ""
+    total = conn.execute(f"SELECT count(*) FROM article_quotes q{where}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    return total, _quotes(conn, cond, args, lim, off)
+
+
+def _events(conn: Connection, conds: list[str], args: list[Any], limit: int, offset: int) -> list[dict[str, Any]]:
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    rows = conn.execute(
+        "SELECT doc, type, label, date, place, place_kb_id, participants_json, span_start, span_end"
+        f" FROM article_events{where} ORDER BY date COLLATE \"C\" DESC NULLS LAST, doc DESC, n LIMIT %s OFFSET %s",
+        args + [limit, offset]).fetchall()
+    refs = _article_refs(conn, {r[0] for r in rows})
+    return [{"type": t, "label": lab, "date": dt, "place": pl, "place_kb_id": pk,
+             "participants": json.loads(pj or "[]"), "start": _unspan(st), "end": _unspan(en), "article": refs.get(d)}
+            for d, t, lab, dt, pl, pk, pj, st, en in rows]
+
+
+def list_events(conn: Connection, date_from: str | None, date_to: str | None, place: str | None,
+                page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    index_pending(conn)
+    conds, args = [], []
+    if date_from:
+        conds.append("date COLLATE \"C\" >= %s")
+        args.append(_t(date_from))
+    if date_to:
+        conds.append("date COLLATE \"C\" <= %s")
+        args.append(_t(date_to) + "\uffff")
+    if place:
+        conds.append("(place_kb_id = %s OR place = %s)")
+        args += [_t(place), _t(place)]
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    total = conn.execute(f"SELECT count(*) FROM article_events{where}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    return total, _events(conn, conds, args, lim, off)
+
+
+_STORY_COLUMNS = ("id", "label", "start", "end", "size", "entities_json", "updated_at")
+_STORY_SELECT = 'SELECT id, label, start, "end", size, entities_json, updated_at FROM stories'
+
+
+def list_stories(conn: Connection, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    total = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+    lim, off = _page(size, page)
+    rows = conn.execute(f"{_STORY_SELECT} ORDER BY seq LIMIT %s OFFSET %s", (lim, off))
+    return total, [dict(zip(_STORY_COLUMNS, r)) for r in rows]
+
+
+def get_story(conn: Connection, story_id: str) -> dict[str, Any] | None:
+    row = conn.execute(f"{_STORY_SELECT} WHERE id = %s", (_t(story_id),)).fetchone()
+    if row is None:
+        return None
+    story = dict(zip(_STORY_COLUMNS, row))
+    story["articles"] = _refs(conn.execute(
+        "SELECT a.id, a.title, a.outlet, a.published FROM story_articles s JOIN articles a ON a.doc = s.doc"
+        " WHERE s.story_id = %s ORDER BY a.published NULLS FIRST, a.doc", (_t(story_id),)))
+    return story
+
+
+def kb_candidates(conn: Connection, min_articles: int = 2, limit: int = 100) -> list[dict[str, Any]]:
+    """As SQLiteStore.kb_candidates: names without a knowledge-base record in at least `min_articles`
+    articles, most attested first, with (article id, mention offset) examples."""
+    index_pending(conn)
+    rows = conn.execute(
+        "SELECT entity_id COLLATE \"C\", max(name COLLATE \"C\"), max(type COLLATE \"C\"), count(DISTINCT doc),"
+        " sum(mentions), array_agg(doc ORDER BY doc) FROM article_entities WHERE kb_id IS NULL GROUP BY 1"
+        " HAVING count(DISTINCT doc) >= %s ORDER BY 4 DESC, 5 DESC, 1 LIMIT %s", (min_articles, limit)).fetchall()
+    out = []
+    for entity_id, name, etype, n_docs, n_mentions, docs in rows:
+        examples = []
+        for doc in docs[:3]:
+            article_id, doc_json = conn.execute("SELECT id, article_json FROM articles WHERE doc = %s",
+                                                (doc,)).fetchone()
+            entity = next((e for e in json.loads(doc_json)["entities"] if e.get("id") == entity_id), None)
+            mention = next((m for m in (entity or {}).get("mentions", []) if m.get("field") == "text"), None)
+            if mention:
+                examples.append((article_id, mention["start"]))
+        out.append({"id": entity_id, "name": name, "type": etype, "articles": n_docs,
+                    "mentions": int(n_mentions), "examples": examples})
+    return out
+
+
+# ------------------------------------------------------------------------------------------- vectors ----
+
+def docs_without_vectors(conn: Connection, model: str, limit: int) -> list[tuple[int, str, str]]:
+    return conn.execute(
+        "SELECT a.doc, a.title, a.text FROM articles a LEFT JOIN article_vectors v ON v.doc = a.doc AND v.model = %s"
+        " WHERE v.doc IS NULL ORDER BY a.doc LIMIT %s", (model, limit)).fetchall()
+
+
+def put_vectors(conn: Connection, model: str, rows: Iterable[tuple[int, bytes]]) -> None:
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO article_vectors (doc, model, vec) VALUES (%s, %s, %s) ON CONFLICT (doc)"
+                        " DO UPDATE SET model = excluded.model, vec = excluded.vec",
+                        [(d, model, bytes(v)) for d, v in rows])
+
+
+def load_vectors(conn: Connection, model: str) -> list[tuple[int, bytes]]:
+    return [(d, bytes(v)) for d, v in conn.execute(
+        "SELECT doc, vec FROM article_vectors WHERE model = %s ORDER BY doc", (model,))]
+
+
+def vector_stamp(conn: Connection, model: str) -> tuple[int, int | None]:
+    return tuple(conn.execute("SELECT count(*), max(doc) FROM article_vectors WHERE model = %s",
+                              (model,)).fetchone())
+
+
+# -------------------------------------------------------------------------------------------- corpus ----
+# The counterpart of khazar/corpus/sqlite_corpus.py. SQLite hands rows back in rowid order where its
+# queries have no ORDER BY, and INSERT OR REPLACE gives a replaced row a new rowid; the `seq` columns
+# (one sequence, taken again on every replace) give PostgreSQL the same order.
+
+def corpus_load(conn: Connection) -> dict[str, Any]:
+    df = {k: v for k, v in conn.execute("SELECT key, df FROM corpus_df ORDER BY seq")}
+    n = int(df.pop("", 0))
+    stories = [json.loads(s) for (s,) in conn.execute("SELECT state_json FROM story_state ORDER BY seq")]
+    docs = [(i, _day(p), bytes(mh) if mh is not None else None, bytes(sh) if sh is not None else None, dup, sim)
+            for i, p, mh, sh, dup, sim in conn.execute(
+                "SELECT a.id, a.published, c.minhash, c.shingles, c.duplicate_of, c.similarity"
+                " FROM corpus_docs c JOIN articles a ON a.doc = c.doc"
+                " ORDER BY a.published NULLS FIRST, a.id COLLATE \"C\"")]
+    return {"n": n, "df": df, "stories": stories, "docs": docs}
+
+
+def corpus_pending(conn: Connection) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM corpus_docs c WHERE c.doc = a.doc)"
+        " ORDER BY published IS NULL, published, id COLLATE \"C\"")]
+
+
+def corpus_save(conn: Connection, changes: dict[str, Any]) -> None:
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def doc_of(article_id: str) -> int | None:
+        row = conn.execute("SELECT doc FROM articles WHERE id = %s", (_t(article_id),)).fetchone()
+        return row[0] if row else None
+
+    for article_id, mh, sh, dup, sim in changes.get("docs", []):
+        doc = doc_of(article_id)
+        if doc is not None:
+            conn.execute(
+                "INSERT INTO corpus_docs (doc, minhash, shingles, duplicate_of, similarity) VALUES (%s,%s,%s,%s,%s)"
+                " ON CONFLICT (doc) DO UPDATE SET minhash = excluded.minhash, shingles = excluded.shingles,"
+                " duplicate_of = excluded.duplicate_of, similarity = excluded.similarity",
+                (doc, mh, sh, _t(dup), sim))
+    for article_id, dup, sim in changes.get("links", []):
+        doc = doc_of(article_id)
+        if doc is not None:
+            conn.execute("UPDATE corpus_docs SET duplicate_of = %s, similarity = %s WHERE doc = %s",
+                         (_t(dup), sim, doc))
+    df = list(changes.get("df", {}).items())
+    if df:
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO corpus_df (key, df) VALUES (%s, %s)"
+                            " ON CONFLICT (key) DO UPDATE SET df = corpus_df.df + excluded.df",
+                            [(_t(k), v) for k, v in df])
+    for desc, state in changes.get("stories", []):
+        conn.execute(
+            'INSERT INTO stories (id, label, start, "end", size, entities_json, updated_at)'
+            " VALUES (%s,%s,%s,%s,%s,%s,%s)"
+            ' ON CONFLICT (id) DO UPDATE SET label = excluded.label, start = excluded.start, "end" = excluded."end",'
+            " size = excluded.size, entities_json = excluded.entities_json, updated_at = excluded.updated_at,"
+            " seq = nextval('khazar_rowid')",
+            (_t(desc["id"]), _t(desc["label"]), _t(desc["start"]), _t(desc["end"]), len(desc["docs"]),
+             _t(json.dumps(desc["entities"], ensure_ascii=False)), now))
+        conn.execute("INSERT INTO story_state (story_id, state_json) VALUES (%s, %s) ON CONFLICT (story_id)"
+                     " DO UPDATE SET state_json = excluded.state_json, seq = nextval('khazar_rowid')",
+                     (_t(desc["id"]), json.dumps(state, ensure_ascii=False)))
+        docs = [d for d in (doc_of(a) for a in desc["docs"]) if d is not None]
+        if docs:
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO story_articles (story_id, doc) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                                [(_t(desc["id"]), d) for d in docs])
+
+
+def corpus_duplicates(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT a.id, c.duplicate_of, c.similarity, a.outlet, a.published FROM corpus_docs c"
+        " JOIN articles a ON a.doc = c.doc WHERE c.duplicate_of IS NOT NULL ORDER BY a.id COLLATE \"C\"")
+    return [{"doc": d, "duplicate_of": o, "similarity": round(s or 0.0, 3), "outlet": outlet, "published": _day(p)}
+            for d, o, s, outlet, p in rows]
