@@ -4,7 +4,7 @@ Three sources of mentions, in order of trust:
 1. the knowledge base (kb/): every name and alias, matched ZWNJ/space/letter-form insensitively;
 2. titles and roles (kb/roles.py): "استاندار گیلان", "سفیر ایران در روسیه" — they attach to the person named
    next to them, and stand for that person when used alone ("استاندار گیلان گفت");
-3. the statistical tagger (ner/, CRF trained on PEYMA) for the names no list knows.
+3. the statistical tagger (ner/, trained on PEYMA; KHAZAR_NER=nn|crf) for the names no list knows.
 Mentions of one real-world entity are merged: by kb id, else by the comparison key of the name, and
 surnames ("جلالی") join the full name ("کاظم جلالی") said in the same article.
 """
@@ -65,9 +65,9 @@ def _name_parts() -> NameParts:
 
 @lru_cache(maxsize=1)
 def _tagger():
-    from ..ner.tagger import Tagger
+    from ..ner.tagger import load_tagger
 
-    return Tagger.load()
+    return load_tagger()  # KHAZAR_NER=crf|nn|model path chooses it
 
 
 @dataclass

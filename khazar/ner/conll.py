@@ -80,9 +80,9 @@ def tag_conll(in_path, out: IO[str] | str | None = None, tagger=None) -> None:
     The first field (everything before the last separator, or the whole line
     if it has no tag column) is the token; the separator of the line is reused.
     """
-    from .tagger import Tagger
+    from .tagger import load_tagger
 
-    tagger = tagger or Tagger.load()
+    tagger = tagger or load_tagger()
     close = False
     if out is None:
         out = sys.stdout

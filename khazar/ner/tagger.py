@@ -1,6 +1,12 @@
-"""Persian NER tagger (CRF trained on PEYMA; see model/MODEL_CARD.md)."""
+"""Persian NER taggers: the CRF trained on PEYMA (see model/MODEL_CARD.md) and the choice between it
+and the neural tagger (nn_tagger.py, model_nn/MODEL_CARD.md).
+
+    load_tagger()            # KHAZAR_NER=nn|crf|MODEL_PATH, default DEFAULT_NER
+    load_tagger("crf")
+"""
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -13,7 +19,7 @@ _CACHE: dict[str, "Tagger"] = {}
 _LOCK = threading.Lock()
 
 
-def _clean(tags: list[str]) -> list[str]:
+def clean(tags: list[str]) -> list[str]:
     """Keep PER/ORG/LOC only and repair I- tags that do not continue a chunk."""
     out = []
     prev = "O"
@@ -53,26 +59,54 @@ class Tagger:
         """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
         if not tokens:
             return []
-        return _clean(self._crf.tag(self.fx.sent_features(list(tokens))))
+        return clean(self._crf.tag(self.fx.sent_features(list(tokens))))
 
     def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
         return [self.tag(s) for s in sents]
 
     def tag_text(self, text: str) -> list[tuple[int, int, str]]:
         """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
-        out = []
-        for sent in split_sentences(text, tokenize(text)):
-            tags = self.tag([t for t, _, _ in sent])
-            start = typ = None
-            for (tok, s, e), t in zip(sent, tags):
-                if t == "O" or t.startswith("B-"):
-                    if typ:
-                        out.append((start, end, typ))
-                        typ = None
-                    if t != "O":
-                        start, end, typ = s, e, t[2:]
-                else:
-                    end = e
-            if typ:
-                out.append((start, end, typ))
-        return out
+        sents = split_sentences(text, tokenize(text))
+        return bio_spans(sents, self.tag_sents([[t for t, _, _ in s] for s in sents]))
+
+
+def bio_spans(sents: list[list[tuple[str, int, int]]], all_tags: list[list[str]]) -> list[tuple[int, int, str]]:
+    """BIO tags of tokenised sentences → entity spans ``(start, end, type)`` in character offsets."""
+    out = []
+    for sent, tags in zip(sents, all_tags):
+        start = end = typ = None
+        for (_tok, s, e), t in zip(sent, tags):
+            if t == "O" or t.startswith("B-"):
+                if typ:
+                    out.append((start, end, typ))
+                    typ = None
+                if t != "O":
+                    start, end, typ = s, e, t[2:]
+            else:
+                end = e
+        if typ:
+            out.append((start, end, typ))
+    return out
+
+
+# The tagger used when neither an argument nor KHAZAR_NER names one.
+DEFAULT_NER = "nn"
+
+
+def load_tagger(which: str | Path | None = None):
+    """The NER tagger named by ``which`` or the environment variable ``KHAZAR_NER``: ``crf``, ``nn``, or a
+    model path (a directory holding ``model.onnx`` or ``ner.crfsuite``, or one of those files).
+    Both kinds have the same interface: ``tag(tokens)``, ``tag_sents(sents)``, ``tag_text(text)``."""
+    which = str(which or os.environ.get("KHAZAR_NER") or DEFAULT_NER)
+    if which == "crf":
+        return Tagger.load()
+    if which == "nn":
+        from .nn_tagger import NNTagger
+
+        return NNTagger.load()
+    p = Path(which)
+    if p.suffix == ".onnx" or (p / "model.onnx").exists():
+        from .nn_tagger import NNTagger
+
+        return NNTagger.load(p)
+    return Tagger.load(p)

@@ -94,16 +94,22 @@ def entity_dict(sents, min_ratio: float = 0.5) -> dict[str, str]:
     return out
 
 
-def jackknife_features(sents, lex: Lexicon, folds: int = 5):
-    """Features for training sentences whose entity memory excludes their own fold,
-    so the CRF learns how far to trust the memory on unseen text."""
+def jackknife_lexicons(sents, lex: Lexicon, folds: int = 5) -> list[tuple[int, int, Lexicon]]:
+    """(lo, hi, lexicon) per contiguous fold of the training sentences: the lexicon's entity memory
+    excludes sents[lo:hi], so a model trained on these features learns how far to trust the memory on
+    text it has not seen."""
     n = len(sents)
     bounds = [n * k // folds for k in range(folds + 1)]
+    return [(bounds[k], bounds[k + 1],
+             Lexicon(lex.clusters, lex.places, entity_dict(sents[:bounds[k]] + sents[bounds[k + 1]:])))
+            for k in range(folds)]
+
+
+def jackknife_features(sents, lex: Lexicon, folds: int = 5):
+    """CRF features for training sentences, each with the entity memory of its own fold left out."""
     X = []
-    for k in range(folds):
-        lo, hi = bounds[k], bounds[k + 1]
-        ents = entity_dict(sents[:lo] + sents[hi:])
-        fe = FeatureExtractor(Lexicon(lex.clusters, lex.places, ents))
+    for lo, hi, fold_lex in jackknife_lexicons(sents, lex, folds):
+        fe = FeatureExtractor(fold_lex)
         X.extend(fe.sent_features([t for t, _ in s]) for s in sents[lo:hi])
     return X
 
@@ -146,6 +152,15 @@ def _kmeans(X: np.ndarray, k: int, seed: int, iters: int = 25) -> np.ndarray:
 
 def build_clusters(news_dir: Path, extra_sents, min_count: int = 3, n_ctx: int = 5000,
                    dim: int = 100, ks=CLUSTER_KS, max_vocab: int = 60000) -> dict[str, tuple[str, ...]]:
+    vocab, E = build_vectors(news_dir, extra_sents, min_count, n_ctx, dim, max_vocab)
+    labels = [_kmeans(E, k, seed=k) for k in ks]
+    return {w: tuple(str(int(l[i])) for l in labels) for i, w in enumerate(vocab)}
+
+
+def build_vectors(news_dir: Path, extra_sents, min_count: int = 3, n_ctx: int = 5000,
+                  dim: int = 100, max_vocab: int = 60000) -> tuple[list[str], np.ndarray]:
+    """PPMI + truncated SVD word vectors (L2-normalised rows) over the unlabeled news and
+    ``extra_sents``; also the neural tagger's initial word embeddings (train_nn.py)."""
     sents = list(_news_sentences(news_dir)) + [[norm(t) for t in s] for s in extra_sents]
     counts = Counter(w for s in sents for w in s)
     vocab = [w for w, c in sorted(counts.items(), key=lambda x: (-x[1], x[0])) if c >= min_count][:max_vocab]
@@ -183,8 +198,7 @@ def build_clusters(news_dir: Path, extra_sents, min_count: int = 3, n_ctx: int =
     U, S, _ = svds(P, k=dim, v0=v0)
     E = U * np.sqrt(S)
     E /= np.linalg.norm(E, axis=1, keepdims=True) + 1e-9
-    labels = [_kmeans(E, k, seed=k) for k in ks]
-    return {w: tuple(str(int(l[i])) for l in labels) for i, w in enumerate(vocab)}
+    return vocab, E
 
 
 # --- CRF ---------------------------------------------------------------------------

@@ -1,0 +1,380 @@
+"""Neural Persian NER tagger (BiLSTM-CRF trained on PEYMA, run with onnxruntime; see model_nn/MODEL_CARD.md).
+
+Same interface as :class:`khazar.ner.tagger.Tagger`. Torch is needed only to train
+(``python -m khazar.ner.train_nn``); inference is onnxruntime for the network and numpy for
+the features and the CRF's Viterbi decoding. The featuriser below is shared with training so
+both see exactly the same inputs.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .features import FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, FeatureExtractor, Lexicon, norm
+from .features import split_sentences, tokenize
+from .tagger import TYPES, bio_spans, clean
+
+NN_MODEL_DIR = Path(__file__).resolve().parent / "model_nn"
+MAX_CHARS = 20
+PAD, UNK = 0, 1
+_DIGITS = re.compile(r"\d")
+_LATIN = re.compile(r"[A-Za-z]")
+_CACHE: dict[str, "NNTagger"] = {}
+_LOCK = threading.Lock()
+
+# Per-token input flags (float 0/1), in this order.
+FLAG_NAMES = (
+    "title", "org_head", "loc_trigger", "first_name", "place",        # word lists (features.py)
+    "has_space", "has_digit", "latin", "punct", "short",              # shape
+    "gaz_B", "gaz_I",                                                 # longest-match place gazetteer
+    "mem_B-PER", "mem_I-PER", "mem_B-ORG", "mem_I-ORG", "mem_B-LOC", "mem_I-LOC",  # entity memory
+    "ohd1", "ohd2", "ohd3", "ohd4", "ohd5",                           # distance back to an org head word
+)
+N_FLAGS = len(FLAG_NAMES)
+_MEM_COL = {f"{p}-{t}": 12 + 2 * i + (p == "I") for i, t in enumerate(TYPES) for p in "BI"}
+
+
+def word_key(tok: str) -> str:
+    """The key of a token in the word vocabulary: normalised (features.norm), digits → 0."""
+    return _DIGITS.sub("0", norm(tok))
+
+
+class Featurizer:
+    """Token → (word id, char ids, flags). Everything that depends on the word alone is computed once
+    per word type and kept as a row of two tables, so a batch is mostly fancy indexing."""
+
+    MAX_TYPES = 500_000
+
+    def __init__(self, words: dict[str, int], chars: dict[str, int], lexicon: Lexicon,
+                 char_encoder=None, n_charfeat: int = 0):
+        self.words = words
+        self.chars = chars
+        self.lex = lexicon
+        # Inference: char ids (N, C) → char-CNN features (N, n_charfeat), cached per word type.
+        self.char_encoder = char_encoder
+        self._cache: dict[str, tuple] = {}
+        self._wid = np.zeros(1024, dtype=np.int64)
+        self._cid = np.zeros((1024, MAX_CHARS), dtype=np.int64)
+        self._flag = np.zeros((1024, N_FLAGS), dtype=np.float32)
+        self._clen = np.zeros(1024, dtype=np.int64)
+        self._cf = np.zeros((1024, n_charfeat), dtype=np.float32)
+        self._cf_done = np.zeros(1024, dtype=bool)
+        # first word → phrase lengths (longest first), for the longest-match lookups
+        self._place_lens = self._lengths(lexicon.places)
+        self._ent_lens = self._lengths(lexicon.entities)
+
+    @staticmethod
+    def _lengths(phrases) -> dict[str, tuple[int, ...]]:
+        out: dict[str, set[int]] = {}
+        for ph in phrases:
+            parts = ph.split(" ")
+            out.setdefault(parts[0], set()).add(len(parts))
+        return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
+
+    def _word(self, tok: str) -> tuple:
+        """(table row, normalised word, first part, org head?, punctuation?, place phrase lengths,
+        entity phrase lengths) — the last two are the lengths of the dictionary phrases that start
+        with this word, or None."""
+        c = self._cache.get(tok)
+        if c is not None:
+            return c
+        if len(self._cache) >= self.MAX_TYPES:
+            self._cache.clear()
+            self._cf_done[:] = False
+        r = len(self._cache)
+        if r >= len(self._wid):
+            grow = len(self._wid)
+            self._wid = np.concatenate([self._wid, np.zeros(grow, dtype=np.int64)])
+            self._cid = np.concatenate([self._cid, np.zeros((grow, MAX_CHARS), dtype=np.int64)])
+            self._flag = np.concatenate([self._flag, np.zeros((grow, N_FLAGS), dtype=np.float32)])
+            self._clen = np.concatenate([self._clen, np.zeros(grow, dtype=np.int64)])
+            self._cf = np.concatenate([self._cf, np.zeros((grow, self._cf.shape[1]), dtype=np.float32)])
+            self._cf_done = np.concatenate([self._cf_done, np.zeros(grow, dtype=bool)])
+        w = norm(tok)
+        key = _DIGITS.sub("0", w)
+        wid = self.words.get(key)
+        if wid is None and " " in key:
+            wid = self.words.get(key.replace(" ", ""))
+        self._wid[r] = UNK if wid is None else wid
+        s = key if len(key) <= MAX_CHARS else key[:MAX_CHARS // 2] + key[-MAX_CHARS // 2:]
+        cids = self._cid[r]
+        cids[:] = PAD
+        get = self.chars.get
+        for i, ch in enumerate(s):
+            cids[i] = get(ch, UNK)
+        self._clen[r] = len(s)
+        self._cf_done[r] = False  # a reused row (after a cache reset) needs its char features again
+        parts = w.split(" ")
+        f = self._flag[r]
+        f[:] = 0.0
+        f[0] = w in TITLES or parts[0] in TITLES
+        org = w in ORG_HEADS or parts[0] in ORG_HEADS
+        f[1] = org
+        f[2] = w in LOC_TRIGGERS
+        f[3] = w in FIRST_NAMES
+        f[4] = w in self.lex.places
+        f[5] = len(parts) > 1
+        f[6] = key != w
+        f[7] = bool(_LATIN.search(w))
+        punct = len(w) == 1 and not w.isalnum()
+        f[8] = punct
+        f[9] = len(w) <= 2
+        c = (r, w, parts[0], org, punct, self._place_lens.get(parts[0]), self._ent_lens.get(parts[0]))
+        self._cache[tok] = c
+        return c
+
+    @staticmethod
+    def _phrases(W, slot: int, phrases, maxlen: int):
+        """Longest-match dictionary phrases over the sentence: (position, length, value), as
+        FeatureExtractor._gaz_spans; ``W[i][slot]`` holds the phrase lengths starting with token i."""
+        n = len(W)
+        i = 0
+        while i < n:
+            ls = W[i][slot]
+            if ls:
+                for L in range(min(maxlen, n - i), 0, -1):
+                    if L > 1:
+                        ph = " ".join([x[1] for x in W[i:i + L]])
+                        if ph.count(" ") + 1 not in ls:
+                            continue
+                    else:
+                        ph = W[i][1]
+                        if ph.count(" ") + 1 not in ls:
+                            continue
+                    v = phrases.get(ph) if isinstance(phrases, dict) else (True if ph in phrases else None)
+                    if v is not None:
+                        yield i, L, v
+                        i += L
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+
+    def _sentence_flags(self, W, flags: np.ndarray) -> None:
+        """Flags that depend on the sentence: gazetteer and entity-memory spans, org-head distance."""
+        lex = self.lex
+        if lex.places:
+            for i, L, _ in self._phrases(W, 5, lex.places, lex.max_place_len):
+                flags[i, 10] = 1.0
+                flags[i + 1:i + L, 11] = 1.0
+        if lex.entities:
+            for i, L, typ in self._phrases(W, 6, lex.entities, lex.max_ent_len):
+                col = _MEM_COL.get("B-" + typ)
+                if col is not None:
+                    flags[i, col] = 1.0
+                    flags[i + 1:i + L, col + 1] = 1.0
+        # Distance back to the nearest organisation head word (≤ 5), not across punctuation.
+        last_org = None
+        for i, x in enumerate(W):
+            if last_org is not None and i - last_org <= 5:
+                flags[i, 17 + i - last_org] = 1.0
+            if x[4]:
+                last_org = None
+            elif x[3]:
+                last_org = i
+
+    def batch(self, sents: list[list[str]], trim_chars: bool = True, charfeat: bool = False):
+        """Padded arrays for a list of token lists: words (B,T), chars (B,T,C), flags (B,T,F), lengths (B,).
+
+        With ``trim_chars`` C is the longest word + 2 (≤ MAX_CHARS): the char-CNN (width 3, zero
+        padding) max-pools over positions, and two all-padding positions give the same maximum.
+        With ``charfeat`` the second array is the char-CNN output (B,T,n_charfeat) instead, from
+        ``char_encoder`` run only on word types not seen before.
+        """
+        B = len(sents)
+        T = max((len(s) for s in sents), default=0) or 1
+        get, word = self._cache.get, self._word
+        Ws = [[get(t) or word(t) for t in s] for s in sents]
+        rows = np.zeros((B, T), dtype=np.int64)
+        lengths = np.zeros(B, dtype=np.int64)
+        for b, W in enumerate(Ws):
+            n = len(W)
+            lengths[b] = n
+            if n:
+                rows[b, :n] = [x[0] for x in W]
+        live = np.arange(T)[None, :] < lengths[:, None]
+        words = np.where(live, self._wid[rows], PAD)
+        flags = self._flag[rows]
+        flags[~live] = 0.0
+        for b, W in enumerate(Ws):
+            if W:
+                self._sentence_flags(W, flags[b])
+        if charfeat:
+            need = np.unique(rows[live])
+            need = need[~self._cf_done[need]]
+            if need.size:
+                C = min(MAX_CHARS, int(self._clen[need].max()) + 2)
+                self._cf[need] = self.char_encoder(self._cid[need, :C])
+                self._cf_done[need] = True
+            cf = self._cf[rows]
+            cf[~live] = 0.0
+            return words, cf, flags, lengths
+        C = MAX_CHARS
+        if trim_chars:
+            C = min(MAX_CHARS, int(self._clen[rows[live]].max(initial=0)) + 2)
+        chars = self._cid[rows, :C]
+        chars[~live] = PAD
+        return words, chars, flags, lengths
+
+    def sentence(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Unpadded (words, chars with MAX_CHARS columns, flags) of one sentence."""
+        words, chars, flags, _ = self.batch([tokens], trim_chars=False)
+        n = len(tokens)
+        return words[0, :n], chars[0, :n], flags[0, :n]
+
+
+def viterbi(em: np.ndarray, lengths: np.ndarray, trans: np.ndarray, start: np.ndarray,
+            end: np.ndarray) -> np.ndarray:
+    """Best tag ids (B,T) of a linear-chain CRF, batched; positions past a length are junk (0).
+
+    Rows are visited longest first so that each step works on a leading slice of live rows,
+    with no masking.
+    """
+    B, T, K = em.shape
+    out = np.zeros((B, T), dtype=np.int64)
+    if B == 0:
+        return out
+    order = np.argsort(-lengths, kind="stable")
+    em = em[order]
+    L = lengths[order]
+    alive = (L[None, :] > np.arange(T)[:, None]).sum(1)  # rows live at step t
+    score = start[None, :] + em[:, 0]
+    bps = [None] * T
+    for t in range(1, T):
+        n = alive[t]
+        if n == 0:
+            break
+        cand = score[:n, :, None] + trans[None]
+        bps[t] = cand.argmax(1)
+        score[:n] = cand.max(1) + em[:n, t]
+    cur = (score + end[None, :]).argmax(1)  # each row's tag at its last position
+    res = np.zeros((B, T), dtype=np.int64)
+    for t in range(T - 1, 0, -1):
+        n = alive[t]
+        if n == 0:
+            continue
+        res[:n, t] = cur[:n]
+        cur[:n] = bps[t][np.arange(n), cur[:n]]
+    res[:, 0] = cur
+    out[order] = res
+    return out
+
+
+def load_vocab(model_dir: Path) -> tuple[dict[str, int], dict[str, int], dict]:
+    words = {}
+    with open(model_dir / "words.txt", encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            words.setdefault(line.rstrip("\n"), i)
+    chars = {}
+    with open(model_dir / "chars.txt", encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            chars.setdefault(line.rstrip("\n"), i)
+    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    return words, chars, cfg
+
+
+class NNTagger:
+    # tag_sents/tag_text: sentences sorted by length go to onnxruntime in batches of at most
+    # BATCH_TOKENS padded tokens whose padded size stays under PAD_RATIO × their real tokens.
+    BATCH_TOKENS = 3000
+    PAD_RATIO = 1.2
+
+    def __init__(self, model_dir: Path | str = NN_MODEL_DIR):
+        import onnxruntime as ort
+
+        model_dir = Path(model_dir)
+        if model_dir.suffix == ".onnx":
+            model_dir = model_dir.parent
+        onnx_path = model_dir / "model.onnx"
+        if not onnx_path.exists():
+            raise FileNotFoundError(f"{onnx_path}: run `python -m khazar.ner.train_nn`")
+        words, chars, cfg = load_vocab(model_dir)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        self._char_sess = ort.InferenceSession(str(model_dir / "char.onnx"), so, providers=["CPUExecutionProvider"])
+        n_cf = self._char_sess.get_outputs()[0].shape[1]
+        self.tags = cfg["tags"]
+        self.trans = np.asarray(cfg["transitions"], dtype=np.float32)
+        self.start = np.asarray(cfg["start"], dtype=np.float32)
+        self.end = np.asarray(cfg["end"], dtype=np.float32)
+        self.fx = Featurizer(words, chars, Lexicon.load(model_dir), self._char_features, n_cf)
+        # The featuriser's per-word-type tables are shared state: one call at a time per tagger.
+        self._lock = threading.Lock()
+
+    def _char_features(self, chars: np.ndarray) -> np.ndarray:
+        return self._char_sess.run(None, {"chars": chars})[0]
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> "NNTagger":
+        key = str(Path(path).resolve()) if path else str(NN_MODEL_DIR)
+        with _LOCK:
+            t = _CACHE.get(key)
+            if t is None:
+                t = _CACHE[key] = cls(key)
+        return t
+
+    def _emissions(self, sents: list[list[str]]) -> list[np.ndarray]:
+        with self._lock:
+            words, charfeat, flags, lengths = self.fx.batch(sents, charfeat=True)
+        em = self._sess.run(None, {"words": words, "charfeat": charfeat, "flags": flags, "lengths": lengths})[0]
+        return [em[b, :n] for b, n in enumerate(lengths.tolist())]
+
+    def _decode(self, ems: list[np.ndarray]) -> list[list[str]]:
+        B = len(ems)
+        T = max(len(e) for e in ems)
+        em = np.zeros((B, T, len(self.tags)), dtype=np.float32)
+        lengths = np.zeros(B, dtype=np.int64)
+        for b, e in enumerate(ems):
+            em[b, :len(e)] = e
+            lengths[b] = len(e)
+        best = viterbi(em, lengths, self.trans, self.start, self.end)
+        tags = self.tags
+        return [clean([tags[i] for i in best[b, :n]]) for b, n in enumerate(lengths.tolist())]
+
+    def _run(self, sents: list[list[str]]) -> list[list[str]]:
+        return self._decode(self._emissions(sents))
+
+    def tag(self, tokens: list[str]) -> list[str]:
+        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
+        if not tokens:
+            return []
+        return self._run([list(tokens)])[0]
+
+    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
+        out: list[list[str] | None] = [None] * len(sents)
+        order = sorted((i for i in range(len(sents)) if sents[i]), key=lambda i: len(sents[i]))
+        for i in range(len(sents)):
+            if not sents[i]:
+                out[i] = []
+        # Sorted by length, a batch grows while padding stays under a fifth of it; one Viterbi pass
+        # decodes all sentences together.
+        ems: list[np.ndarray] = []
+        k = 0
+        while k < len(order):
+            j, real = k + 1, len(sents[order[k]])
+            while j < len(order):
+                n = len(sents[order[j]])
+                if (j - k + 1) * n > self.PAD_RATIO * (real + n) or (j - k + 1) * n > self.BATCH_TOKENS:
+                    break
+                real += n
+                j += 1
+            chunk = order[k:j]
+            ems.extend(self._emissions([list(sents[i]) for i in chunk]))
+            k = j
+        if order:
+            for i, tags in zip(order, self._decode(ems)):
+                out[i] = tags
+        return out  # type: ignore[return-value]
+
+    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
+        """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
+        sents = split_sentences(text, tokenize(text))
+        return bio_spans(sents, self.tag_sents([[t for t, _, _ in s] for s in sents]))
