@@ -4,10 +4,11 @@ Input: copies of ../shared/data/news (3,467 articles) with distinct ids, written
 into the repository) until --articles is reached. For scale, the same `process()` in one plain Python
 process on the first --baseline articles is timed too (no Spark), so Spark's own overhead shows.
 
-    python bench/spark_bench.py [--articles 10000] [--baseline 1000] [--cores 1,2]
+    python bench/spark_bench.py [--articles 10000] [--baseline 1000] [--cores 1,2] [--cross]
 
 Times include reading, processing, the sort and writing Parquet; not the Spark session start (printed
-apart). The machine's other load is printed with the figures: on a shared 2-core box they move with it.
+apart), nor the cross-document steps (timed apart with --cross; the copies make every article a duplicate
+of its other copies). The machine's other load is printed with the figures: on a shared 2-core box they move with it.
 """
 from __future__ import annotations
 
@@ -57,11 +58,12 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--baseline", type=int, default=1000, help="articles for the plain-Python figure (0: skip)")
     parser.add_argument("--cores", default="1,2")
+    parser.add_argument("--cross", action="store_true", help="also time the cross-document steps (duplicates, stories)")
     args = parser.parse_args()
     if not NEWS.is_dir():
         print(f"needs {NEWS}", file=sys.stderr)
         return 1
-    from khazar.scale.job import extract, session
+    from khazar.scale.job import extract, run_cross_document_steps, session
 
     tmp = Path(tempfile.mkdtemp(prefix="khazar-spark-bench-"))
     try:
@@ -77,11 +79,16 @@ def main() -> int:
             t = time.perf_counter()
             spark = session(f"local[{cores}]", app_name=f"khazar-bench-{cores}")
             started = time.perf_counter() - t
-            result = extract(spark, [str(tmp / "in")], str(tmp / f"out{cores}"), partitions=cores * 4)
-            spark.stop()
+            out = str(tmp / f"out{cores}")
+            result = extract(spark, [str(tmp / "in")], out, partitions=cores * 4, cross_document=False)
             rates[cores] = result.articles / result.seconds
             print(f"local[{cores}]: {result.articles} articles in {result.seconds:.1f} s = {rates[cores]:.1f} "
                   f"articles/s (session start {started:.1f} s; load average {os.getloadavg()[0]:.1f})")
+            if args.cross:
+                t = time.perf_counter()
+                counts = run_cross_document_steps(spark, out)
+                print(f"local[{cores}]: cross-document steps {counts} in {time.perf_counter() - t:.1f} s")
+            spark.stop()
         if 1 in rates and len(rates) > 1:
             for cores, rate in rates.items():
                 if cores != 1:

@@ -129,14 +129,15 @@ def test_sigkill_at_random_points_then_rerun_ends_in_the_reference_state(corpus:
         before = count(db)
         # Small batches put many commits, and so many kill points between and inside them, in one run.
         proc = khazar("ingest", str(corpus), "--db", str(db), "--batch", "7")
-        # Startup (imports, models) takes seconds and varies with load: wait for this run's first commit,
-        # then kill at a random point of the writing that follows.
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and count(db) <= before and time.monotonic() < deadline:
-            time.sleep(0.05)
-        delay = rng.uniform(0.0, 3.0)
+        # Startup (imports, models) and the writing speed vary with the machine and its load: kill after a
+        # random share (up to half) of the articles still to store has been committed, plus a random
+        # fraction of a batch's time, so that the kill lands between or inside commits whatever the speed.
+        target = before + rng.randint(1, max(1, (len(ref_rows) - before) // 2))
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and count(db) < target and time.monotonic() < deadline:
+            time.sleep(0.01)
         try:
-            proc.wait(timeout=delay)
+            proc.wait(timeout=rng.uniform(0.0, 0.2))
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.wait()

@@ -89,8 +89,9 @@ def _split_existing(spark, inputs: list[str]) -> tuple[list[str], list[tuple]]:
 
 
 def extract(spark, inputs: list[str], output: str, *, partitions: int | None = None,
-            overwrite: bool = False) -> ExtractResult:
-    """Read `inputs` (files or folders, any Hadoop filesystem), process every article, write Parquet."""
+            overwrite: bool = False, cross_document: bool = True) -> ExtractResult:
+    """Read `inputs` (files or folders, any Hadoop filesystem), process every article, write Parquet;
+    then the cross-document steps over it, unless `cross_document` is false."""
     from pyspark import StorageLevel
 
     from khazar.scale.readers import read_bytes
@@ -130,7 +131,8 @@ def extract(spark, inputs: list[str], output: str, *, partitions: int | None = N
         n_rejections = spark.read.parquet(_join(output, "rejections")).count()
     finally:
         results.unpersist()
-    run_cross_document_steps(spark, output, overwrite=overwrite)
+    if cross_document:
+        run_cross_document_steps(spark, output, overwrite=overwrite)
     return ExtractResult(n_articles, n_rejections, time.perf_counter() - started, output)
 
 
