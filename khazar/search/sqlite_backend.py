@@ -201,32 +201,38 @@ def search(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | N
     facets: dict[str, list[dict[str, Any]]] = {}
     estimated = False
     if sq.facets and total:
-        facet_cond, facet_args, scale = cond, all_args, 1.0
+        # The docs to count, read once (at most ~FACET_SAMPLE numbers): every match, or above FACET_SAMPLE
+        # every k-th doc number — the FTS rowid when matching text, so no article row is read for the others.
+        sample_cond, sample_args = cond, all_args
         if total > FACET_SAMPLE:
-            # Every k-th doc number: the FTS rowid when matching text (filtered before any article lookup).
             key = "search_fts.rowid" if expr else "a.doc"
-            facet_cond = f"{cond}{' AND' if cond else ' WHERE'} {key} % ? = 0"
-            facet_args = all_args + [-(-total // FACET_SAMPLE)]
-            sampled = conn.execute(f"SELECT count(*) FROM {source}{facet_cond}", facet_args).fetchone()[0]
-            scale, estimated = total / max(sampled, 1), True
+            sample_cond = f"{cond}{' AND' if cond else ' WHERE'} {key} % ? = 0"
+            sample_args = all_args + [-(-total // FACET_SAMPLE)]
+            estimated = True
+        # Unfiltered text search: the FTS index alone knows the matches, no join to articles needed.
+        from_docs = f"search_fts{sample_cond}" if expr and not args else f"{source}{sample_cond}"
+        docs = [d for (d,) in conn.execute(f"SELECT {'rowid' if expr and not args else 'a.doc'} FROM {from_docs}",
+                                           sample_args)]
+        scale = total / max(len(docs), 1)
 
         def count(c: int) -> int:
             return max(1, round(c * scale)) if estimated else c
 
-        docs = f"SELECT a.doc FROM {source}{facet_cond}"
+        in_docs = "doc IN (SELECT value FROM json_each(?))"
+        docs_arg = [json.dumps(docs)]
         facets["outlet"] = [
             {"value": v, "label": label, "count": count(c)} for v, label, c in conn.execute(
-                f"SELECT coalesce(a.outlet_kb_id, a.outlet), max(a.outlet), count(*) FROM {source}{facet_cond}"
-                f"{' AND' if facet_cond else ' WHERE'} coalesce(a.outlet_kb_id, a.outlet) IS NOT NULL"
-                f" GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", facet_args)]
+                f"SELECT coalesce(outlet_kb_id, outlet), max(outlet), count(*) FROM {_META}"
+                f" WHERE {in_docs} AND coalesce(outlet_kb_id, outlet) IS NOT NULL"
+                f" GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", docs_arg)]
         facets["topic"] = [
             {"value": v, "label": label or v, "count": count(c)} for v, label, c in conn.execute(
-                f"SELECT topic, max(label), count(*) FROM article_topics WHERE doc IN ({docs})"
-                f" GROUP BY topic ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", facet_args)]
+                f"SELECT topic, max(label), count(*) FROM article_topics WHERE {in_docs}"
+                f" GROUP BY topic ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", docs_arg)]
         facets["entity"] = [
             {"value": v, "label": label, "type": typ, "count": count(c)} for v, label, typ, c in conn.execute(
-                f"SELECT entity_id, max(name), max(type), count(*) FROM article_entities WHERE doc IN ({docs})"
-                f" GROUP BY entity_id ORDER BY 4 DESC, 1 LIMIT {FACET_LIMIT}", facet_args)]
+                f"SELECT entity_id, max(name), max(type), count(*) FROM article_entities WHERE {in_docs}"
+                f" GROUP BY entity_id ORDER BY 4 DESC, 1 LIMIT {FACET_LIMIT}", docs_arg)]
     return SearchPage(total, hits, facets, sq.page, sq.size, notes, estimated)
 
 
