@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -77,8 +78,8 @@ class Featurizer:
 
     def _word(self, tok: str) -> tuple:
         """(table row, normalised word, first part, org head?, punctuation?, place phrase lengths,
-        entity phrase lengths) — the last two are the lengths of the dictionary phrases that start
-        with this word, or None."""
+        entity phrase lengths, number of space-separated parts) — the place and entity lengths are
+        the word counts of the dictionary phrases that start with this word, or None."""
         c = self._cache.get(tok)
         if c is not None:
             return c
@@ -101,51 +102,40 @@ class Featurizer:
             wid = self.words.get(key.replace(" ", ""))
         self._wid[r] = UNK if wid is None else wid
         s = key if len(key) <= MAX_CHARS else key[:MAX_CHARS // 2] + key[-MAX_CHARS // 2:]
-        cids = self._cid[r]
-        cids[:] = PAD
         get = self.chars.get
-        for i, ch in enumerate(s):
-            cids[i] = get(ch, UNK)
+        self._cid[r] = [get(ch, UNK) for ch in s] + [PAD] * (MAX_CHARS - len(s))
         self._clen[r] = len(s)
         self._cf_done[r] = False  # a reused row (after a cache reset) needs its char features again
         parts = w.split(" ")
-        f = self._flag[r]
-        f[:] = 0.0
-        f[0] = w in TITLES or parts[0] in TITLES
         org = w in ORG_HEADS or parts[0] in ORG_HEADS
-        f[1] = org
-        f[2] = w in LOC_TRIGGERS
-        f[3] = w in FIRST_NAMES
-        f[4] = w in self.lex.places
-        f[5] = len(parts) > 1
-        f[6] = key != w
-        f[7] = bool(_LATIN.search(w))
         punct = len(w) == 1 and not w.isalnum()
-        f[8] = punct
-        f[9] = len(w) <= 2
-        c = (r, w, parts[0], org, punct, self._place_lens.get(parts[0]), self._ent_lens.get(parts[0]))
+        # columns 10.. of the table stay 0: batch() sets the sentence flags on its copy
+        self._flag[r, :10] = (w in TITLES or parts[0] in TITLES, org, w in LOC_TRIGGERS, w in FIRST_NAMES,
+                  w in self.lex.places, len(parts) > 1, key != w, _LATIN.search(w) is not None, punct,
+                  len(w) <= 2)
+        c = (r, w, parts[0], org, punct, self._place_lens.get(parts[0]), self._ent_lens.get(parts[0]),
+             len(parts))
         self._cache[tok] = c
         return c
 
     @staticmethod
-    def _phrases(W, slot: int, phrases, maxlen: int):
+    def _phrases(W, cum, slot: int, phrases, maxlen: int):
         """Longest-match dictionary phrases over the sentence: (position, length, value), as
-        FeatureExtractor._gaz_spans; ``W[i][slot]`` holds the phrase lengths starting with token i."""
+        FeatureExtractor._gaz_spans; ``W[i][slot]`` holds the word counts of the phrases starting
+        with token i, ``cum[i]`` the number of words before token i (a token may hold several), so
+        only lengths whose word count can match are joined and looked up."""
         n = len(W)
+        typed = isinstance(phrases, dict)
         i = 0
         while i < n:
             ls = W[i][slot]
             if ls:
+                ci = cum[i]
                 for L in range(min(maxlen, n - i), 0, -1):
-                    if L > 1:
-                        ph = " ".join([x[1] for x in W[i:i + L]])
-                        if ph.count(" ") + 1 not in ls:
-                            continue
-                    else:
-                        ph = W[i][1]
-                        if ph.count(" ") + 1 not in ls:
-                            continue
-                    v = phrases.get(ph) if isinstance(phrases, dict) else (True if ph in phrases else None)
+                    if cum[i + L] - ci not in ls:
+                        continue
+                    ph = " ".join([x[1] for x in W[i:i + L]]) if L > 1 else W[i][1]
+                    v = phrases.get(ph) if typed else (True if ph in phrases else None)
                     if v is not None:
                         yield i, L, v
                         i += L
@@ -158,12 +148,15 @@ class Featurizer:
     def _sentence_flags(self, W, flags: np.ndarray) -> None:
         """Flags that depend on the sentence: gazetteer and entity-memory spans, org-head distance."""
         lex = self.lex
+        cum = None
+        if lex.places or lex.entities:
+            cum = list(accumulate([x[7] for x in W], initial=0))
         if lex.places:
-            for i, L, _ in self._phrases(W, 5, lex.places, lex.max_place_len):
+            for i, L, _ in self._phrases(W, cum, 5, lex.places, lex.max_place_len):
                 flags[i, 10] = 1.0
                 flags[i + 1:i + L, 11] = 1.0
         if lex.entities:
-            for i, L, typ in self._phrases(W, 6, lex.entities, lex.max_ent_len):
+            for i, L, typ in self._phrases(W, cum, 6, lex.entities, lex.max_ent_len):
                 col = _MEM_COL.get("B-" + typ)
                 if col is not None:
                     flags[i, col] = 1.0
@@ -242,24 +235,25 @@ def viterbi(em: np.ndarray, lengths: np.ndarray, trans: np.ndarray, start: np.nd
     order = np.argsort(-lengths, kind="stable")
     em = em[order]
     L = lengths[order]
-    alive = (L[None, :] > np.arange(T)[:, None]).sum(1)  # rows live at step t
+    alive = (L[None, :] > np.arange(T)[:, None]).sum(1).tolist()  # rows live at step t
     score = start[None, :] + em[:, 0]
     bps = [None] * T
     for t in range(1, T):
         n = alive[t]
         if n == 0:
             break
-        cand = score[:n, :, None] + trans[None]
+        cand = score[:n, :, None] + trans
         bps[t] = cand.argmax(1)
         score[:n] = cand.max(1) + em[:n, t]
     cur = (score + end[None, :]).argmax(1)  # each row's tag at its last position
     res = np.zeros((B, T), dtype=np.int64)
+    rows = np.arange(B)
     for t in range(T - 1, 0, -1):
         n = alive[t]
         if n == 0:
             continue
         res[:n, t] = cur[:n]
-        cur[:n] = bps[t][np.arange(n), cur[:n]]
+        cur[:n] = bps[t][rows[:n], cur[:n]]
     res[:, 0] = cur
     out[order] = res
     return out
@@ -335,9 +329,9 @@ class NNTagger:
         for b, e in enumerate(ems):
             em[b, :len(e)] = e
             lengths[b] = len(e)
-        best = viterbi(em, lengths, self.trans, self.start, self.end)
+        best = viterbi(em, lengths, self.trans, self.start, self.end).tolist()
         tags = self.tags
-        return [clean([tags[i] for i in best[b, :n]]) for b, n in enumerate(lengths.tolist())]
+        return [clean([tags[i] for i in best[b][:n]]) for b, n in enumerate(lengths.tolist())]
 
     def _run(self, sents: list[list[str]]) -> list[list[str]]:
         return self._decode(self._emissions(sents))

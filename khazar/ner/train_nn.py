@@ -237,7 +237,12 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--only-kept", action="store_true", help="train on PER/ORG/LOC tags only")
+    ap.add_argument("--compact-only", action="store_true",
+                    help="no training: rewrite an existing torch export OUT/model.onnx with compact_onnx")
     args = ap.parse_args(argv)
+    if args.compact_only:
+        compact_onnx(args.out / "model.onnx")
+        return
 
     t0 = time.time()
     torch.manual_seed(args.seed)
@@ -392,11 +397,68 @@ def export_onnx(net: NERNet, out: Path):
         dynamic_axes={"words": {0: "B", 1: "T"}, "charfeat": {0: "B", 1: "T"}, "flags": {0: "B", 1: "T"},
                       "lengths": {0: "B"}, "emissions": {0: "B", 1: "T"}},
         opset_version=17, dynamo=False)
+    compact_onnx(out / "model.onnx")
+
+
+def compact_onnx(path: Path, fp16_emb: bool = True) -> None:
+    """Rewrite the exported model.onnx (in place) as the same network in 9 nodes, for inference speed
+    and size: torch exports the two LSTMs as two forward ONNX LSTMs plus ≈ 80 small shape/reverse
+    nodes; here they become one bidirectional ONNX LSTM with ``sequence_lens`` (the reverse direction
+    then starts at each sentence's last token, as ``NERNet.encode`` does). Emissions at real tokens
+    are bit-identical (padding positions differ: zeros instead of junk). With ``fp16_emb`` the word
+    embedding table is stored as float16 and cast to float32 when the session loads (9.2 → 4.6 MB;
+    emissions move by ≤ 1.1·10⁻³, tags on PEYMA dev and the news speed set unchanged).
+    Deterministic: the same input file gives the same output bytes. Also
+    ``python -m khazar.ner.train_nn --compact-only [--out DIR]`` for an existing export."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    m = onnx.load(str(path))
+    nodes = m.graph.node
+    lstm = [n for n in nodes if n.op_type == "LSTM"]
+    if len(lstm) != 2 or any(a.name == "direction" for a in lstm[0].attribute):
+        raise ValueError(f"{path}: not a two-LSTM torch export (already compact?)")
+    init = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    H = next(helper.get_attribute_value(a) for a in lstm[0].attribute if a.name == "hidden_size")
+    fwd, bwd = lstm  # NERNet.encode runs self.fwd first
+    emb = init[next(n for n in nodes if n.op_type == "Gather" and n.input[1] == "words").input[0]]
+    proj_w = init[[n for n in nodes if n.op_type == "MatMul"][-1].input[1]]
+    add = [n for n in nodes if n.op_type == "Add"][-1]
+    proj_b = init[next(x for x in add.input if x in init)]
+    inits = [
+        numpy_helper.from_array(np.concatenate([init[fwd.input[k]], init[bwd.input[k]]]), name)
+        for k, name in ((1, "lstm.W"), (2, "lstm.R"), (3, "lstm.B"))
+    ] + [numpy_helper.from_array(proj_w, "proj.W"), numpy_helper.from_array(proj_b, "proj.b"),
+         numpy_helper.from_array(np.array([0, 0, 2 * H], dtype=np.int64), "shape_BT2H")]
+    g = []
+    if fp16_emb:
+        inits.append(numpy_helper.from_array(emb.astype(np.float16), "word_emb.fp16"))
+        g.append(helper.make_node("Cast", ["word_emb.fp16"], ["word_emb"], to=TensorProto.FLOAT))
+    else:
+        inits.append(numpy_helper.from_array(emb, "word_emb"))
+    g += [
+        helper.make_node("Gather", ["word_emb", "words"], ["we"]),
+        helper.make_node("Concat", ["we", "charfeat", "flags"], ["x"], axis=2),   # (B, T, 173)
+        helper.make_node("Cast", ["lengths"], ["len32"], to=TensorProto.INT32),
+        helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),             # onnxruntime: time-major only
+        helper.make_node("LSTM", ["xt", "lstm.W", "lstm.R", "lstm.B", "len32"], ["y"],
+                         hidden_size=H, direction="bidirectional"),                # (T, 2, B, H)
+        helper.make_node("Transpose", ["y"], ["yt"], perm=[2, 0, 1, 3]),
+        helper.make_node("Reshape", ["yt", "shape_BT2H"], ["h"]),                  # (B, T, 2H) = [fwd, bwd]
+        helper.make_node("MatMul", ["h", "proj.W"], ["hp"]),
+        helper.make_node("Add", ["proj.b", "hp"], ["emissions"]),
+    ]
+    graph = helper.make_graph(g, "khazar_ner", list(m.graph.input), list(m.graph.output), inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="khazar.ner.train_nn")
+    model.ir_version = m.ir_version
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
 
 
 def net_from_onnx(path: Path, hidden: int) -> NERNet:
     """Rebuild the torch network from a single-graph model.onnx of an earlier export (words, chars,
-    flags, lengths → emissions), e.g. to re-export it in the two-graph form without retraining."""
+    flags, lengths → emissions), e.g. to re-export it in the two-graph form without retraining (not the
+    compact graph of compact_onnx)."""
     import onnx
     from onnx import numpy_helper
 
