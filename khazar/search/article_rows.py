@@ -1,9 +1,9 @@
 """The rows of the search read model an article's JSON gives, independent of the database.
 
-The same rows sqlite_backend._index_one writes into article_entities, article_topics, article_quotes and
-article_events (an entity listed twice in one article is one row with the mentions added up; a topic listed
+The rows each backend writes into article_entities, article_topics, article_quotes and article_events
+(an entity listed twice in one article is one row with the mentions added up; a topic listed
 twice keeps its first label; quotes and events are numbered by their place in the article's list, skipped
-ones included). Backends other than SQLite insert these rows as they are.
+ones included).
 """
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .sqlite_backend import entity_id_of
+
+def entity_id_of(entity: dict[str, Any]) -> str | None:
+    """The linker's stable id (kb id, or x:<hash> of type and name, the same in every article); records
+    made before the linker gave ids fall back to the KB id or the name, so that they still get a page."""
+    if entity.get("id"):
+        return str(entity["id"])
+    if entity.get("kb_id"):
+        return str(entity["kb_id"])
+    name = (entity.get("name") or "").strip()
+    return f"name:{name}" if name else None
 
 
 @dataclass
@@ -40,7 +49,7 @@ def article_rows(article_json: str) -> ArticleRows:
         if not isinstance(ent, dict) or not (eid := entity_id_of(ent)):
             continue
         mentions = len(ent.get("mentions") or [])
-        if eid in entities:  # ON CONFLICT (doc, entity_id) DO UPDATE SET mentions = mentions + excluded.mentions
+        if eid in entities:  # one row per entity: the mentions add up
             entities[eid][5] += mentions
             continue
         entities[eid] = [eid, ent.get("type"), ent.get("name") or eid, ent.get("name_en"), ent.get("kb_id"),
@@ -52,7 +61,7 @@ def article_rows(article_json: str) -> ArticleRows:
             topic = {"id": topic}
         if not isinstance(topic, dict) or not (tid := topic.get("id") or topic.get("label")):
             continue
-        topics.setdefault(str(tid), topic.get("label"))  # INSERT OR IGNORE: the first one stays
+        topics.setdefault(str(tid), topic.get("label"))  # the first label stays
     rows.topics = list(topics.items())
     for n, q in enumerate(art.get("quotes") or []):
         if isinstance(q, dict) and q.get("text"):

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from .article_rows import article_rows
 from .normalize import search_form
 from .query import MARK_CLOSE, MARK_OPEN, SearchHit, SearchPage, SearchQuery, fts_expression, split_marks
 
@@ -22,56 +23,20 @@ FACET_LIMIT = 15
 FACET_SAMPLE = 5000
 
 
-def entity_id_of(entity: dict[str, Any]) -> str | None:
-    """The linker's stable id (kb id, or x:<hash> of type and name, the same in every article); records
-    made before the linker gave ids fall back to the KB id or the name, so that they still get a page."""
-    if entity.get("id"):
-        return str(entity["id"])
-    if entity.get("kb_id"):
-        return str(entity["kb_id"])
-    name = (entity.get("name") or "").strip()
-    return f"name:{name}" if name else None
-
-
 def _index_one(conn: sqlite3.Connection, doc: int, title: str, text: str, article_json: str) -> None:
     conn.execute("DELETE FROM search_fts WHERE rowid = ?", (doc,))
     conn.execute("INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
                  (doc, search_form(title), search_form(text)))
     for table in ("article_entities", "article_topics", "article_quotes", "article_events"):
         conn.execute(f"DELETE FROM {table} WHERE doc = ?", (doc,))  # table names are the fixed ones above
-    try:
-        art = json.loads(article_json)
-    except json.JSONDecodeError:
-        return
-    for ent in art.get("entities") or []:
-        if not isinstance(ent, dict) or not (eid := entity_id_of(ent)):
-            continue
-        conn.execute(
-            "INSERT INTO article_entities (doc, entity_id, type, name, name_en, kb_id, mentions, roles_json)"
-            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (doc, entity_id) DO UPDATE SET mentions = mentions + excluded.mentions",
-            (doc, eid, ent.get("type"), ent.get("name") or eid, ent.get("name_en"), ent.get("kb_id"),
-             len(ent.get("mentions") or []), json.dumps(ent.get("roles") or [], ensure_ascii=False)))
-    for topic in art.get("topics") or []:
-        if isinstance(topic, str):
-            topic = {"id": topic}
-        if not isinstance(topic, dict) or not (tid := topic.get("id") or topic.get("label")):
-            continue
-        conn.execute("INSERT OR IGNORE INTO article_topics (doc, topic, label) VALUES (?,?,?)",
-                     (doc, str(tid), topic.get("label")))
-    for n, q in enumerate(art.get("quotes") or []):
-        if isinstance(q, dict) and q.get("text"):
-            conn.execute(
-                "INSERT INTO article_quotes (doc, n, speaker, speaker_kb_id, text, kind, span_start, span_end)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                (doc, n, q.get("speaker"), q.get("speaker_kb_id"), q["text"], q.get("kind"), q.get("start"),
-                 q.get("end")))
-    for n, e in enumerate(art.get("events") or []):
-        if isinstance(e, dict):
-            conn.execute(
-                "INSERT INTO article_events (doc, n, type, label, date, place, place_kb_id, participants_json,"
-                " span_start, span_end) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (doc, n, e.get("type"), e.get("label"), e.get("date"), e.get("place"), e.get("place_kb_id"),
-                 json.dumps(e.get("participants") or [], ensure_ascii=False), e.get("start"), e.get("end")))
+    rows = article_rows(article_json)
+    conn.executemany("INSERT INTO article_entities (doc, entity_id, type, name, name_en, kb_id, mentions, roles_json)"
+                     " VALUES (?,?,?,?,?,?,?,?)", [(doc, *r) for r in rows.entities])
+    conn.executemany("INSERT INTO article_topics (doc, topic, label) VALUES (?,?,?)", [(doc, *r) for r in rows.topics])
+    conn.executemany("INSERT INTO article_quotes (doc, n, speaker, speaker_kb_id, text, kind, span_start, span_end)"
+                     " VALUES (?,?,?,?,?,?,?,?)", [(doc, *r) for r in rows.quotes])
+    conn.executemany("INSERT INTO article_events (doc, n, type, label, date, place, place_kb_id, participants_json,"
+                     " span_start, span_end) VALUES (?,?,?,?,?,?,?,?,?,?)", [(doc, *r) for r in rows.events])
 
 
 def index_pending(conn: sqlite3.Connection, limit: int | None = None) -> int:

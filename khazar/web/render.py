@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 
 from ..dates import both_calendars
-from ..search.sqlite_backend import entity_id_of
+from ..search.article_rows import entity_id_of
 
 
 def highlight(text: str, spans: list[list[int]]) -> Markup:
