@@ -33,7 +33,7 @@ from psycopg import Connection, errors
 from psycopg.pq import TransactionStatus
 
 from . import sqlite_backend as _sqlite_backend
-from .article_rows import article_rows
+from .article_rows import article_rows, entity_page, tally_entity_rows
 from .fts5_text import parse_expression, snippet, tokenize
 from .normalize import search_form
 from .query import QueryError, SearchHit, SearchPage, SearchQuery, fts_expression, split_marks
@@ -505,13 +505,7 @@ def get_entity(conn: Connection, entity_id: str, limit: int = 50) -> dict[str, A
                         " WHERE entity_id = %s ORDER BY doc", (_t(entity_id),)).fetchall()
     if not rows:
         return None
-    names: dict[str, int] = {}
-    roles: dict[str, int] = {}
-    for _doc, name, _en, _typ, _kb, _mentions, roles_json in rows:
-        names[name] = names.get(name, 0) + 1
-        for role in json.loads(roles_json or "[]"):
-            key = role if isinstance(role, str) else json.dumps(role, ensure_ascii=False, sort_keys=True)
-            roles[key] = roles.get(key, 0) + 1
+    names, roles = tally_entity_rows(rows)
     docs = [r[0] for r in rows]
     articles = _refs(conn.execute(
         "SELECT id, title, outlet, published FROM articles WHERE doc = ANY(%s)"
@@ -530,11 +524,8 @@ def get_entity(conn: Connection, entity_id: str, limit: int = 50) -> dict[str, A
     else:
         conds, cargs = ["place_kb_id = %s"], [_t(entity_id)]
     events = _events(conn, conds, cargs, limit, 0)
-    return {"id": entity_id, "name": name, "names": sorted(names, key=names.get, reverse=True),
-            "name_en": next((r[2] for r in rows if r[2]), None), "type": rows[0][3], "kb_id": kb_id,
-            "article_count": len(set(docs)), "mentions": sum(r[5] for r in rows),
-            "roles": [{"role": k, "count": v} for k, v in sorted(roles.items(), key=lambda kv: -kv[1])],
-            "articles": articles, "co_mentioned": co, "quotes": quotes, "events": events}
+    return entity_page(entity_id, rows, names, roles, articles=articles, co_mentioned=co, quotes=quotes,
+                       events=events)
 
 
 def _quotes(conn: Connection, cond: str | None, args: list[Any], limit: int, offset: int) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from .article_rows import article_rows
+from .article_rows import article_rows, entity_page, tally_entity_rows
 from .normalize import search_form
 from .query import MARK_CLOSE, MARK_OPEN, SearchHit, SearchPage, SearchQuery, fts_expression, split_marks
 
@@ -261,13 +261,7 @@ def get_entity(conn: sqlite3.Connection, entity_id: str, limit: int = 50) -> dic
                         " WHERE entity_id = ?", (entity_id,)).fetchall()
     if not rows:
         return None
-    names: dict[str, int] = {}
-    roles: dict[str, int] = {}
-    for _doc, name, _en, _t, _kb, mentions, roles_json in rows:
-        names[name] = names.get(name, 0) + 1
-        for role in json.loads(roles_json or "[]"):
-            key = role if isinstance(role, str) else json.dumps(role, ensure_ascii=False, sort_keys=True)
-            roles[key] = roles.get(key, 0) + 1
+    names, roles = tally_entity_rows(rows)
     docs = [r[0] for r in rows]
     doc_json = json.dumps(docs)
     articles = [{"id": i, "title": t, "outlet": o, "published": p} for i, t, o, p in conn.execute(
@@ -282,11 +276,8 @@ def get_entity(conn: sqlite3.Connection, entity_id: str, limit: int = 50) -> dic
     quotes = _quotes(conn, "speaker_kb_id = ?" if kb_id else "speaker = ?", [kb_id or name], limit, 0)
     events = _events(conn, ["(place_kb_id = ? OR participants_json LIKE ?)"],
                      [entity_id, f'%{json.dumps(kb_id or "")[1:-1]}%' if kb_id else "\x00"], limit, 0)
-    return {"id": entity_id, "name": name, "names": sorted(names, key=names.get, reverse=True),
-            "name_en": next((r[2] for r in rows if r[2]), None), "type": rows[0][3], "kb_id": kb_id,
-            "article_count": len(set(docs)), "mentions": sum(r[5] for r in rows),
-            "roles": [{"role": k, "count": v} for k, v in sorted(roles.items(), key=lambda kv: -kv[1])],
-            "articles": articles, "co_mentioned": co, "quotes": quotes, "events": events}
+    return entity_page(entity_id, rows, names, roles, articles=articles, co_mentioned=co, quotes=quotes,
+                       events=events)
 
 
 def _quotes(conn: sqlite3.Connection, cond: str | None, args: list[Any], limit: int, offset: int) -> list[dict[str, Any]]:
