@@ -1,4 +1,5 @@
-"""Search: the Persian search form, query parsing, the FTS index kept in sync, filters, facets, semantic."""
+"""Search: the Persian search form, query parsing, sampled facets, the CLI, semantic. The store-level search
+tests run on every backend in test_search_backends.py."""
 from __future__ import annotations
 
 import sqlite3
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khazar.model import Article, RawDocument, TimeValue
+from khazar.model import Article, RawDocument
 from khazar.search import QueryError, SearchQuery, parse_date, run, search_form
 from khazar.search.query import fts_expression
 from khazar.store.sqlite import SQLiteStore
@@ -132,61 +133,9 @@ def test_parse_date_rejects(bad):
 
 # --------------------------------------------------------------------------------------------- store ----
 
-@pytest.mark.parametrize("query", [f"استان{ZWNJ}های", "استانهای", "استان های"])
-def test_zwnj_and_space_variants_find_both_spellings(store, query):
-    # rasht writes استان‌های with a ZWNJ, football writes استانهای without one.
-    assert set(ids(run(store, SearchQuery(q=query)))) == {"rasht", "football"}
-
-
-@pytest.mark.parametrize("query", ["۱۴۰۴", "1404", "١٤٠٤"])
-def test_digit_scripts_match(store, query):
-    # rasht writes ۱۴۰۴, corridor writes 1404.
-    assert set(ids(run(store, SearchQuery(q=query)))) == {"rasht", "corridor"}
-
-
-def test_arabic_letter_forms_match(store):
-    assert ids(run(store, SearchQuery(q="كريدور"))) == ["corridor"]
-
-
-def test_snippet_highlights_the_match(store):
-    page = run(store, SearchQuery(q="کریدور"))
-    hit = page.results[0]
-    assert hit.highlights, hit.snippet
-    assert all(hit.snippet[s:e] == "کریدور" for s, e in hit.highlights)
-
-
-def test_relevance_prefers_title_matches(store):
-    # "رشت" is in the title of rasht but only in the body of corridor.
-    assert ids(run(store, SearchQuery(q="رشت"))) == ["rasht", "corridor"]
-
-
-def test_filters(store):
-    assert ids(run(store, SearchQuery(q="رشت", outlet="out:isna"))) == ["corridor"]
-    assert ids(run(store, SearchQuery(q="رشت", outlet="ایسنا"))) == ["corridor"]
-    assert ids(run(store, SearchQuery(date_from="2025-11-01"))) == ["rasht"]
-    assert ids(run(store, SearchQuery(date_to="2025-10-01", sort="date"))) == ["corridor", "football"]
-    assert ids(run(store, SearchQuery(entity="per:araghchi"))) == ["rasht"]
-    assert ids(run(store, SearchQuery(entity="loc:rasht", sort="date"))) == ["rasht", "corridor"]
-    assert ids(run(store, SearchQuery(topic="sport"))) == ["football"]
-    assert run(store, SearchQuery(q="رشت", topic="sport")).total == 0
-
-
 def test_story_filter_keeps_only_the_story_articles(store):
     assert run(store, SearchQuery(q="رشت")).total == 2
     assert run(store, SearchQuery(q="رشت", story="no-such-story")).total == 0
-
-
-def test_facet_counts(store):
-    page = run(store, SearchQuery())
-    outlets = {f["value"]: f["count"] for f in page.facets["outlet"]}
-    assert outlets == {"out:isna": 2, "out:irna": 1}
-    entities = {f["value"]: f["count"] for f in page.facets["entity"]}
-    assert entities["loc:rasht"] == 2 and entities["per:araghchi"] == 1
-    topics = {f["value"]: f["count"] for f in page.facets["topic"]}
-    assert topics == {"diplomacy": 1, "transport": 1, "sport": 1}
-    # Facets follow the query, not the whole collection.
-    page = run(store, SearchQuery(q="کریدور"))
-    assert {f["value"] for f in page.facets["outlet"]} == {"out:isna"}
 
 
 def test_facets_over_many_matches_are_estimated_from_an_even_sample(tmp_path, monkeypatch):
@@ -215,37 +164,11 @@ def test_facets_over_many_matches_are_estimated_from_an_even_sample(tmp_path, mo
         assert {f["value"]: f["count"] for f in narrow.facets["outlet"]} == {"out:isna": 30}
 
 
-def test_date_sort_and_paging(store):
-    first = run(store, SearchQuery(sort="date", size=2))
-    second = run(store, SearchQuery(sort="date", size=2, page=2))
-    assert first.total == 3 and ids(first) == ["rasht", "corridor"] and ids(second) == ["football"]
-
-
 def test_query_validation():
     for bad in (SearchQuery(size=0), SearchQuery(size=101), SearchQuery(page=0), SearchQuery(sort="random"),
                 SearchQuery(date_from="2025-02-01", date_to="2025-01-01")):
         with pytest.raises(QueryError):
             bad.validate()
-
-
-def test_index_follows_inserts_and_deletes(store):
-    art, raw = make_article("new", "خبر تازه", "نمایشگاه کتاب تهران گشایش یافت.")
-    store.add_article(art, raw)
-    store.commit()
-    assert ids(run(store, SearchQuery(q="نمایشگاه"))) == ["new"]
-    store.conn.execute("DELETE FROM articles WHERE id = 'new'")
-    store.commit()
-    assert run(store, SearchQuery(q="نمایشگاه")).total == 0
-
-
-def test_reindex_rebuilds_a_damaged_index(store):
-    assert store.index_pending() == 3
-    assert store.index_pending() == 0
-    store.conn.execute("DELETE FROM search_fts")
-    store.commit()
-    assert run(store, SearchQuery(q="کریدور")).total == 0
-    assert store.reindex_search() == 3
-    assert ids(run(store, SearchQuery(q="کریدور"))) == ["corridor"]
 
 
 def test_migration_indexes_articles_stored_before_it(tmp_path):
@@ -262,24 +185,6 @@ def test_migration_indexes_articles_stored_before_it(tmp_path):
     s = SQLiteStore(path)
     assert ids(run(s, SearchQuery(q="کریدور"))) == ["old"]
     s.close()
-
-
-def test_entity_aggregation_quotes_and_events(store):
-    total, rows = store.list_entities("رشت")
-    assert total == 1 and rows[0]["id"] == "loc:rasht" and rows[0]["articles"] == 2
-    assert store.list_entities("rasht")[1][0]["id"] == "loc:rasht"  # English names are searchable too
-    e = store.get_entity("per:araghchi")
-    assert e["name"] == "عباس عراقچی" and e["roles"][0]["role"] == "وزیر امور خارجه"
-    assert [q["text"] for q in e["quotes"]] == ["همکاری خزر مهم است."]
-    assert {c["id"] for c in e["co_mentioned"]} == {"loc:rasht", "loc:caspian-sea"}
-    assert [ev["label"] for ev in e["events"]] == ["اجلاس استانداران"]
-    assert store.get_entity("per:nobody") is None
-    total, quotes = store.list_quotes(speaker="per:araghchi")
-    assert total == 1 and quotes[0]["article"]["id"] == "rasht"
-    assert store.list_quotes(speaker="عباس عراقچی")[0] == 1
-    assert store.list_events(date_from="2025-11-01", place="loc:rasht")[0] == 1
-    assert store.list_events(date_to="2025-01-01")[0] == 0
-    assert store.list_stories() == (0, []) and store.get_story("x") is None
 
 
 def test_cli_search_json(store, capsys):
