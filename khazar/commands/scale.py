@@ -11,11 +11,17 @@ import sys
 import time
 
 
-def cmd_spark_extract(args: argparse.Namespace) -> int:
+def _has_pyspark(verb: str) -> bool:
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        print("error: spark-extract needs pyspark: pip install 'khazar[spark]'", file=sys.stderr)
+        print(f"error: {verb} needs pyspark: pip install 'khazar[spark]'", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_spark_extract(args: argparse.Namespace) -> int:
+    if not _has_pyspark("spark-extract"):
         return 2
     from ..scale.job import run
 
@@ -23,10 +29,7 @@ def cmd_spark_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_spark_cross(args: argparse.Namespace) -> int:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        print("error: spark-cross needs pyspark: pip install 'khazar[spark]'", file=sys.stderr)
+    if not _has_pyspark("spark-cross"):
         return 2
     from ..scale.job import run_cross
 
@@ -54,7 +57,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from ..scale.job import build_parser
+    from ..scale.job import build_cross_parser, build_parser
 
     p = subparsers.add_parser(
         "spark-extract", help="run the pipeline on Apache Spark: files (local, HDFS, S3) to Parquet",
@@ -62,8 +65,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "article, and write OUTPUT/articles and OUTPUT/rejections as Parquet.")
     build_parser(p)
     p.set_defaults(func=cmd_spark_extract)
-
-    from ..scale.job import build_cross_parser
 
     p = subparsers.add_parser(
         "spark-cross", help="rerun the cross-document Spark steps (duplicates, stories) over a spark-extract OUTPUT",
