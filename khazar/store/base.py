@@ -37,15 +37,15 @@ class Store(ABC):
     def commit(self) -> None: ...
 
     @abstractmethod
-    def get_article(self, article_id: str) -> Article | None: ...
+    def get_article_json(self, article_id: str) -> str | None:
+        """The article as stored (its JSON text, with any fields later stages added)."""
+
+    def get_article(self, article_id: str) -> Article | None:
+        doc_json = self.get_article_json(article_id)
+        return Article.from_dict(json.loads(doc_json)) if doc_json is not None else None
 
     @abstractmethod
     def get_raw(self, article_id: str) -> str | None: ...
-
-    def get_article_json(self, article_id: str) -> str | None:
-        """The article as stored (its JSON text, with any fields later stages added)."""
-        article = self.get_article(article_id)
-        return json.dumps(article.to_dict(), ensure_ascii=False) if article is not None else None
 
     @abstractmethod
     def iter_articles(self) -> Iterator[Article]: ...

@@ -343,10 +343,6 @@ class PostgresStore(Store):
     # -- reading ------------------------------------------------------------------------------------------
     # Reads leave no transaction open when none was open (pgb.own_transaction): a server's connections
     # would otherwise sit "idle in transaction", holding locks that block migrations and reindexing.
-    def get_article(self, article_id: str) -> Article | None:
-        doc_json = self.get_article_json(article_id)
-        return Article.from_dict(json.loads(doc_json)) if doc_json is not None else None
-
     def get_article_json(self, article_id: str) -> str | None:
         with pgb.own_transaction(self.conn):
             row = self.conn.execute("SELECT article_json FROM articles WHERE id = %s", (_t(article_id),)).fetchone()

@@ -240,10 +240,6 @@ class SQLiteStore(Store):
     def commit(self) -> None:
         self.conn.commit()
 
-    def get_article(self, article_id: str) -> Article | None:
-        row = self.conn.execute("SELECT article_json FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return Article.from_dict(json.loads(row[0])) if row else None
-
     def get_article_json(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT article_json FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
