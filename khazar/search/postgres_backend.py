@@ -447,7 +447,7 @@ def timeline(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = 
 
 def place_counts(conn: Connection, sq: SearchQuery) -> list[tuple[str, str, str | None, int]]:
     """(entity id, name, kb id, articles) of the places mentioned in everything the query matches, with the
-    timeline's filters: what web/charts.search_places counts on SQLite for the search page's map."""
+    timeline's filters (the search page's map), as sqlite_backend.place_counts."""
     index_pending(conn)
     where, args = _filters(sq)
     tsq = tsquery_text(fts_expression(sq.q))

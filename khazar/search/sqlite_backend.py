@@ -217,6 +217,23 @@ def timeline(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] |
         f"SELECT substr(a.published, 1, 10), count(*) FROM {source}{cond} GROUP BY 1 ORDER BY 1", src_args + args)]
 
 
+def place_counts(conn: sqlite3.Connection, sq: SearchQuery) -> list[tuple[str, str, str | None, int]]:
+    """(entity id, name, kb id, articles) of the places in everything the query matches, with the
+    timeline's filters (the search page's map)."""
+    index_pending(conn)
+    where, args = _filters(conn, sq, [])
+    expr = fts_expression(sq.q)
+    source, src_args = "articles a", []
+    if expr:
+        source, src_args = "search_fts JOIN articles a ON a.doc = search_fts.rowid", [expr]
+        where.insert(0, "search_fts MATCH ?")
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    return conn.execute(
+        "SELECT entity_id, max(name), max(kb_id), count(DISTINCT doc) FROM article_entities"
+        f" WHERE type = 'LOC' AND doc IN (SELECT a.doc FROM {source}{cond}) GROUP BY entity_id",
+        src_args + args).fetchall()
+
+
 def _page(size: int, page: int) -> tuple[int, int]:
     return size, (page - 1) * size
 

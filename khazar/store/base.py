@@ -79,6 +79,10 @@ class Store(ABC):
     def search_timeline(self, query: Any, ranked_docs: list[int] | None = None) -> list[tuple[str, int]]: ...
 
     @abstractmethod
+    def search_place_counts(self, query: Any) -> list[tuple[str, str, str | None, int]]:
+        """(entity id, name, kb id, articles) of the places in everything the query matches (the map)."""
+
+    @abstractmethod
     def list_entities(self, q: str | None = None, page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...
 
     @abstractmethod

@@ -286,6 +286,11 @@ class SQLiteStore(Store):
 
         return sqlite_backend.timeline(self.conn, query, ranked_docs)
 
+    def search_place_counts(self, query):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.place_counts(self.conn, query)
+
     def list_entities(self, q=None, page=1, size=20):
         from ..search import sqlite_backend
 

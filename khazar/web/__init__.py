@@ -4,6 +4,7 @@ Pages: / (search with facets and a timeline), /articles/{id} (clean text with en
 marked from their spans), /articles/{id}/raw, /entities, /entities/{id}, /stories, /stories/{id}.
 """
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from ..dates import both_calendars, jalali
+from ..model import Article
 from ..search import MAX_PAGE_SIZE
 from .charts import entity_places, graph_svg, map_svg, search_places
 from .render import annotate_text, highlight, timeline_svg
@@ -61,25 +63,25 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
             "sq": sq, "page": result, "hits": hits, "pages": pages, "semantic": use_semantic,
             "semantic_available": semantic_mod.available(), "timeline": timeline_svg(counts),
             # Semantic results are a ranked list, not a filter the place query can repeat: no map for them.
-            "place_map": map_svg(search_places(st, sq, result.facets)) if not use_semantic else "",
+            "place_map": map_svg(search_places(st, sq)) if not use_semantic else "",
             "url": lambda **ch: _url("/", params, **ch),
             "page_url": lambda n: _url("/", params, page=n if n > 1 else None),
         })
 
-    def _article_or_404(st: Any, article_id: str) -> Any:
-        article = st.get_article(article_id)
-        if article is None:
+    def _stored_or_404(st: Any, article_id: str) -> dict[str, Any]:
+        """The article's stored JSON: its fields and those later stages may have added."""
+        doc_json = st.get_article_json(article_id)
+        if doc_json is None:
             raise HTTPException(404, f"خبری با شناسهٔ {article_id} پیدا نشد")
-        return article
+        return json.loads(doc_json)
+
+    def _article_or_404(st: Any, article_id: str) -> Any:
+        return Article.from_dict(_stored_or_404(st, article_id))
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def page_article(request: Request, st: StoreDep, article_id: Annotated[str, PathParam(max_length=300)]):
-        article = _article_or_404(st, article_id)
-        d = article.to_dict()
-        extra = st.get_article_json(article_id)
-        import json
-
-        stored = json.loads(extra) if extra else {}
+        stored = _stored_or_404(st, article_id)
+        d = Article.from_dict(stored).to_dict()
         entities = [e for e in d["entities"] if isinstance(e, dict) and e.get("name")]
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "a": d, "body": annotate_text(d["text"], d), "title": annotate_text(d["title"], d, "title"), "entities": entities,

@@ -8,7 +8,6 @@ presentation attributes.
 from __future__ import annotations
 
 import math
-import sqlite3
 from typing import Any
 from urllib.parse import quote
 
@@ -62,32 +61,11 @@ def places_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out[:MAX_MAP_PLACES]
 
 
-def search_places(store: Any, sq: Any, facets: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The places mentioned in everything the query matches, with article counts. On SQLite and PostgreSQL
-    this counts over all matching articles (not just the page shown), with the same filters as the
-    timeline; other stores fall back to the entity facet, which only holds the top entities of every type."""
-    conn = getattr(store, "conn", None)
-    if isinstance(conn, sqlite3.Connection):
-        from ..search import sqlite_backend as sb
-        from ..search.query import fts_expression
-
-        where, args = sb._filters(conn, sq, [])
-        expr = fts_expression(sq.q)
-        source, src_args = "articles a", []
-        if expr:
-            source, src_args = "search_fts JOIN articles a ON a.doc = search_fts.rowid", [expr]
-            where.insert(0, "search_fts MATCH ?")
-        cond = (" WHERE " + " AND ".join(where)) if where else ""
-        rows = conn.execute(
-            "SELECT entity_id, max(name), max(kb_id), count(DISTINCT doc) FROM article_entities"
-            f" WHERE type = 'LOC' AND doc IN (SELECT a.doc FROM {source}{cond}) GROUP BY entity_id",
-            src_args + args).fetchall()
-        return places_from([{"id": e, "name": n, "kb_id": k, "type": "LOC", "count": c} for e, n, k, c in rows])
-    if hasattr(store, "search_place_counts"):  # PostgreSQL: the same count, in the store's own SQL
-        return places_from([{"id": e, "name": n, "kb_id": k, "type": "LOC", "count": c}
-                            for e, n, k, c in store.search_place_counts(sq)])
-    return places_from([{"id": f["value"], "name": f["label"], "type": f.get("type"), "count": f["count"]}
-                        for f in (facets or {}).get("entity", [])])
+def search_places(store: Any, sq: Any) -> list[dict[str, Any]]:
+    """The places mentioned in everything the query matches (not just the page shown), with article
+    counts and the same filters as the timeline."""
+    return places_from([{"id": e, "name": n, "kb_id": k, "type": "LOC", "count": c}
+                        for e, n, k, c in store.search_place_counts(sq)])
 
 
 def entity_places(entity: dict[str, Any]) -> list[dict[str, Any]]:
