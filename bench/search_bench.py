@@ -74,6 +74,12 @@ def percentiles(xs: list[float]) -> str:
     return f"p50 {statistics.median(xs) * 1000:6.1f} ms   p95 {p(0.95):6.1f} ms   max {xs[-1] * 1000:6.1f} ms  (n={len(xs)})"
 
 
+def timed_one(store: SQLiteStore, sq: SearchQuery) -> float:
+    t = time.perf_counter()
+    run(store, sq)
+    return time.perf_counter() - t
+
+
 def timed(store: SQLiteStore, make, rounds: int = 3, **kw) -> list[float]:
     out = []
     for _ in range(rounds):
@@ -101,6 +107,12 @@ def main() -> None:
     print(f"{store.count_articles()} articles, {path.stat().st_size / 1e6:.0f} MB")
     run(store, SearchQuery(q="ایران"))  # warm the page cache
     print("lexical, relevance, no facets   ", percentiles(timed(store, lambda q: SearchQuery(q=q, facets=False))))
+    slowest = []
+    for q in QUERIES:  # where the tail comes from: the queries that match the most articles
+        best = min(timed_one(store, SearchQuery(q=q, facets=False)) for _ in range(3))
+        slowest.append((best, q, run(store, SearchQuery(q=q, size=1, facets=False)).total))
+    print("  slowest (best of 3):", "; ".join(f"{q} {t * 1000:.1f} ms, {n} matches"
+                                              for t, q, n in sorted(slowest, reverse=True)[:3]))
     print("lexical, relevance, with facets ", percentiles(timed(store, lambda q: SearchQuery(q=q))))
     print("lexical, date sort, no facets   ", percentiles(timed(store, lambda q: SearchQuery(q=q, sort="date", facets=False))))
     print("lexical + date range + outlet   ", percentiles(timed(store, lambda q: SearchQuery(
