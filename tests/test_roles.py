@@ -226,3 +226,17 @@ def test_every_news_source_resolves_to_an_outlet():
         m = re.fullmatch(r"(.+?) \(([^)]+)\)", source)
         name, domain = (m.group(1), m.group(2)) if m else (source, "")
         assert name.lower() in known or domain.lower().removeprefix("www.") in known, source
+
+
+def test_titles_joined_by_and_after_a_name_are_both_the_persons():
+    from khazar.extract.entities import extract_entities
+    from khazar.model import Article
+
+    text = ("رضا کاظمی‌نیا، معاون حقوقی و بین‌الملل وزارت امور خارجه و نماینده ویژه رییس جمهوری در امور دریای خزر "
+            "امروز با همتای خود دیدار کرد.")
+    a = Article(id="r", title="خبر", text=text, published="2025-11-18")
+    extract_entities(a)
+    person = next(e for e in a.entities if e["type"] == "PER" and "کاظمی" in e["name"])
+    assert [lenient_key(r) for r in person["roles"]] == [
+        lenient_key("معاون حقوقی و بین‌الملل وزارت امور خارجه"),
+        lenient_key("نماینده ویژه رئیس جمهوری در امور دریای خزر")]

@@ -32,6 +32,8 @@ _KIND_PRIORITY = {"country": 0, "sea": 1, "province": 2, "city": 3, "port": 4, "
 # Characters allowed between a name and its apposition ("هادی حقشناس، استاندار گیلان").
 _APPOSITION_GAP = re.compile(r"^[\s،,«»'\"]{0,4}$")
 _WORD = re.compile(r"[\w\u200c]+")
+# Between two titles of one person: "معاون وزیر و سخنگوی وزارت".
+_COORDINATED = re.compile(r"^[\s،,]*و\s+$")
 # «…» around a whole name marks the name; around a longer phrase (a slogan, a title) it marks no name in it.
 _GUILLEMETS = re.compile(r"«\s*([^«»\n]{1,200}?)\s*»")
 # Corpus count above which a surname is also an everyday word (دوستی 40, جلالی 39, قشقاوی 0).
@@ -272,6 +274,9 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
     _add_weak_and_surname_mentions(entities, texts, use_tagger)
 
     # Roles: next to a name they describe that person; alone they stand for the person holding them.
+    # (field, end) of each role given to a person by apposition, so that the next title joined by "و"
+    # ("X، معاون حقوقی وزارت امور خارجه و نماینده ویژه رییس جمهوری ...") is given to the same person.
+    apposed: dict[tuple[str, int], EntityBuilder] = {}
     for field_name, role in all_roles:
         text = texts[field_name]
         persons = [m for e in entities.values() if e.type == "PER" for m in e.mentions if m.field == field_name]
@@ -279,10 +284,14 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
         holder = None
         if person is not None:
             holder = next(e for e in entities.values() if person in e.mentions)
+        else:
+            holder = next((h for (f, end), h in apposed.items()
+                           if f == field_name and _COORDINATED.match(text[end:role.start])), None)
         title = standard_title(role.title)
         if holder is not None:
             if title not in holder.roles:
                 holder.roles.append(title)
+            apposed[(field_name, role.end)] = holder
             continue
         holder = _role_holder(title, entities, article.published)
         if holder is not None:

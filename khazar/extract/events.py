@@ -6,10 +6,16 @@ date, the venue and the verb after the event noun ("نخستین اجلاس ... 
   * place: a place mention introduced by a venue preposition ("در رشت", "به میزبانی ایران"), or the place a
     trigger template names ("وارد مسکو شد"); seas and continents are not venues;
   * date: a date expression there (article.times), else one that opens the sentence before any trigger;
-  * participants: the persons named in the sentence.
+  * participants: the persons named in that stretch, and the sentence's subject (the persons named before its
+    first trigger) where the trigger is the subject's own doing — a verb ("X ... با Y دیدار کرد"), or a noun
+    the subject takes part in ("X در نشست ...", "برای دیدار با ...", "در پایان سفر به ..."), not one the
+    subject only talks about ("X با اشاره به دیدار ...", anything after a colon);
+  * a trigger without a venue takes the place of the one visit in its sentence: "X که به باکو سفر کرده است،
+    امروز با Y دیدار کرد" is a meeting in Baku.
 A trigger with neither a place nor a date is a mention, not an event; it still helps coreference: "این نشست"
-after "اجلاس" is that summit. Mentions of one event in an article (same type, compatible place and date) are
-merged into one event whose date range covers them all.
+after "اجلاس" is that summit, and a mention that names people adds them to the one event of its type the
+article reports ("اجلاس با ... به مدیریت X برگزار می‌شود"). Mentions of one event in an article (same type,
+compatible place and date) are merged into one event whose date range covers them all.
 
 Output keys (docs/quotes-events-topics.md): type, label, start/end (ISO dates of the event), date (= start),
 status, place, place_kb_id, participants, participant_ids, span (the trigger), evidence (the sentence),
@@ -63,6 +69,7 @@ class Trigger:
 @dataclass(frozen=True)
 class EventData:
     triggers: tuple[Trigger, ...]
+    templates: tuple[Trigger, ...]  # the "{place}" triggers
     plain: PhraseMatcher  # every plain trigger, labelled with its index in `triggers`
     nominal: frozenset[str]  # indices of the plain triggers that may carry a plural/ezafe ending
     labels: dict[str, str]
@@ -72,6 +79,9 @@ class EventData:
     modifier: re.Pattern[str]
     not_venue_kinds: frozenset[str]
     planned: re.Pattern[str]
+    subject_cue: re.Pattern[str]
+    attribution: re.Pattern[str]
+    attended_types: frozenset[str]
     label_stops: frozenset[str]
     label_max_words: int
 
@@ -98,6 +108,7 @@ def event_data() -> EventData:
     surfaces = [(str(t.surface), str(i)) for i, t in plain]
     return EventData(
         triggers=tuple(triggers),
+        templates=tuple(t for t in triggers if t.surface is None),
         plain=PhraseMatcher(surfaces, endings=_ENDINGS),
         nominal=frozenset(str(i) for i, t in plain if not t.verbal),
         labels={k: v.get("label", k) for k, v in data["types"].items()},
@@ -108,6 +119,10 @@ def event_data() -> EventData:
         modifier=re.compile(_B + r"(?:" + alt(data["modifier_words"]) + r")[\s\u200c]+$"),
         not_venue_kinds=frozenset(data.get("not_venue_kinds") or []),
         planned=re.compile(_B + r"(?:" + alt(data["planned_cues"]) + r")" + _E),
+        subject_cue=re.compile(_B + r"(?:" + alt(data["subject_cues"]) + r")(?:[\s\u200c]+(?:" + alt(data["demonstratives"])
+                               + r"))?[\s\u200c]+$"),
+        attribution=re.compile(r"^[\s\u200c]*(?:" + alt(data["attribution_openers"]) + r")[^،,:.]*[،,]"),
+        attended_types=frozenset(data["attended_types"]),
         label_stops=frozenset(data.get("label_stops") or []),
         label_max_words=int(data.get("label_max_words", 9)),
     )
@@ -138,6 +153,8 @@ class Candidate:
     participants: list[dict] = field(default_factory=list)
     planned: bool = False
     mentions: list[dict] = field(default_factory=list)
+    label_detail: int = 0  # _detail of the mention the label, span and evidence come from
+    names_its_event: bool = True  # not a bare generic word ("جلسه"), which may mean any meeting
 
 
 def _mentions(article: Article, name: str, etype: str) -> list[tuple[int, int, dict, dict]]:
@@ -163,12 +180,9 @@ def _hits(text: str, sent: Sentence, locs) -> list[Hit]:
             if label in d.nominal or normalise_key(trig.surface) == exact:
                 found.append((sent.start + m.start, sent.start + m.end, trig, None))
                 break
-    for trig in d.triggers:
-        if trig.surface is not None:
-            continue
-        for s, e, ent, _ in locs:
-            if not (sent.start <= s and e <= sent.end):
-                continue
+    sent_locs = [(s, e, ent) for s, e, ent, _ in locs if sent.start <= s and e <= sent.end]
+    for trig in d.templates if sent_locs else ():
+        for s, e, ent in sent_locs:
             b = trig.before.search(text[sent.start:s])
             a = trig.after.match(text[e:sent.end])
             if b and a:
@@ -261,7 +275,36 @@ def _split_value(value: str) -> tuple[str, str]:
     return value, value
 
 
-def _candidates(article: Article, name: str, text: str) -> list[Candidate]:
+def _subject(text: str, sent: Sentence, first_trigger: int, pers, parens) -> list[tuple[int, dict]]:
+    """(mention end, person) for the persons named before the sentence's first trigger, after any "به گزارش
+    ایرنا،" opener: the sentence's subject."""
+    m = event_data().attribution.match(text, sent.start, first_trigger)
+    clause_start = m.end() if m else sent.start
+    out: list[tuple[int, dict]] = []
+    for s, e, ent, _ in pers:
+        if clause_start <= s and e <= first_trigger and not _inside(s, parens) \
+                and all(ent is not other for _, other in out):
+            out.append((e, ent))
+    return out
+
+
+def _takes_subject(text: str, heads: list[Hit], k: int, cued: list[bool]) -> bool:
+    """Is the subject a participant of heads[k]: its verb, a noun after a participation cue ("در", "برای"), or
+    a noun that continues such a noun ("در نشست خبری نخستین اجلاس": the summit's press conference)?"""
+    h = heads[k]
+    if h.verbal:
+        return True
+    d = event_data()
+    if d.subject_cue.search(text[max(0, h.start - 40):h.start]):
+        return True
+    if k and cued[k - 1]:
+        gap = text[heads[k - 1].end:h.start]
+        return len(re.findall(r"[\w\u200c]+", gap)) <= 2 and not re.search(r"[،,:؛.«»]", gap)
+    return False
+
+
+def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate], list[Candidate]]:
+    """(events, mentions): a trigger with a date or a venue is an event; one with neither is a mention."""
     locs = _mentions(article, name, "LOC")
     pers = _mentions(article, name, "PER")
     per_spans = [(s, e) for s, e, _, _ in pers]
@@ -269,6 +312,7 @@ def _candidates(article: Article, name: str, text: str) -> list[Candidate]:
     times = _times_for(article, name, text)
     d = event_data()
     out: list[Candidate] = []
+    mentions: list[Candidate] = []
     last_type: str | None = None
     for sent in split_sentences(text):
         hits = _hits(text, sent, locs)
@@ -276,10 +320,6 @@ def _candidates(article: Article, name: str, text: str) -> list[Candidate]:
             continue
         sent_times = [t for t in times if sent.start <= t[0] < sent.end]
         opening = [t for t in sent_times if t[0] < hits[0].start]
-        participants = []
-        for _, _, ent, _ in pers:
-            if ent not in participants and any(sent.start <= s < sent.end for s, _, e2, _ in pers if e2 is ent):
-                participants.append(ent)
         planned = bool(d.planned.search(text, sent.start, sent.end))
         # a trigger that only describes the one before it ("جلسه هماهنگی برگزاری اجلاس") hands it its stretch
         heads: list[Hit] = []
@@ -289,6 +329,9 @@ def _candidates(article: Article, name: str, text: str) -> list[Candidate]:
                     and not re.search(r"[،,:؛.]", text[heads[-1].end:h.start]):
                 continue
             heads.append(h)
+        subject = _subject(text, sent, heads[0].start, pers, parens)
+        cued: list[bool] = []
+        sentence_cands: list[tuple[Candidate, bool]] = []  # (candidate, has a date or a venue of its own)
         for k, h in enumerate(heads):
             limit = heads[k + 1].start if k + 1 < len(heads) else sent.end
             if h.verbal:
@@ -299,24 +342,34 @@ def _candidates(article: Article, name: str, text: str) -> list[Candidate]:
             etype = h.type
             if h.generic and h.demonstrative and last_type:
                 etype = last_type  # "این نشست" is the summit already mentioned
+            last_type = etype
             own = [t for t in sent_times if seg_start <= t[0] < limit]
             when = own[0][2] if own else (opening[0][2] if opening else None)
             venue = h.place or _venue(text, seg_start, limit, locs, per_spans, parens)
-            last_type = etype
-            if when is None and venue is None:
-                continue
             cand = Candidate(etype, name, (h.start, h.end), sent, _label(text, h, limit))
             if when:
                 cand.start, cand.end = _split_value(when)
             if venue:
                 ent = venue[2]
                 cand.place, cand.place_kb_id = ent.get("name"), ent.get("kb_id")
-            cand.participants = [p for p in participants
-                                 if any(seg_start <= s < limit for s, _, e2, _ in pers if e2 is p)]
+            cued.append(_takes_subject(text, heads, k, cued))
+            if cued[-1]:
+                # the subject, unless the trigger stands in what the subject is quoted as saying
+                cand.participants = [p for e, p in subject if ":" not in text[e:h.start]]
+            for s, _, ent, _ in pers:
+                if seg_start <= s < limit and ent not in cand.participants:
+                    cand.participants.append(ent)
             cand.planned = planned
+            cand.names_its_event = h.demonstrative or not h.generic
             cand.mentions.append({"start": h.start, "end": h.end, "field": name, "text": text[h.start:h.end]})
-            out.append(cand)
-    return out
+            sentence_cands.append((cand, bool(when or venue)))
+        visits = {(c.place, c.place_kb_id) for c, _ in sentence_cands if c.type == "visit" and c.place}
+        for cand, _ in sentence_cands:
+            if not cand.place and len(visits) == 1:
+                cand.place, cand.place_kb_id = next(iter(visits))
+        for cand, anchored in sentence_cands:
+            (out if anchored or cand.place else mentions).append(cand)
+    return out, mentions
 
 
 def _dates_compatible(a: Candidate, b: Candidate) -> bool:
@@ -375,13 +428,24 @@ def _same_event(a: Candidate, b: Candidate) -> bool:
     return bool(places) or bool(a.start and b.start)
 
 
+def _detail(c: Candidate) -> int:
+    """How much one mention says about its event (its own date, place and people), for choosing its label."""
+    return bool(c.start) + bool(c.place) + bool(c.participants)
+
+
 def _merge(cands: list[Candidate]) -> list[Candidate]:
     merged: list[Candidate] = []
     for c in cands:
         target = next((m for m in merged if _same_event(m, c)), None)
         if target is None:
+            c.label_detail = _detail(c)
             merged.append(c)
             continue
+        if _detail(c) > target.label_detail:
+            target.label_detail = _detail(c)
+            # the label, trigger and evidence come from the mention that says most ("... وارد مسکو شد"), not
+            # from the first one ("این سفرها")
+            target.label, target.span, target.sentence, target.field = c.label, c.span, c.sentence, c.field
         target.start = _precise_min(target.start, c.start)
         target.end = _precise_max(target.end, c.end)
         if c.place and (not target.place or (c.place_kb_id and target.place_kb_id and c.place_kb_id != target.place_kb_id
@@ -395,14 +459,35 @@ def _merge(cands: list[Candidate]) -> list[Candidate]:
     return merged
 
 
+def _attach(events: list[Candidate], mentions: list[Candidate]) -> None:
+    """A mention of a gathering that names people adds them to the article's one event of its type (none when
+    there are several: which one it means is unknown). People named near an election or an attack are not
+    taking part in it, and a bare "جلسه" may be any meeting."""
+    attended = event_data().attended_types
+    for m in mentions:
+        same = [e for e in events if e.type == m.type]
+        if len(same) != 1 or not m.participants or m.type not in attended or not m.names_its_event:
+            continue
+        target = same[0]
+        for p in m.participants:
+            if p not in target.participants:
+                target.participants.append(p)
+        target.mentions.extend(m.mentions)
+
+
 def find_events(article: Article) -> list[dict[str, Any]]:
     cands: list[Candidate] = []
+    mentions: list[Candidate] = []
     for name, text in (("title", article.title or ""), ("text", article.text or "")):
         if text:
-            cands.extend(_candidates(article, name, text))
+            found, mentioned = _candidates(article, name, text)
+            cands.extend(found)
+            mentions.extend(mentioned)
     labels = event_data().labels
+    events = _merge(cands)
+    _attach(events, mentions)
     out = []
-    for c in _merge(cands):
+    for c in events:
         planned = c.planned or bool(article.published and c.start and c.start[:10] > article.published[:10])
         s = c.sentence
         out.append({
