@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +25,8 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from live_server import ServerError, live_server  # noqa: E402
 SHARED = ROOT.parent / "shared"
 NEWS = SHARED / "data" / "news"
 SEEDS = SHARED / "seeds"
@@ -84,44 +83,6 @@ def sample_ids(db: Path, k: int = 200) -> list[str]:
         total = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     print(f"store: {total} articles", file=sys.stderr)
     return ids
-
-
-# -------------------------------------------------------------------------------------------- server ----
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db: Path, port: int, log) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "KHAZAR_TOKEN"}  # read-only, as deployed by default
-    proc = subprocess.Popen([*KHAZAR, "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, stdout=log, stderr=log, env=env, start_new_session=True)
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/search?q=x", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop_server(proc)
-    sys.exit("server did not answer within 60 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 # ------------------------------------------------------------------------------------------- drivers ----
@@ -234,12 +195,10 @@ def main() -> int:
         "page article": [f"/articles/{q(i, safe='')}" for i in ids],
     }
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     failed = False
-    with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "w") as log:
-        server = start_server(db, port, log)
-        try:
+    try:
+        with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "w") as log, \
+                live_server(db, log) as base:
             print(f"client: {'wrk' if use_wrk else 'python httpx'}, {args.connections} connections, "
                   f"{args.seconds} s per scenario, server {base} (one uvicorn worker)")
             print(f"{'scenario':<14}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'sock err':>9}")
@@ -249,8 +208,8 @@ def main() -> int:
                 print(f"{name:<14}{r['requests']:>10}{r['requests'] / r['seconds']:>9.1f}{r['p50']:>9.1f}"
                       f"{r['p95']:>9.1f}{r['p99']:>9.1f}{r['non2xx']:>9}{r['errors'] - r['non2xx']:>9}", flush=True)
                 failed |= r["errors"] > 0
-        finally:
-            stop_server(server)
+    except ServerError as exc:
+        sys.exit(str(exc))
     if failed:
         print("FAIL: some responses were not 2xx (or the connection failed)", file=sys.stderr)
         return 1

@@ -17,6 +17,24 @@ SAMPLE = ROOT / "khazar" / "sample" / "articles"
 needs_shared = pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared is not beside the repository")
 
 
+def news_records(n: int, *, seed: int, words_per_text: int) -> list[str]:
+    """About n news JSONL lines: the first n/2 of each ../shared/data/news file, or, without ../shared,
+    generated records of Persian news words (a bare clone still runs the test)."""
+    import random
+
+    records = []
+    for f in sorted(NEWS.glob("*.jsonl")) if NEWS.is_dir() else []:
+        with f.open(encoding="utf-8") as fh:
+            records += [line.rstrip("\n") for _, line in zip(range(n // 2), fh)]
+    if not records:
+        words = "وزیر امور خارجه روز ۲۷ آبان ۱۴۰۴ در تهران گفت که همکاری‌ها ادامه دارد و مجلس ایران".split()
+        rng = random.Random(seed)
+        records = [json.dumps({"id": f"g{i}", "title": " ".join(rng.choices(words, k=6)),
+                               "text": " ".join(rng.choices(words, k=words_per_text)) + ".",
+                               "published": "2025-11-18"}, ensure_ascii=False) for i in range(n)]
+    return records
+
+
 @pytest.fixture(scope="session")
 def gold() -> dict:
     if not GOLD.exists():

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEWS, ROOT
+from conftest import ROOT, news_records
 
 # Enough articles that a run lasts ~20-30 s, so that random kills land in reading, processing and commits.
 N_ARTICLES = 160
@@ -81,17 +81,7 @@ def corpus(tmp_path_factory) -> Path:
     """A folder with a JSONL of N_ARTICLES news records, broken lines, a duplicate, and some bad files."""
     folder = tmp_path_factory.mktemp("faults") / "input"
     folder.mkdir()
-    records = []
-    for f in sorted(NEWS.glob("*.jsonl")) if NEWS.is_dir() else []:
-        with f.open(encoding="utf-8") as fh:
-            for _, line in zip(range(N_ARTICLES // 2), fh):
-                records.append(line.rstrip("\n"))
-    if not records:
-        words = "وزیر امور خارجه روز ۲۷ آبان ۱۴۰۴ در تهران گفت که همکاری‌ها ادامه دارد و مجلس".split()
-        rng = random.Random(7)
-        records = [json.dumps({"id": f"g{i}", "title": " ".join(rng.choices(words, k=6)),
-                               "text": " ".join(rng.choices(words, k=400)) + ".", "published": "2025-11-18"},
-                              ensure_ascii=False) for i in range(N_ARTICLES)]
+    records = news_records(N_ARTICLES, seed=7, words_per_text=400)
     lines = []
     for n, rec in enumerate(records):
         lines.append(rec)

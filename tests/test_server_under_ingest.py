@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NEWS, ROOT
+from conftest import ROOT, news_records
+from live_server import live_server
 
 httpx = pytest.importorskip("httpx")
 
@@ -31,23 +30,8 @@ INGEST_TIMEOUT = 300  # s; ~300 articles take ~10-20 s with --no-tagger on 2 cor
 QUERIES = ["ایران", "مجلس", "وزیر", "تهران", "خبرگزاری", "همکاری", ""]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def write_input(folder: Path) -> Path:
-    records = []
-    for f in sorted(NEWS.glob("*.jsonl")) if NEWS.is_dir() else []:
-        with f.open(encoding="utf-8") as fh:
-            records += [line.rstrip("\n") for _, line in zip(range(N_ARTICLES // 2), fh)]
-    if not records:
-        words = "وزیر امور خارجه روز ۲۷ آبان ۱۴۰۴ در تهران گفت که همکاری‌ها ادامه دارد و مجلس ایران".split()
-        rng = random.Random(11)
-        records = [json.dumps({"id": f"g{i}", "title": " ".join(rng.choices(words, k=6)),
-                               "text": " ".join(rng.choices(words, k=300)) + ".", "published": "2025-11-18"},
-                              ensure_ascii=False) for i in range(N_ARTICLES)]
+    records = news_records(N_ARTICLES, seed=11, words_per_text=300)
     path = folder / "news.jsonl"
     path.write_text("\n".join(records) + "\n", encoding="utf-8")
     return path
@@ -65,32 +49,8 @@ def stored_ids(db: Path) -> list[str]:
 @pytest.fixture()
 def server(tmp_path):
     db = tmp_path / "live.db"
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "khazar.cli", "serve", "--db", str(db), "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"server exited: {(tmp_path / 'server.log').read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{base}/api/search", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not answer within 60 s"
-            time.sleep(0.2)
+    with (tmp_path / "server.log").open("w") as log, live_server(db, log) as base:
         yield base, db, tmp_path / "server.log"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def test_queries_during_ingest_all_succeed_and_totals_only_grow(server, tmp_path):
