@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 # --- normalisation ---------------------------------------------------------
@@ -122,6 +123,47 @@ FIRST_NAMES = set(norm(w) for w in """
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 
+def phrase_lengths(phrases) -> dict[str, tuple[int, ...]]:
+    """First word → the word counts of the dictionary phrases starting with it, longest first."""
+    out: dict[str, set[int]] = {}
+    for ph in phrases:
+        parts = ph.split(" ")
+        out.setdefault(parts[0], set()).add(len(parts))
+    return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
+
+
+def word_offsets(words: list[str]) -> list[int]:
+    """For each position, the number of space-separated words before it (a PEYMA token may hold several);
+    one more entry at the end."""
+    return list(accumulate((w.count(" ") + 1 for w in words), initial=0))
+
+
+def longest_matches(words: list[str], starts: list, offsets: list[int], phrases, maxlen: int):
+    """Leftmost-longest dictionary phrases over a token sequence: (position, tokens, value) where value is
+    ``phrases[phrase]`` for a dict, True for a set. ``starts[i]`` is phrase_lengths of token i's first word
+    (None when no phrase starts with it), so only spans of a matching word count are joined and looked up."""
+    n = len(words)
+    typed = isinstance(phrases, dict)
+    i = 0
+    while i < n:
+        ls = starts[i]
+        if ls:
+            oi = offsets[i]
+            for L in range(min(maxlen, n - i), 0, -1):
+                if offsets[i + L] - oi not in ls:
+                    continue
+                ph = " ".join(words[i:i + L]) if L > 1 else words[i]
+                v = phrases.get(ph) if typed else (True if ph in phrases else None)
+                if v is not None:
+                    yield i, L, v
+                    i += L
+                    break
+            else:
+                i += 1
+        else:
+            i += 1
+
+
 class Lexicon:
     """Word clusters and place gazetteer, stored as artefacts in ``model/``."""
 
@@ -131,9 +173,9 @@ class Lexicon:
         self.places = places or set()
         # Phrase -> type dictionary from the PEYMA training annotations.
         self.entities = entities or {}
-        self.place_firsts = {p.split(" ")[0] for p in self.places}
+        self.place_lengths = phrase_lengths(self.places)
         self.max_place_len = max((p.count(" ") + 1 for p in self.places), default=1)
-        self.ent_firsts = {p.split(" ")[0] for p in self.entities}
+        self.ent_lengths = phrase_lengths(self.entities)
         self.max_ent_len = min(6, max((p.count(" ") + 1 for p in self.entities), default=1))
 
     @classmethod
@@ -233,25 +275,15 @@ class FeatureExtractor:
         return c
 
     @staticmethod
-    def _gaz_spans(keys: list[str], places, firsts, maxlen, typed=False) -> list[str | None]:
-        """Longest-match dictionary phrases over the sentence: 'B'/'I' per token."""
+    def _gaz_spans(keys: list[str], phrases, lengths, maxlen, typed=False) -> list[str | None]:
+        """Longest-match dictionary phrases over the sentence: 'B'/'I' (with '-TYPE' when typed) per token."""
         out: list[str | None] = [None] * len(keys)
-        i, n = 0, len(keys)
-        while i < n:
-            if keys[i].split(" ")[0] in firsts:
-                for L in range(min(maxlen, n - i), 0, -1):
-                    ph = " ".join(keys[i:i + L])
-                    if ph in places:
-                        t = "-" + places[ph] if typed else ""
-                        out[i] = "B" + t
-                        for j in range(i + 1, i + L):
-                            out[j] = "I" + t
-                        i += L
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
+        starts = [lengths.get(k.split(" ", 1)[0]) for k in keys]
+        for i, L, value in longest_matches(keys, starts, word_offsets(keys), phrases, maxlen):
+            t = "-" + value if typed else ""
+            out[i] = "B" + t
+            for j in range(i + 1, i + L):
+                out[j] = "I" + t
         return out
 
     def sent_features(self, tokens: list[str]) -> list[list[str]]:
@@ -259,9 +291,9 @@ class FeatureExtractor:
         n = len(W)
         lex = self.lex
         keys = [w[7] for w in W]
-        gaz = (self._gaz_spans(keys, lex.places, lex.place_firsts, lex.max_place_len)
+        gaz = (self._gaz_spans(keys, lex.places, lex.place_lengths, lex.max_place_len)
                if lex.places else [None] * n)
-        ent = (self._gaz_spans(keys, lex.entities, lex.ent_firsts, lex.max_ent_len, True)
+        ent = (self._gaz_spans(keys, lex.entities, lex.ent_lengths, lex.max_ent_len, True)
                if lex.entities else [None] * n)
         out = []
         for i in range(n):

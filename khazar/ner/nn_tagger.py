@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .features import FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, FeatureExtractor, Lexicon, norm
-from .features import split_sentences, tokenize
+from .features import longest_matches, split_sentences, tokenize
 from .tagger import TYPES, bio_spans, clean
 
 NN_MODEL_DIR = Path(__file__).resolve().parent / "model_nn"
@@ -64,17 +64,6 @@ class Featurizer:
         self._clen = np.zeros(1024, dtype=np.int64)
         self._cf = np.zeros((1024, n_charfeat), dtype=np.float32)
         self._cf_done = np.zeros(1024, dtype=bool)
-        # first word → phrase lengths (longest first), for the longest-match lookups
-        self._place_lens = self._lengths(lexicon.places)
-        self._ent_lens = self._lengths(lexicon.entities)
-
-    @staticmethod
-    def _lengths(phrases) -> dict[str, tuple[int, ...]]:
-        out: dict[str, set[int]] = {}
-        for ph in phrases:
-            parts = ph.split(" ")
-            out.setdefault(parts[0], set()).add(len(parts))
-        return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
 
     def _word(self, tok: str) -> tuple:
         """(table row, normalised word, first part, org head?, punctuation?, place phrase lengths,
@@ -113,50 +102,23 @@ class Featurizer:
         self._flag[r, :10] = (w in TITLES or parts[0] in TITLES, org, w in LOC_TRIGGERS, w in FIRST_NAMES,
                   w in self.lex.places, len(parts) > 1, key != w, _LATIN.search(w) is not None, punct,
                   len(w) <= 2)
-        c = (r, w, parts[0], org, punct, self._place_lens.get(parts[0]), self._ent_lens.get(parts[0]),
+        c = (r, w, parts[0], org, punct, self.lex.place_lengths.get(parts[0]), self.lex.ent_lengths.get(parts[0]),
              len(parts))
         self._cache[tok] = c
         return c
 
-    @staticmethod
-    def _phrases(W, cum, slot: int, phrases, maxlen: int):
-        """Longest-match dictionary phrases over the sentence: (position, length, value), as
-        FeatureExtractor._gaz_spans; ``W[i][slot]`` holds the word counts of the phrases starting
-        with token i, ``cum[i]`` the number of words before token i (a token may hold several), so
-        only lengths whose word count can match are joined and looked up."""
-        n = len(W)
-        typed = isinstance(phrases, dict)
-        i = 0
-        while i < n:
-            ls = W[i][slot]
-            if ls:
-                ci = cum[i]
-                for L in range(min(maxlen, n - i), 0, -1):
-                    if cum[i + L] - ci not in ls:
-                        continue
-                    ph = " ".join([x[1] for x in W[i:i + L]]) if L > 1 else W[i][1]
-                    v = phrases.get(ph) if typed else (True if ph in phrases else None)
-                    if v is not None:
-                        yield i, L, v
-                        i += L
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
-
     def _sentence_flags(self, W, flags: np.ndarray) -> None:
         """Flags that depend on the sentence: gazetteer and entity-memory spans, org-head distance."""
         lex = self.lex
-        cum = None
         if lex.places or lex.entities:
-            cum = list(accumulate([x[7] for x in W], initial=0))
+            words = [x[1] for x in W]
+            offsets = list(accumulate([x[7] for x in W], initial=0))
         if lex.places:
-            for i, L, _ in self._phrases(W, cum, 5, lex.places, lex.max_place_len):
+            for i, L, _ in longest_matches(words, [x[5] for x in W], offsets, lex.places, lex.max_place_len):
                 flags[i, 10] = 1.0
                 flags[i + 1:i + L, 11] = 1.0
         if lex.entities:
-            for i, L, typ in self._phrases(W, cum, 6, lex.entities, lex.max_ent_len):
+            for i, L, typ in longest_matches(words, [x[6] for x in W], offsets, lex.entities, lex.max_ent_len):
                 col = _MEM_COL.get("B-" + typ)
                 if col is not None:
                     flags[i, col] = 1.0
