@@ -226,3 +226,18 @@ def test_query_with_date_sort_and_no_filter(store):
     page = run(store, SearchQuery(q="رشت", sort="date"))
     assert ids(page) == ["rasht", "corridor"] and all(h.highlights for h in page.results)
     assert ids(run(store, SearchQuery(q="رشت", sort="date", size=1, page=2))) == ["corridor"]
+
+
+def test_entity_roles_are_counted_with_the_dates_of_the_articles_giving_them():
+    from khazar.search.article_rows import tally_entity_rows
+
+    rows = [(1, "عباس عراقچی", None, "PER", "per:a", 2, '["معاون سیاسی وزیر خارجه"]', "2019-12-08"),
+            (2, "عراقچی", None, "PER", "per:a", 1, '["معاون سیاسی وزیر خارجه"]', "2020-02-26T10:00"),
+            (3, "عباس عراقچی", None, "PER", "per:a", 3, '["وزیر امور خارجه"]', "2025-11-18"),
+            (4, "عباس عراقچی", None, "PER", "per:a", 1, '["وزیر امور خارجه"]', None)]
+    names, roles = tally_entity_rows(rows)
+    assert names == {"عباس عراقچی": 3, "عراقچی": 1}
+    assert roles["معاون سیاسی وزیر خارجه"] == {"role": "معاون سیاسی وزیر خارجه", "count": 2,
+                                              "first": "2019-12-08", "last": "2020-02-26"}
+    assert roles["وزیر امور خارجه"] == {"role": "وزیر امور خارجه", "count": 2, "first": "2025-11-18",
+                                        "last": "2025-11-18"}  # an undated article counts, but gives no date

@@ -170,7 +170,8 @@ def test_entities_quotes_events_stories(store):
     total, rows = store.list_entities(page=2, size=2)
     assert total == 3 and [r["id"] for r in rows] == ["per:araghchi"]
     e = store.get_entity("per:araghchi")
-    assert e["name"] == "عباس عراقچی" and e["roles"][0]["role"] == "وزیر امور خارجه"
+    assert e["name"] == "عباس عراقچی"
+    assert e["roles"][0] == {"role": "وزیر امور خارجه", "count": 1, "first": "2025-11-18", "last": "2025-11-18"}
     assert [q["text"] for q in e["quotes"]] == ["همکاری خزر مهم است."]
     assert {c["id"] for c in e["co_mentioned"]} == {"loc:rasht", "loc:caspian-sea"}
     assert [ev["label"] for ev in e["events"]] == ["اجلاس استانداران"]

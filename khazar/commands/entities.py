@@ -41,7 +41,10 @@ def cmd_entity(args: argparse.Namespace) -> int:
               + (f"  ({entity['name_en']})" if entity.get("name_en") else ""))
         print(f"{entity['article_count']} articles, {entity['mentions']} mentions")
         for role in entity["roles"]:
-            print(f"  role: {role['role']}  ×{role['count']}")
+            when = ""
+            if role["first"]:
+                when = f"  ({role['first']})" if role["first"] == role["last"] else f"  ({role['first']} … {role['last']})"
+            print(f"  role: {role['role']}  ×{role['count']}{when}")
         heading = f"articles with {args.with_}" if args.with_ else "articles"
         print(f"{heading}:")
         for a in articles:

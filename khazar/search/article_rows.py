@@ -77,24 +77,30 @@ def article_rows(article_json: str) -> ArticleRows:
 
 # -- the entity page, from an entity's article_entities rows (doc, name, name_en, type, kb_id, mentions, roles_json)
 
-def tally_entity_rows(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], dict[str, int]]:
-    """How many articles give each name and each role of the entity."""
+def tally_entity_rows(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+    """How many articles give each name of the entity, and for each role the number of articles giving it
+    and the first and last publication date among them (None when none of them is dated)."""
     names: dict[str, int] = {}
-    roles: dict[str, int] = {}
-    for _doc, name, _en, _type, _kb, _mentions, roles_json in rows:
+    roles: dict[str, dict[str, Any]] = {}
+    for _doc, name, _en, _type, _kb, _mentions, roles_json, published in rows:
         names[name] = names.get(name, 0) + 1
+        day = published[:10] if published else None
         for role in json.loads(roles_json or "[]"):
             key = role if isinstance(role, str) else json.dumps(role, ensure_ascii=False, sort_keys=True)
-            roles[key] = roles.get(key, 0) + 1
+            seen = roles.setdefault(key, {"role": key, "count": 0, "first": None, "last": None})
+            seen["count"] += 1
+            if day:
+                seen["first"] = min(seen["first"] or day, day)
+                seen["last"] = max(seen["last"] or day, day)
     return names, roles
 
 
-def entity_page(entity_id: str, rows: list[tuple[Any, ...]], names: dict[str, int], roles: dict[str, int],
-                **related: Any) -> dict[str, Any]:
+def entity_page(entity_id: str, rows: list[tuple[Any, ...]], names: dict[str, int],
+                roles: dict[str, dict[str, Any]], **related: Any) -> dict[str, Any]:
     """The entity page's JSON; `related` gives its articles, co_mentioned, quotes and events."""
     return {"id": entity_id, "name": max(names, key=names.get),
             "names": sorted(names, key=names.get, reverse=True),
             "name_en": next((r[2] for r in rows if r[2]), None), "type": rows[0][3], "kb_id": rows[0][4],
             "article_count": len({r[0] for r in rows}), "mentions": sum(r[5] for r in rows),
-            "roles": [{"role": k, "count": v} for k, v in sorted(roles.items(), key=lambda kv: -kv[1])],
+            "roles": sorted(roles.values(), key=lambda r: -r["count"]),
             **{k: related[k] for k in ("articles", "co_mentioned", "quotes", "events")}}

@@ -501,8 +501,10 @@ def _article_refs(conn: Connection, docs: Iterable[int]) -> dict[int, dict[str, 
 
 def get_entity(conn: Connection, entity_id: str, limit: int = 50) -> dict[str, Any] | None:
     index_pending(conn)
-    rows = conn.execute("SELECT doc, name, name_en, type, kb_id, mentions, roles_json FROM article_entities"
-                        " WHERE entity_id = %s ORDER BY doc", (_t(entity_id),)).fetchall()
+    rows = [(*r[:7], _day(r[7])) for r in conn.execute(
+        "SELECT e.doc, e.name, e.name_en, e.type, e.kb_id, e.mentions, e.roles_json, a.published"
+        " FROM article_entities e JOIN articles a ON a.doc = e.doc WHERE e.entity_id = %s ORDER BY e.doc",
+        (_t(entity_id),))]
     if not rows:
         return None
     names, roles = tally_entity_rows(rows)

@@ -274,8 +274,9 @@ def _article_refs(conn: sqlite3.Connection, docs: Iterable[int]) -> dict[int, di
 
 def get_entity(conn: sqlite3.Connection, entity_id: str, limit: int = 50) -> dict[str, Any] | None:
     index_pending(conn)
-    rows = conn.execute("SELECT doc, name, name_en, type, kb_id, mentions, roles_json FROM article_entities"
-                        " WHERE entity_id = ?", (entity_id,)).fetchall()
+    rows = conn.execute("SELECT e.doc, e.name, e.name_en, e.type, e.kb_id, e.mentions, e.roles_json, a.published"
+                        " FROM article_entities e JOIN articles a ON a.doc = e.doc WHERE e.entity_id = ?",
+                        (entity_id,)).fetchall()
     if not rows:
         return None
     names, roles = tally_entity_rows(rows)
