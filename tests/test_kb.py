@@ -204,3 +204,19 @@ def test_every_gold_place_of_the_seeds_is_found(matcher):
             if not {normalise_key(n) for n in [entity["name"], *entity["aliases"]]} & found_keys:
                 missing.append((document["id"], entity["name"]))
     assert missing == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("سازمان بهداشت جهانی هشدار داد", ("سازمان بهداشت جهانی", "org:who")),  # the news' word order of WHO
+    ("رژیم صهیونیستی حمله کرد", ("رژیم صهیونیستی", "loc:israel")),
+    ("نمایندگان مجلس یازدهم گفتند", ("مجلس یازدهم", "org:iran-parliament")),  # a term of the Majlis is the Majlis
+    ("سردار قاسم سلیمانی در بغداد", ("سردار قاسم سلیمانی", "per:qasem-soleimani")),
+    ("کمیته امداد امام خمینی اعلام کرد", ("کمیته امداد امام خمینی", "org:imam-khomeini-relief")),  # not the person
+])
+def test_frequent_news_names_are_linked(matcher, text, expected):
+    assert (found(matcher, text)[0][0], found(matcher, text)[0][1][0]) == expected
+
+
+def test_another_countrys_national_bank_is_not_bank_melli(matcher):
+    assert all("org:bank-melli" not in ids for _, ids in found(matcher, "مدیر تحقیقات بانک ملی استرالیا گفت"))
+    assert ("بانک ملی ایران", ("org:bank-melli",)) in found(matcher, "شعبه بانک ملی ایران")
