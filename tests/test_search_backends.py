@@ -541,3 +541,22 @@ def test_postgres_migration_indexes_articles_stored_before_it(request, tmp_path)
         assert s.schema_version() == len(pg_mod.MIGRATIONS)
         assert ids(run(s, SearchQuery(q="کریدور"))) == ["old"]
         assert s.list_entities() == (0, []) and s.corpus_pending() == ["old"]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_kb_candidate_is_named_as_most_articles_spell_it(request, tmp_path, kind):
+    from test_search import mention
+
+    s = open_store(_location(request, tmp_path, kind))
+    # two articles write کیانپور, one کیان‌پور, which sorts after it: the candidate is named as the two write it
+    for i, (name, verb) in enumerate([("بهرام کیانپور", "گفت"), ("بهرام کیانپور", "افزود"),
+                                      (f"بهرام کیان{ZWNJ}پور", "گفت")]):
+        text = f"{name} مدیرکل بنادر {verb}."
+        art, raw = make_article(f"k{i}", "بندر", text, entities=[
+            {"id": "x:kianpour", "type": "PER", "name": name, "kb_id": None, "roles": [],
+             "mentions": [mention(text, name)]}])
+        assert s.add_article(art, raw)
+    s.commit()
+    candidates = s.kb_candidates(min_articles=2)
+    s.close()
+    assert [(c["name"], c["articles"]) for c in candidates] == [("بهرام کیانپور", 3)]

@@ -8,6 +8,7 @@ ones included).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,3 +105,18 @@ def entity_page(entity_id: str, rows: list[tuple[Any, ...]], names: dict[str, in
             "article_count": len({r[0] for r in rows}), "mentions": sum(r[5] for r in rows),
             "roles": sorted(roles.values(), key=lambda r: -r["count"]),
             **{k: related[k] for k in ("articles", "co_mentioned", "quotes", "events")}}
+
+
+def kb_candidate(entity_id: str, name: str, etype: str, n_docs: int, n_mentions: int, docs: list[int],
+                 article_of: Callable[[int], tuple[str, str]]) -> dict[str, Any]:
+    """One `kb candidates` entry; `article_of(doc)` gives (article id, article JSON) of the first three of its
+    articles, whose first text mention of the name is an example."""
+    examples = []
+    for doc in docs[:3]:
+        article_id, doc_json = article_of(doc)
+        entity = next((e for e in json.loads(doc_json)["entities"] if e.get("id") == entity_id), None)
+        mention = next((m for m in (entity or {}).get("mentions", []) if m.get("field") == "text"), None)
+        if mention:
+            examples.append((article_id, mention["start"]))
+    return {"id": entity_id, "name": name, "type": etype, "articles": n_docs, "mentions": int(n_mentions),
+            "examples": examples}

@@ -33,7 +33,7 @@ from psycopg import Connection, errors
 from psycopg.pq import TransactionStatus
 
 from . import sqlite_backend as _sqlite_backend
-from .article_rows import article_rows, entity_page, tally_entity_rows
+from .article_rows import article_rows, entity_page, kb_candidate, tally_entity_rows
 from .fts5_text import parse_expression, snippet, tokenize
 from .normalize import search_form
 from .query import QueryError, SearchHit, SearchPage, SearchQuery, fts_expression, split_marks
@@ -612,22 +612,16 @@ def kb_candidates(conn: Connection, min_articles: int = 2, limit: int = 100) -> 
     articles, most attested first, with (article id, mention offset) examples."""
     index_pending(conn)
     rows = conn.execute(
-        "SELECT entity_id COLLATE \"C\", max(name COLLATE \"C\"), max(type COLLATE \"C\"), count(DISTINCT doc),"
-        " sum(mentions), array_agg(doc ORDER BY doc) FROM article_entities WHERE kb_id IS NULL GROUP BY 1"
+        "SELECT a.entity_id COLLATE \"C\", (SELECT b.name COLLATE \"C\" FROM article_entities b"
+        " WHERE b.entity_id = a.entity_id GROUP BY b.name ORDER BY count(*) DESC, b.name COLLATE \"C\" LIMIT 1),"
+        " max(type COLLATE \"C\"), count(DISTINCT doc), sum(mentions), array_agg(doc ORDER BY doc)"
+        " FROM article_entities a WHERE kb_id IS NULL GROUP BY a.entity_id"
         " HAVING count(DISTINCT doc) >= %s ORDER BY 4 DESC, 5 DESC, 1 LIMIT %s", (min_articles, limit)).fetchall()
-    out = []
-    for entity_id, name, etype, n_docs, n_mentions, docs in rows:
-        examples = []
-        for doc in docs[:3]:
-            article_id, doc_json = conn.execute("SELECT id, article_json FROM articles WHERE doc = %s",
-                                                (doc,)).fetchone()
-            entity = next((e for e in json.loads(doc_json)["entities"] if e.get("id") == entity_id), None)
-            mention = next((m for m in (entity or {}).get("mentions", []) if m.get("field") == "text"), None)
-            if mention:
-                examples.append((article_id, mention["start"]))
-        out.append({"id": entity_id, "name": name, "type": etype, "articles": n_docs,
-                    "mentions": int(n_mentions), "examples": examples})
-    return out
+
+    def article_of(doc: int) -> tuple[str, str]:
+        return conn.execute("SELECT id, article_json FROM articles WHERE doc = %s", (doc,)).fetchone()
+
+    return [kb_candidate(*row[:5], row[5], article_of) for row in rows]
 
 
 # ------------------------------------------------------------------------------------------- vectors ----

@@ -348,24 +348,20 @@ class SQLiteStore(Store):
     def kb_candidates(self, min_articles: int = 2, limit: int = 100) -> list[dict]:
         """Names without a knowledge-base record found in at least `min_articles` articles, most attested
         first, each with (article id, mention offset) examples: the knowledge base grows with the corpus."""
+        from ..search.article_rows import kb_candidate
+
         self.index_pending()
+        # the name is the one most of its mentions' articles give, not an odd spelling that sorts last
         rows = self.conn.execute(
-            "SELECT entity_id, max(name), max(type), count(DISTINCT doc), sum(mentions),"
-            " json_group_array(doc) FROM article_entities WHERE kb_id IS NULL GROUP BY entity_id"
+            "SELECT entity_id, (SELECT name FROM article_entities b WHERE b.entity_id = a.entity_id GROUP BY name"
+            " ORDER BY count(*) DESC, name LIMIT 1), max(type), count(DISTINCT doc), sum(mentions),"
+            " json_group_array(doc) FROM article_entities a WHERE kb_id IS NULL GROUP BY entity_id"
             " HAVING count(DISTINCT doc) >= ? ORDER BY 4 DESC, 5 DESC, 1 LIMIT ?", (min_articles, limit)).fetchall()
-        out = []
-        for entity_id, name, etype, n_docs, n_mentions, docs in rows:
-            examples = []
-            for doc in json.loads(docs)[:3]:
-                article_id, doc_json = self.conn.execute(
-                    "SELECT id, article_json FROM articles WHERE doc = ?", (doc,)).fetchone()
-                entity = next((e for e in json.loads(doc_json)["entities"] if e.get("id") == entity_id), None)
-                mention = next((m for m in (entity or {}).get("mentions", []) if m.get("field") == "text"), None)
-                if mention:
-                    examples.append((article_id, mention["start"]))
-            out.append({"id": entity_id, "name": name, "type": etype, "articles": n_docs,
-                        "mentions": n_mentions, "examples": examples})
-        return out
+
+        def article_of(doc: int) -> tuple[str, str]:
+            return self.conn.execute("SELECT id, article_json FROM articles WHERE doc = ?", (doc,)).fetchone()
+
+        return [kb_candidate(*row[:5], json.loads(row[5]), article_of) for row in rows]
 
     # --- corpus (khazar/corpus): stories, duplicates; the SQL lives in khazar/corpus/sqlite_corpus.py -----
 
