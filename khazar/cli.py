@@ -95,11 +95,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
+    from .extract.entities import tagger_for
     from .ner.conll import tag_conll
-    from .ner.tagger import load_tagger
 
     try:
-        tag_conll(args.conll, sys.stdout, tagger=load_tagger(args.ner))
+        tag_conll(args.conll, sys.stdout, tagger=tagger_for(args.ner))
     except (OSError, UnicodeDecodeError) as exc:
         print(f"error: cannot read {args.conll}: {exc}", file=sys.stderr)
         return 1
@@ -167,8 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tag", help="tag a token-per-line NER file; prints each line with the predicted tag appended")
     p.add_argument("--conll", required=True, metavar="FILE", help="token|TAG, token TAG or token<TAB>TAG lines")
-    p.add_argument("--ner", default=None, metavar="crf|nn|PATH",
-                   help="tagger: crf, nn or a model path (default: $KHAZAR_NER, else the default tagger)")
+    p.add_argument("--ner", default=None, metavar="crf|nn|PATH|pipeline|kb",
+                   help="tagger: crf, nn or a model path (default: $KHAZAR_NER, else the default tagger); pipeline: "
+                        "the names an article gets (knowledge base, patterns and the tagger); kb: the same "
+                        "without the tagger")
     p.set_defaults(func=cmd_tag)
 
     p = with_db(sub.add_parser("show", help="print one stored article readably"))

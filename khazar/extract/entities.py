@@ -21,8 +21,10 @@ from pathlib import Path
 import yaml
 
 from ..kb import KBRecord, get_matcher, load_kb, normalise_key
+from ..kb.matcher import KBMatch
 from ..kb.roles import find_roles, standard_title
 from ..model import Article
+from ..ner.features import ORG_HEADS, norm
 from ..text.keys import match_key
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "name_parts.yaml"
@@ -32,6 +34,7 @@ _KIND_PRIORITY = {"country": 0, "sea": 1, "province": 2, "city": 3, "port": 4, "
 # Characters allowed between a name and its apposition ("هادی حقشناس، استاندار گیلان").
 _APPOSITION_GAP = re.compile(r"^[\s،,«»'\"]{0,4}$")
 _WORD = re.compile(r"[\w\u200c]+")
+_PUNCT = re.compile(r"[،,:؛;()«»\"'.!?؟\-–]")
 # Between two titles of one person: "معاون وزیر و سخنگوی وزارت".
 _COORDINATED = re.compile(r"^[\s،,]*و\s+$")
 # «…» around a whole name marks the name; around a longer phrase (a slogan, a title) it marks no name in it.
@@ -145,12 +148,17 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     parts = _name_parts()
     tagged = _tagger().tag_text(text) if use_tagger and text else []
     tagged_at = {(s, e): t for s, e, t in tagged}
-    mentions: list[Mention] = []
+    kb_hits = []
     for m in get_matcher().find(text):
         tagged_type = tagged_at.get((m.start, m.end))
         if m.ambiguous and tagged_type != "LOC" and _previous_word(text, m.start) not in parts.place_context:
             continue
-        rec = _choose_record(m.ids, tagged_type)
+        kb_hits.append((m, _choose_record(m.ids, tagged_type)))
+    named_after_place = [(s, e) for s, e, typ in tagged if typ == "ORG" and _org_named_after_place(text, s, e, kb_hits)]
+    mentions: list[Mention] = []
+    for m, rec in kb_hits:
+        if rec.type == "LOC" and any(s <= m.start and m.end <= e for s, e in named_after_place):
+            continue
         mentions.append(Mention(m.start, m.end, m.text, field_name, rec.type, rec.id, "kb"))
     roles = find_roles(text)
     taken = [(m.start, m.end) for m in mentions]
@@ -177,6 +185,61 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
         mentions.append(Mention(s, e, surface, field_name, typ, _org_by_head(surface) if typ == "ORG" else None,
                                 "tagger"))
     return mentions, roles
+
+
+class NameTagger:
+    """The names an article gets — knowledge base, patterns and (unless ``use_tagger`` is False) the statistical
+    tagger, as ``_mentions_in`` combines them — behind the taggers' interface, so that ``khazar tag --conll
+    --ner pipeline|kb`` and ``bench/ner_eval.py --model pipeline|kb`` score them on a CoNLL file. The tokens of a
+    sentence are joined with spaces; a recognised name tags the tokens it covers (B-/I-), one that overlaps a
+    token already tagged is left out. Titles standing for a person and lone surnames are not names here."""
+
+    def __init__(self, use_tagger: bool = True):
+        self.use_tagger = use_tagger
+
+    def tag(self, tokens: list[str]) -> list[str]:
+        starts, position = [], 0
+        for token in tokens:
+            starts.append(position)
+            position += len(token) + 1
+        mentions, _ = _mentions_in("text", " ".join(tokens), self.use_tagger)
+        tags = ["O"] * len(tokens)
+        for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
+            covered = [i for i, s in enumerate(starts) if s < m.end and m.start < s + len(tokens[i])]
+            if covered and all(tags[i] == "O" for i in covered):
+                tags[covered[0]] = "B-" + m.type
+                for i in covered[1:]:
+                    tags[i] = "I-" + m.type
+        return tags
+
+    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
+        return [self.tag(s) for s in sents]
+
+    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
+        return [(m.start, m.end, m.type) for m in _mentions_in("text", text, self.use_tagger)[0]]
+
+
+def tagger_for(which: str | None):
+    """``pipeline`` or ``kb`` (the pipeline's names without the statistical tagger) as a NameTagger, anything
+    else as ``khazar.ner.tagger.load_tagger`` reads it (crf, nn, a model path, None for the default)."""
+    if which in ("pipeline", "kb"):
+        return NameTagger(use_tagger=which == "pipeline")
+    from ..ner.tagger import load_tagger
+
+    return load_tagger(which)
+
+
+def _org_named_after_place(text: str, start: int, end: int, kb_hits: list[tuple[KBMatch, KBRecord]]) -> bool:
+    """Is the tagger's ORG span text[start:end] an organisation named after a place inside it ("شهرداری کرج",
+    "دانشگاه علوم پزشکی شیراز"), so that the span, not the place, is the entity? It must open with an
+    organisation word, hold no punctuation (a list of countries is not one name), and every KB hit it overlaps
+    must be a place strictly inside it."""
+    first = _WORD.match(text, start)
+    if first is None or norm(first.group(0)) not in ORG_HEADS or _PUNCT.search(text, start, end):
+        return False
+    inside = [(m, rec) for m, rec in kb_hits if _overlaps((start, end), (m.start, m.end))]
+    return bool(inside) and all(rec.type == "LOC" and start <= m.start and m.end <= end
+                                and (m.start, m.end) != (start, end) for m, rec in inside)
 
 
 def _org_by_head(name: str) -> str | None:
