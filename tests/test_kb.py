@@ -220,3 +220,9 @@ def test_frequent_news_names_are_linked(matcher, text, expected):
 def test_another_countrys_national_bank_is_not_bank_melli(matcher):
     assert all("org:bank-melli" not in ids for _, ids in found(matcher, "مدیر تحقیقات بانک ملی استرالیا گفت"))
     assert ("بانک ملی ایران", ("org:bank-melli",)) in found(matcher, "شعبه بانک ملی ایران")
+
+
+def test_copula_joined_to_a_name_ending_in_a_vowel_keeps_the_name(matcher):
+    assert found(matcher, "مقصر اصلی آمریکاست.") == [("آمریکا", ("loc:united-states",))]
+    assert found(matcher, "این شهر مسکوست و آن یکی نه")[0][:1] == ("مسکو",)
+    assert found(matcher, "ایرانست") == []  # after a consonant the copula is written apart: not this rule

@@ -20,7 +20,8 @@ text:
     name ending in ا or و it is the ezafe (آمریکای ترامپ, اروپای شرقی is matched as اروپا when no
     longer name exists) and "یی" is the adjective (آمریکایی): rejected;
   - ZWNJ + letters after the name is a suffix (ایران‌ها, خاورمیانه‌ای): rejected; except ZWNJ + "ی"
-    alone after a name ending in ه, which is the written ezafe (کرانه‌ی).
+    alone after a name ending in ه, which is the written ezafe (کرانه‌ی);
+  - a joined "ست" after a name ending in ا or و is the copula (آمریکاست = آمریکا است): accepted.
 * inside: a space in the text must sit where some KB form of the name has a space or ZWNJ, so a
   solidly written name is not assembled from two words (را بر is not the town رابر, به من not
   بهمن), while حق شناس still matches the KB's حق‌شناس (ZWNJ may appear or vanish anywhere).
@@ -146,6 +147,8 @@ def _ends_word(text: str, end: int) -> bool:
         return True
     if after in "یي" and text[end - 1] in "اوآ":
         return end + 1 >= len(text) or not text[end + 1].isalnum()
+    if text.startswith("ست", end) and text[end - 1] in "اوآ":
+        return end + 2 >= len(text) or not text[end + 2].isalnum()  # the copula: آمریکاست is آمریکا است
     return False
 
 
