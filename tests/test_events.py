@@ -121,3 +121,15 @@ def test_seed_event_participants_do_not_drop(seed_articles, gold, scorer):
     # bench/events_eval.py when participants were first measured: 7/7 events, 7/8 participants
     assert sum(r["found"] for r in rows) == len(rows) == 7
     assert sum(len(r["participants_found"]) for r in rows) >= 7
+
+
+def test_label_stops_at_a_person():
+    text = "کاظم جلالی دیروز در نشست صمیمی عباس عراقچی وزیر امور خارجه با دیپلمات‌ها در مسکو سخن گفت."
+    a = Article(id="e", title="خبر", text=text, published="2025-12-17")
+    a.entities = [_ent("p1", "PER", "کاظم جلالی", [_at(text, "کاظم جلالی")]),
+                  _ent("p2", "PER", "عباس عراقچی", [_at(text, "عباس عراقچی")]),
+                  _ent("l1", "LOC", "مسکو", [_at(text, "مسکو")], "loc:moscow")]
+    extract_events(a)
+    [ev] = a.events
+    assert ev["label"] == "نشست صمیمی"  # the person after it is a participant, not part of the event's name
+    assert ev["participants"] == ["کاظم جلالی", "عباس عراقچی"] and ev["place"] == "مسکو"

@@ -231,14 +231,17 @@ def _paren_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"\([^()]*\)", text)]
 
 
-def _label(text: str, h: Hit, limit: int) -> str:
+def _label(text: str, h: Hit, limit: int, per_spans) -> str:
+    """The event's short name: the trigger and the words after it, up to a stop word, a number, punctuation or
+    a person ("نشست صمیمی", not "نشست صمیمی سید عباس عراقچی وزیر امور خارجه": the people are participants)."""
     d = event_data()
     words = []
     for m in re.finditer(r"[\w\u200c]+|[^\w\s\u200c]", text[h.start:limit]):
         w = m.group(0)
         if not w[0].isalnum() and w[0] != "\u200c":
             break
-        if words and (w in d.label_stops or w[0].isdigit() or len(words) >= d.label_max_words):
+        if words and (w in d.label_stops or w[0].isdigit() or len(words) >= d.label_max_words
+                      or _inside(h.start + m.start(), per_spans)):
             break
         words.append(w)
     return " ".join(words) or text[h.start:h.end]
@@ -346,7 +349,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
             own = [t for t in sent_times if seg_start <= t[0] < limit]
             when = own[0][2] if own else (opening[0][2] if opening else None)
             venue = h.place or _venue(text, seg_start, limit, locs, per_spans, parens)
-            cand = Candidate(etype, name, (h.start, h.end), sent, _label(text, h, limit))
+            cand = Candidate(etype, name, (h.start, h.end), sent, _label(text, h, limit, per_spans))
             if when:
                 cand.start, cand.end = _split_value(when)
             if venue:
