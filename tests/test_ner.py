@@ -230,3 +230,36 @@ def test_tag_cli_with_the_knowledge_base_alone(tmp_path, capsys):
     assert main(["tag", "--conll", str(src), "--ner", "kb"]) == 0
     appended = [line.rsplit("|", 1)[1] for line in capsys.readouterr().out.splitlines() if line]
     assert appended == ["O", "B-LOC", "O", "B-LOC", "I-LOC", "O"]  # the KB's country, over both its tokens
+
+
+@pytest.mark.skipif(not PEYMA_DEV.exists(), reason="shared data absent")
+def test_names_without_the_tagger_on_peyma_dev():
+    from khazar.extract.entities import NameTagger
+
+    dev = read_conll(PEYMA_DEV)
+    scores = evaluate(dev, NameTagger(use_tagger=False).tag_sents([[t for t, _ in s] for s in dev]))
+    # bench/ner_eval.py --model kb: micro 53.06, PER 46.76 (49.22 and 22.48 before the name-structure patterns)
+    assert scores["micro"]["f1"] >= 0.5306 - 0.01
+    assert scores["PER"]["f1"] >= 0.4676 - 0.01 and scores["PER"]["precision"] >= 0.80
+
+
+@pytest.mark.parametrize("text, names", [
+    ("حجت‌الاسلام حسن روحانی امروز گفت", ["حسن روحانی"]),  # honorific dropped, given name + surname
+    ("علی کریمی‌زاده، مدیرکل بنادر گیلان، گفت", ["علی کریمی‌زاده"]),
+    ("به گفته آقای موسوی این طرح اجرا می‌شود", ["موسوی"]),  # honorific + surname
+    ("محمد جواد ظریف، وزیر خارجه، گفت", ["محمد جواد ظریف"]),  # two given names; a comma closes the surname
+    ("امید است که حسن همسایگی حفظ شود", []),  # everyday words: hope, good-neighbourliness
+    ("در سالن شهید انصاری برگزار شد", []),  # a hall named after a martyr
+])
+def test_names_by_their_structure_without_the_tagger(text, names):
+    from khazar.extract.entities import _mentions_in
+
+    mentions, _ = _mentions_in("text", text, False)
+    assert [m.text for m in mentions if m.type == "PER"] == names
+
+
+def test_an_honorific_written_with_zwnj_opens_a_name_by_structure():
+    from khazar.extract.entities import _mentions_in
+
+    mentions, _ = _mentions_in("text", "آیت‌الله نوری‌زاده در این مراسم سخنرانی کرد", False)
+    assert [(m.text, m.type) for m in mentions] == [("نوری‌زاده", "PER")]

@@ -21,10 +21,10 @@ from pathlib import Path
 import yaml
 
 from ..kb import KBRecord, get_matcher, load_kb, normalise_key
-from ..kb.matcher import KBMatch
+from ..kb.matcher import KBMatch, PhraseMatcher
 from ..kb.roles import find_roles, standard_title
 from ..model import Article
-from ..ner.features import ORG_HEADS, norm
+from ..ner.features import FIRST_NAMES, ORG_HEADS, norm, tokenize
 from ..text.keys import match_key
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "name_parts.yaml"
@@ -51,6 +51,10 @@ class NameParts:
     org_heads: tuple[str, ...]
     plural_titles: re.Pattern[str]
     singular_of: dict[str, str]
+    honorific_words: frozenset[str]  # first words of the honorifics that name people, as features.norm writes them
+    surname_endings: tuple[str, ...]
+    not_surname_endings: tuple[str, ...]
+    everyday_given_names: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +69,11 @@ def _name_parts() -> NameParts:
         org_heads=tuple(data["org_heads"]),
         plural_titles=re.compile(rf"(?P<head>{heads}) (?P<x>[\w\u200c]+) و (?P<y>[\w\u200c]+)"),
         singular_of=plural,
+        honorific_words=frozenset(norm(h.split(" ")[0]) for h in data["honorifics"])
+        - {norm(h) for h in data["place_naming_honorifics"]},
+        surname_endings=tuple(data["surname_endings"]),
+        not_surname_endings=tuple(data["not_surname_endings"]),
+        everyday_given_names=frozenset(norm(x) for x in data["everyday_given_names"]),
     )
 
 
@@ -164,7 +173,8 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     taken = [(m.start, m.end) for m in mentions]
     role_spans = [(r.start, r.end) for r in roles]
     quoted = [(q.start(1), q.end(1)) for q in _GUILLEMETS.finditer(text)]
-    for s, e, typ in tagged:
+    # without the tagger, the structure of Persian names finds the people the knowledge base does not know
+    for s, e, typ in tagged if use_tagger else _names_by_structure(text):
         span = (s, e)
         if any(_overlaps(span, t) for t in taken):
             continue
@@ -183,8 +193,43 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
         if len(key) < 2 or key in parts.not_names:
             continue
         mentions.append(Mention(s, e, surface, field_name, typ, _org_by_head(surface) if typ == "ORG" else None,
-                                "tagger"))
+                                "tagger" if use_tagger else "pattern"))
     return mentions, roles
+
+
+def _names_by_structure(text: str) -> list[tuple[int, int, str]]:
+    """PER spans (honorific included) by the structure of Persian names (name_parts.yaml): given names and a
+    surname, after an optional honorific, or an honorific and a surname. A surname has a surname ending
+    (روحانی, حسین‌زاده, کیان‌پور) or is followed by a comma; a given name that is an everyday word needs the
+    honorific. The spans go through the same checks as the tagger's (KB names first, roles, not_names)."""
+    parts = _name_parts()
+    out: list[tuple[int, int, str]] = []
+    taken_until = 0
+    # only the few places where a given name or an honorific stands are tokenised (a name is a few words)
+    for hit in _name_starts().find(text):
+        if hit.start < taken_until:
+            continue
+        tokens = tokenize(text[hit.start:hit.start + 120])
+        words = [norm(t) for t, _, _ in tokens]
+        n = len(tokens)
+        honorific = words[0] in parts.honorific_words
+        k = 1 if honorific else 0
+        while k < n and words[k] in FIRST_NAMES and (honorific or k > 0 or words[k] not in parts.everyday_given_names):
+            k += 1
+        if not (honorific or k > 0) or k >= n or "\n" in text[hit.start + tokens[k - 1][2]:hit.start + tokens[k][1]]:
+            continue
+        w = words[k].replace(" ", "")
+        if (len(w) >= 3 and w.isalpha() and words[k] not in FIRST_NAMES and not w.endswith(parts.not_surname_endings)
+                and (w.endswith(parts.surname_endings) or (k + 1 < n and words[k + 1] in "،,"))):
+            taken_until = hit.start + tokens[k][2]
+            out.append((hit.start, taken_until, "PER"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _name_starts() -> PhraseMatcher:
+    """Where a name by structure may start: a given name or an honorific, as a whole word."""
+    return PhraseMatcher((w, "start") for w in FIRST_NAMES | _name_parts().honorific_words)
 
 
 class NameTagger:
