@@ -24,6 +24,7 @@ mentions (every merged trigger), field.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -33,7 +34,7 @@ from typing import Any
 import yaml
 
 from ..kb import load_kb, normalise_key
-from ..kb.matcher import PhraseMatcher
+from ..kb.matcher import KBMatch, PhraseMatcher
 from ..model import Article
 from .sentences import Sentence, split_sentences
 
@@ -168,17 +169,20 @@ def _mentions(article: Article, name: str, etype: str) -> list[tuple[int, int, d
     return sorted(out, key=lambda x: x[0])
 
 
-def _hits(text: str, sent: Sentence, locs) -> list[Hit]:
+def _hits(text: str, sent: Sentence, locs, plain: list[KBMatch]) -> list[Hit]:
+    """The triggers of one sentence; ``plain`` are the plain-trigger matches of the whole text (a match never
+    crosses a sentence end: punctuation and newlines stay in the matching key)."""
     d = event_data()
     found: list[tuple[int, int, Trigger, tuple | None]] = []
-    stretch = text[sent.start:sent.end]
-    for m in d.plain.find(stretch):
+    for m in plain[bisect_left(plain, sent.start, key=lambda x: x.start):]:
+        if m.start >= sent.end:
+            break
         exact = normalise_key(m.text)
         for label in m.ids:
             trig = d.triggers[int(label)]
             # a verbal trigger takes no ending: it must spell the match exactly
             if label in d.nominal or normalise_key(trig.surface) == exact:
-                found.append((sent.start + m.start, sent.start + m.end, trig, None))
+                found.append((m.start, m.end, trig, None))
                 break
     sent_locs = [(s, e, ent) for s, e, ent, _ in locs if sent.start <= s and e <= sent.end]
     for trig in d.templates if sent_locs else ():
@@ -314,11 +318,12 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
     parens = _paren_spans(text)
     times = _times_for(article, name, text)
     d = event_data()
+    plain = d.plain.find(text)
     out: list[Candidate] = []
     mentions: list[Candidate] = []
     last_type: str | None = None
     for sent in split_sentences(text):
-        hits = _hits(text, sent, locs)
+        hits = _hits(text, sent, locs, plain)
         if not hits:
             continue
         sent_times = [t for t in times if sent.start <= t[0] < sent.end]

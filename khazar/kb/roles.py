@@ -296,7 +296,13 @@ def default_finder() -> RoleFinder:
 
 def find_roles(text: str) -> list[RoleMatch]:
     """Every title/role in `text`, longest match, non-overlapping, in text order; text[m.start:m.end] == m.text."""
-    return default_finder().find(text)
+    return list(_roles_of(text))
+
+
+@lru_cache(maxsize=8)
+def _roles_of(text: str) -> tuple[RoleMatch, ...]:
+    # the entity linker and the quote finder both ask for the roles of the same title and text
+    return tuple(default_finder().find(text))
 
 
 def _main(argv: list[str]) -> None:
