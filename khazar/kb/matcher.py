@@ -257,16 +257,24 @@ def _group_by_key(surfaces_by_record: dict[str, list[str]], kb: KnowledgeBase) -
     return {key: ids for key, ids in ids_by_key.items() if ids}
 
 
-def _find(automaton: ahocorasick.Automaton | None, text: str) -> list[KBMatch]:
-    if automaton is None or not text:
-        return []
+@functools.lru_cache(maxsize=8)
+def _keyed(text: str) -> tuple[str, np.ndarray, bytes]:
+    """The key of ``text``, its offsets, and whether each key position starts a word: most raw hits begin
+    inside a word (spaces are gone from the key), and a byte per position rejects them before any per-hit
+    Python work. Cached: the KB, its weak aliases, the name starts, event triggers and topics all match the
+    same title and text."""
     key, offsets = text_to_key(text)
-    # most raw hits begin inside a word (spaces are gone from the key): reject them from a
-    # precomputed byte per key position before any per-hit Python work
     codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
     previous = codes[np.maximum(offsets - 1, 0)]
     starts_word = ~_JOINS_NEXT[np.minimum(previous, 0xFFFF)] | (previous > 0xFFFF) | (offsets == 0)
-    starts_word_bytes = starts_word.tobytes()
+    offsets.flags.writeable = False  # shared by every caller of the cache
+    return key, offsets, starts_word.tobytes()
+
+
+def _find(automaton: ahocorasick.Automaton | None, text: str) -> list[KBMatch]:
+    if automaton is None or not text:
+        return []
+    key, offsets, starts_word_bytes = _keyed(text)
     candidates: list[tuple[int, int, tuple[str, ...], bool]] = []
     for key_end, (key_length, ids, ambiguous, allowed_spaces) in automaton.iter(key):
         key_start = key_end - key_length + 1
