@@ -233,11 +233,17 @@ def test_entity_roles_are_counted_with_the_dates_of_the_articles_giving_them():
 
     rows = [(1, "عباس عراقچی", None, "PER", "per:a", 2, '["معاون سیاسی وزیر خارجه"]', "2019-12-08"),
             (2, "عراقچی", None, "PER", "per:a", 1, '["معاون سیاسی وزیر خارجه"]', "2020-02-26T10:00"),
-            (3, "عباس عراقچی", None, "PER", "per:a", 3, '["وزیر امور خارجه"]', "2025-11-18"),
-            (4, "عباس عراقچی", None, "PER", "per:a", 1, '["وزیر امور خارجه"]', None)]
+            (3, "عباس عراقچی", None, "PER", "per:a", 3,
+             '["وزیر امور خارجه جمهوری اسلامی ایران", "وزیر امور خارجه ایران"]', "2025-11-18"),
+            (4, "عباس عراقچی", None, "PER", "per:a", 1, '["وزیر امور خارجه"]', None),
+            (5, "عباس عراقچی", None, "PER", "per:a", 1, '["وزیر امور خارجه روسیه"]', "2025-12-01")]
     names, roles = tally_entity_rows(rows)
-    assert names == {"عباس عراقچی": 3, "عراقچی": 1}
-    assert roles["معاون سیاسی وزیر خارجه"] == {"role": "معاون سیاسی وزیر خارجه", "count": 2,
-                                              "first": "2019-12-08", "last": "2020-02-26"}
-    assert roles["وزیر امور خارجه"] == {"role": "وزیر امور خارجه", "count": 2, "first": "2025-11-18",
-                                        "last": "2025-11-18"}  # an undated article counts, but gives no date
+    assert names == {"عباس عراقچی": 4, "عراقچی": 1}
+    assert roles["معاون سیاسی وزیر خارجه"] == {"role": "معاون سیاسی وزیر خارجه", "count": 2, "first": "2019-12-08",
+                                              "last": "2020-02-26", "written": ["معاون سیاسی وزیر خارجه"]}
+    # one role, whether the article adds "ایران" or "جمهوری اسلامی ایران" or neither; article 3 counts once,
+    # and the undated article counts but gives no date
+    assert roles["وزیر امور خارجه"] == {
+        "role": "وزیر امور خارجه", "count": 2, "first": "2025-11-18", "last": "2025-11-18",
+        "written": ["وزیر امور خارجه", "وزیر امور خارجه ایران", "وزیر امور خارجه جمهوری اسلامی ایران"]}
+    assert roles["وزیر امور خارجه روسیه"]["count"] == 1  # another country's minister is another role

@@ -171,7 +171,8 @@ def test_entities_quotes_events_stories(store):
     assert total == 3 and [r["id"] for r in rows] == ["per:araghchi"]
     e = store.get_entity("per:araghchi")
     assert e["name"] == "عباس عراقچی"
-    assert e["roles"][0] == {"role": "وزیر امور خارجه", "count": 1, "first": "2025-11-18", "last": "2025-11-18"}
+    assert e["roles"][0] == {"role": "وزیر امور خارجه", "count": 1, "first": "2025-11-18", "last": "2025-11-18",
+                             "written": ["وزیر امور خارجه"]}
     assert [q["text"] for q in e["quotes"]] == ["همکاری خزر مهم است."]
     assert {c["id"] for c in e["co_mentioned"]} == {"loc:rasht", "loc:caspian-sea"}
     assert [ev["label"] for ev in e["events"]] == ["اجلاس استانداران"]

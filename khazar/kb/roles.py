@@ -98,6 +98,23 @@ def standard_title(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip(" " + ZWNJ)
 
 
+@lru_cache(maxsize=1)
+def _iran_qualifiers() -> tuple[str, ...]:
+    spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
+    return tuple(sorted((" " + standard_title(str(v)) for v in spec["placeholders"]["iran"]), key=len, reverse=True))
+
+
+def role_group(title: str) -> str:
+    """The role a title names, without the Iran qualifier news add or leave out at will: "وزیر امور خارجه
+    جمهوری اسلامی ایران", "وزیر امور خارجه ایران" and "وزیر امور خارجه" are one role (a foreign country's
+    name stays: "وزیر خارجه روسیه" is another role)."""
+    title = standard_title(title)
+    for qualifier in _iran_qualifiers():
+        if title.endswith(qualifier) and len(title) > len(qualifier):
+            return title[:-len(qualifier)]
+    return title
+
+
 def matching_key(s: str) -> str:
     return _KEY_DROP_RE.sub("", _unify(s))
 

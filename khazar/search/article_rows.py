@@ -79,20 +79,32 @@ def article_rows(article_json: str) -> ArticleRows:
 # -- the entity page, from an entity's article_entities rows (doc, name, name_en, type, kb_id, mentions, roles_json)
 
 def tally_entity_rows(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
-    """How many articles give each name of the entity, and for each role the number of articles giving it
-    and the first and last publication date among them (None when none of them is dated)."""
+    """How many articles give each name of the entity, and for each role (titles that differ only by the Iran
+    qualifier are one role: kb.roles.role_group) the number of articles giving it, the first and last
+    publication date among them (None when none is dated) and the titles as the articles wrote them."""
+    from ..kb.roles import role_group
+
     names: dict[str, int] = {}
     roles: dict[str, dict[str, Any]] = {}
-    for _doc, name, _en, _type, _kb, _mentions, roles_json, published in rows:
+    docs_of: dict[str, set] = {}
+    for doc, name, _en, _type, _kb, _mentions, roles_json, published in rows:
         names[name] = names.get(name, 0) + 1
         day = published[:10] if published else None
         for role in json.loads(roles_json or "[]"):
-            key = role if isinstance(role, str) else json.dumps(role, ensure_ascii=False, sort_keys=True)
-            seen = roles.setdefault(key, {"role": key, "count": 0, "first": None, "last": None})
+            title = role if isinstance(role, str) else json.dumps(role, ensure_ascii=False, sort_keys=True)
+            group = role_group(title) if isinstance(role, str) else title
+            seen = roles.setdefault(group, {"role": group, "count": 0, "first": None, "last": None, "written": []})
+            if title not in seen["written"]:
+                seen["written"].append(title)
+            if doc in docs_of.setdefault(group, set()):
+                continue  # an article giving the role twice, in two spellings, counts once
+            docs_of[group].add(doc)
             seen["count"] += 1
             if day:
                 seen["first"] = min(seen["first"] or day, day)
                 seen["last"] = max(seen["last"] or day, day)
+    for seen in roles.values():
+        seen["written"].sort()  # the backends read the rows in different orders
     return names, roles
 
 
