@@ -262,6 +262,8 @@ _DIR = tempfile.TemporaryDirectory(prefix="khazar-props-")
 @example(data="وزير امور خارجه گفت".encode("cp1256"), suffix=".txt")
 @example(data="\ufeffخبر".encode("utf-16-le"), suffix=".txt")
 @example(data=b"<feed-<&#xD800;", suffix=".txt")
+@example(data=b"\xef\xbb\xbf", suffix=".jsonl")  # a byte-order mark alone (found by this test)
+@example(data="\u00a0\n".encode(), suffix=".jsonl")  # white space that bytes.strip() does not know
 @example(data=" date 0564-11-18 ISNA\nعنوان\nتهران - وزیر روز ۲۷ آبان گفت.".encode(), suffix=".txt")  # found by bench/fuzz.py  # feedparser raises UnicodeEncodeError on this char ref
 def test_any_bytes_become_articles_or_rejections(data: bytes, suffix: str):
     """read_blob and read_file agree on any bytes, and every document they give becomes a valid article."""

@@ -33,6 +33,14 @@ def _arabic_script_share(text: str) -> float:
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """(text, encoding) or DecodeError with a reason a person can act on."""
+    text, encoding = _decode(data)
+    if not text.strip():
+        # a byte-order mark or non-ASCII spaces alone: bytes.strip() does not see them as empty
+        raise DecodeError("empty file (only white space)")
+    return text, encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     if not data.strip():
         raise DecodeError("empty file")
     for bom, enc in _BOMS:
