@@ -163,12 +163,10 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
         if m.ambiguous and tagged_type != "LOC" and _previous_word(text, m.start) not in parts.place_context:
             continue
         kb_hits.append((m, _choose_record(m.ids, tagged_type)))
-    named_after_place = [(s, e) for s, e, typ in tagged if typ == "ORG" and _org_named_after_place(text, s, e, kb_hits)]
-    mentions: list[Mention] = []
-    for m, rec in kb_hits:
-        if rec.type == "LOC" and any(s <= m.start and m.end <= e for s, e in named_after_place):
-            continue
-        mentions.append(Mention(m.start, m.end, m.text, field_name, rec.type, rec.id, "kb"))
+    # an organisation named after its place ("شهرداری کرج") is a name of its own around the place, which stays
+    # a mention of the place too (nested), so the organisation is found and the place keeps its link
+    named_after_place = {(s, e) for s, e, typ in tagged if typ == "ORG" and _org_named_after_place(text, s, e, kb_hits)}
+    mentions = [Mention(m.start, m.end, m.text, field_name, rec.type, rec.id, "kb") for m, rec in kb_hits]
     roles = find_roles(text)
     taken = [(m.start, m.end) for m in mentions]
     role_spans = [(r.start, r.end) for r in roles]
@@ -176,7 +174,7 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     # without the tagger, the structure of Persian names finds the people the knowledge base does not know
     for s, e, typ in tagged if use_tagger else _names_by_structure(text):
         span = (s, e)
-        if any(_overlaps(span, t) for t in taken):
+        if span not in named_after_place and any(_overlaps(span, t) for t in taken):
             continue
         if any(a <= s and e <= b and (s, e) != (a, b) for a, b in quoted):
             continue  # part of a «quoted slogan or title»: the tagger reads its words as names
