@@ -99,19 +99,26 @@ def standard_title(s: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _iran_qualifiers() -> tuple[str, ...]:
+def _role_group_data() -> tuple[tuple[str, ...], tuple[tuple[re.Pattern[str], str], ...]]:
     spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
-    return tuple(sorted((" " + standard_title(str(v)) for v in spec["placeholders"]["iran"]), key=len, reverse=True))
+    qualifiers = sorted((" " + standard_title(str(v)) for v in spec["placeholders"]["iran"]), key=len, reverse=True)
+    same = tuple((re.compile(rf"(?<![\w\u200c]){re.escape(standard_title(short))}(?![\w\u200c])"), standard_title(full))
+                 for short, full in spec["same_role"].items())
+    return tuple(qualifiers), same
 
 
 def role_group(title: str) -> str:
-    """The role a title names, without the Iran qualifier news add or leave out at will: "وزیر امور خارجه
-    جمهوری اسلامی ایران", "وزیر امور خارجه ایران" and "وزیر امور خارجه" are one role (a foreign country's
-    name stays: "وزیر خارجه روسیه" is another role)."""
+    """The role a title names, without the Iran qualifier news add or leave out at will, and in its full form
+    (titles.yaml same_role): "وزیر امور خارجه جمهوری اسلامی ایران", "وزیر خارجه ایران" and "وزیر امور خارجه"
+    are one role (a foreign country's name stays: "وزیر خارجه روسیه" is another role)."""
+    qualifiers, same = _role_group_data()
     title = standard_title(title)
-    for qualifier in _iran_qualifiers():
+    for qualifier in qualifiers:
         if title.endswith(qualifier) and len(title) > len(qualifier):
-            return title[:-len(qualifier)]
+            title = title[:-len(qualifier)]
+            break
+    for short, full in same:
+        title = short.sub(full, title)
     return title
 
 
