@@ -106,6 +106,8 @@ def test_meeting_takes_the_visit_place_and_a_mention_adds_its_people():
     meetings = [e for e in a.events if e["type"] == "meeting"]
     assert len(meetings) == 1, a.events
     assert meetings[0]["place"] == "باکو" and meetings[0]["start"] is None
+    assert meetings[0]["label"] == "دیدار"  # "دیدار کرد" is a verb, not the event's name
+    assert [e["label"] for e in a.events if e["type"] == "visit"] == ["سفر به باکو"]
     assert meetings[0]["participants"] == ["رضا نوری", "علی کریمی", "حسن رحیمی"]
 
 

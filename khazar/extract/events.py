@@ -339,7 +339,8 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
             heads.append(h)
         subject = _subject(text, sent, heads[0].start, pers, parens)
         cued: list[bool] = []
-        sentence_cands: list[tuple[Candidate, bool]] = []  # (candidate, has a date or a venue of its own)
+        # (candidate, has a date or a venue of its own, its trigger is a verb)
+        sentence_cands: list[tuple[Candidate, bool, bool]] = []
         for k, h in enumerate(heads):
             limit = heads[k + 1].start if k + 1 < len(heads) else sent.end
             if h.verbal:
@@ -370,12 +371,15 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
             cand.planned = planned
             cand.names_its_event = h.demonstrative or not h.generic
             cand.mentions.append({"start": h.start, "end": h.end, "field": name, "text": text[h.start:h.end]})
-            sentence_cands.append((cand, bool(when or venue)))
-        visits = {(c.place, c.place_kb_id) for c, _ in sentence_cands if c.type == "visit" and c.place}
-        for cand, _ in sentence_cands:
+            sentence_cands.append((cand, bool(when or venue), h.verbal))
+        visits = {(c.place, c.place_kb_id) for c, _, _ in sentence_cands if c.type == "visit" and c.place}
+        for cand, _, verbal in sentence_cands:
             if not cand.place and len(visits) == 1:
                 cand.place, cand.place_kb_id = next(iter(visits))
-        for cand, anchored in sentence_cands:
+            if verbal:
+                # a verb names no event ("وارد مسکو شد", "دیدار کرد"): the type does, with the visit's destination
+                cand.label = d.labels[cand.type] + (f" به {cand.place}" if cand.type == "visit" and cand.place else "")
+        for cand, anchored, _ in sentence_cands:
             (out if anchored or cand.place else mentions).append(cand)
     return out, mentions
 
