@@ -274,9 +274,9 @@ def tagger_for(which: str | None):
 
 def _org_named_after_place(text: str, start: int, end: int, kb_hits: list[tuple[KBMatch, KBRecord]]) -> bool:
     """Is the tagger's ORG span text[start:end] an organisation named after a place inside it ("شهرداری کرج",
-    "دانشگاه علوم پزشکی شیراز"), so that the span, not the place, is the entity? It must open with an
-    organisation word, hold no punctuation (a list of countries is not one name), and every KB hit it overlaps
-    must be a place strictly inside it."""
+    "دانشگاه علوم پزشکی شیراز"), so that the span is an entity of its own around the place (which stays a
+    mention)? It must open with an organisation word, hold no punctuation (a list of countries is not one
+    name), and every KB hit it overlaps must be a place strictly inside it."""
     first = _WORD.match(text, start)
     if first is None or norm(first.group(0)) not in ORG_HEADS or _PUNCT.search(text, start, end):
         return False
