@@ -255,13 +255,10 @@ def index_pending(conn: Connection, limit: int | None = None) -> int:
     """Index queued articles (the articles triggers queue them); returns how many. Runs in the caller's
     transaction, committed here when there was none (as sqlite_backend.index_pending). Each queued article
     is taken with FOR UPDATE SKIP LOCKED, so that processes indexing at once never index one twice."""
-    idle = _idle(conn)
-    if conn.execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is None:
-        if idle:
-            conn.commit()
-        return 0
-    done = 0
-    try:
+    with own_transaction(conn):
+        if conn.execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is None:
+            return 0
+        done = 0
         while limit is None or done < limit:
             take = _INDEX_CHUNK if limit is None else min(_INDEX_CHUNK, limit - done)
             docs = [d for (d,) in conn.execute(
@@ -272,12 +269,6 @@ def index_pending(conn: Connection, limit: int | None = None) -> int:
             done += _index_docs(conn, sorted(docs))
         if done:
             _merge_pending_index_entries(conn)
-    except BaseException:
-        if idle and not conn.closed:
-            conn.rollback()
-        raise
-    if idle:
-        conn.commit()
     return done
 
 
