@@ -46,15 +46,15 @@ def main(argv=None):
     for path in args.file or [DEV]:
         gold = [[(t, _map(g)) for t, g in s] for s in read_conll(path)]
         toks = [[t for t, _ in s] for s in gold]
-        cold = getattr(tagger, "fx", None)  # the feature cache of a statistical tagger, emptied per timing
-        if cold is not None:
-            cold._cache.clear()
+        featuriser = getattr(tagger, "fx", None)  # a statistical tagger's word cache, emptied before each timing
+        if featuriser is not None:
+            featuriser._cache.clear()
         t0 = time.process_time()
         pred = [tagger.tag(s) for s in toks]
         dt = time.process_time() - t0
         n = sum(map(len, toks))
-        if cold is not None:
-            cold._cache.clear()
+        if featuriser is not None:
+            featuriser._cache.clear()
         t0 = time.process_time()
         batched = tagger.tag_sents(toks)
         dt_b = time.process_time() - t0

@@ -61,12 +61,17 @@ def corpus() -> list[tuple[Article, RawDocument]]:
     ]
 
 
-@pytest.fixture()
-def store(tmp_path):
-    s = SQLiteStore(str(tmp_path / "k.db"))
+def with_corpus(s):
+    """The store `s` holding the small corpus above, committed."""
     for art, raw in corpus():
         assert s.add_article(art, raw)
     s.commit()
+    return s
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = with_corpus(SQLiteStore(str(tmp_path / "k.db")))
     yield s
     s.close()
 

@@ -22,7 +22,7 @@ from khazar.search.fts5_text import parse_expression, snippet, tokenize
 from khazar.search.query import MARK_CLOSE, MARK_OPEN, fts_expression
 from khazar.store import open_store
 from pg import postgres_server  # noqa: F401  (fixture)
-from test_search import ZWNJ, corpus, make_article
+from test_search import ZWNJ, ids, make_article, with_corpus
 
 _db_numbers = count()
 
@@ -38,16 +38,9 @@ def _location(request, tmp_path, kind: str) -> str:
 def store(request, tmp_path):
     """The small corpus of test_search.py in a store of each backend (the store-level search tests live here,
 so that each runs on both)."""
-    s = open_store(_location(request, tmp_path, request.param))
-    for art, raw in corpus():
-        assert s.add_article(art, raw)
-    s.commit()
+    s = with_corpus(open_store(_location(request, tmp_path, request.param)))
     yield s
     s.close()
-
-
-def ids(page) -> list[str]:
-    return [h.id for h in page.results]
 
 
 def _delete_article(store, article_id: str) -> None:
@@ -424,8 +417,7 @@ def test_cli_search_and_api_on_postgres(request, tmp_path, capsys):
 
     url = _location(request, tmp_path, "postgres")
     with open_store(url) as s:
-        for art, raw in corpus():
-            s.add_article(art, raw)
+        with_corpus(s)
     args = argparse.Namespace(db=url, query="۱۴۰۴", date_from="1404-07-01", date_to=None, outlet=None, entity=None,
                               topic=None, story=None, sort="date", semantic=False, page=1, size=10, json=True,
                               reindex=False)
