@@ -100,6 +100,7 @@ def standard_title(s: str) -> str:
 
 @lru_cache(maxsize=1)
 def _role_group_data() -> tuple[tuple[str, ...], tuple[tuple[re.Pattern[str], str], ...]]:
+    # read apart from RoleFinder: entity pages group roles without compiling the finder's title automaton
     spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
     qualifiers = sorted((" " + standard_title(str(v)) for v in spec["placeholders"]["iran"]), key=len, reverse=True)
     same = tuple((re.compile(rf"(?<![\w\u200c]){re.escape(standard_title(short))}(?![\w\u200c])"), standard_title(full))
