@@ -135,3 +135,96 @@ def test_label_stops_at_a_person():
     [ev] = a.events
     assert ev["label"] == "نشست صمیمی"  # the person after it is a participant, not part of the event's name
     assert ev["participants"] == ["کاظم جلالی", "عباس عراقچی"] and ev["place"] == "مسکو"
+
+
+def test_chronology_entries_are_events_whatever_their_verb():
+    text = ("9 بهمن 1338، دولت ایران لایحه پرداخت سالانه به دانشگاه کمبریج را تسلیم مجلس کرد.\n"
+            "9 بهمن 1390، علی عسکری اعلام کرد: شرکت‌ها مشمول پرداخت مالیات هستند.\n"
+            "9 بهمن 1391، در تهران.")
+    a = Article(id="e", title="خبر", text=text, published="2020-01-29")
+    a.entities = [_ent("p1", "PER", "علی عسکری", [_at(text, "علی عسکری")]),
+                  _ent("l1", "LOC", "تهران", [_at(text, "تهران")], "loc:tehran")]
+    a.times = [TimeValue("9 بهمن 1338", "1960-01-29", *_at(text, "9 بهمن 1338")),
+               TimeValue("9 بهمن 1390", "2012-01-29", *_at(text, "9 بهمن 1390")),
+               TimeValue("9 بهمن 1391", "2013-01-28", *_at(text, "9 بهمن 1391"))]
+    extract_events(a)
+    by_date = {e["start"]: e for e in a.events}
+    assert set(by_date) == {"1960-01-29", "2012-01-29"}  # "در تهران." is a heading, not an entry
+    assert by_date["1960-01-29"]["type"] == "other"
+    assert by_date["1960-01-29"]["label"].startswith("دولت ایران لایحه")
+    assert by_date["2012-01-29"]["type"] == "statement"  # its verb is one of saying
+    assert by_date["2012-01-29"]["participants"] == ["علی عسکری"]
+
+
+def test_agency_lead_takes_the_dateline_place_and_the_publication_date():
+    text = ("امام جمعه تبریز گفت: مردم از خبرنگاران انتظار دارند.\n"
+            "به گزارش خبرگزاری فارس از تبریز، حسن رحیمی امروز در مراسم تجلیل از خبرنگاران گفت: این حرفه ارزش دارد.\n"
+            "رضا نوری در خطبه‌های نماز جمعه زیراب گفت: دشمنان می‌ترسند.")
+    a = Article(id="e", title="خبر", text=text, published="2006-08-08")
+    a.entities = [_ent("p1", "PER", "حسن رحیمی", [_at(text, "حسن رحیمی")]),
+                  _ent("p2", "PER", "رضا نوری", [_at(text, "رضا نوری")]),
+                  _ent("l1", "LOC", "تبریز", [_at(text, "تبریز"), _at(text, "تبریز", 1)], "loc:tabriz"),
+                  _ent("l2", "LOC", "زیراب", [_at(text, "زیراب")])]
+    a.times = [TimeValue("امروز", "2006-08-08", *_at(text, "امروز"))]
+    extract_events(a)
+    [ceremony] = [e for e in a.events if e["type"] == "other"]
+    assert ceremony["place"] == "تبریز" and ceremony["start"] == "2006-08-08"  # "از تبریز" in the agency's opener
+    assert ceremony["participants"] == ["حسن رحیمی"] and ceremony["date_source"] == "text"
+    # the sermon is after the lead: no dateline place and no publication date for it; its own place is named
+    [sermon] = [e for e in a.events if e["type"] == "statement"]
+    assert sermon["place"] == "زیراب" and sermon["start"] is None
+
+
+def test_lead_without_a_date_expression_is_news_of_its_publication_day():
+    text = "به گزارش ایرنا، رضا نوری در خطبه‌های نماز جمعه زیراب اظهار کرد: دشمنان از قدرت اربعین می‌ترسند."
+    a = Article(id="e", title="خبر", text=text, published="2019-09-20")
+    a.entities = [_ent("p1", "PER", "رضا نوری", [_at(text, "رضا نوری")]), _ent("l1", "LOC", "زیراب", [_at(text, "زیراب")])]
+    extract_events(a)
+    [ev] = a.events
+    assert (ev["type"], ev["place"], ev["start"], ev["date_source"]) == ("statement", "زیراب", "2019-09-20", "published")
+    assert ev["participants"] == ["رضا نوری"]  # the subject after the agency's opener
+
+
+def test_phone_call_has_no_place_and_a_coordinated_venue_is_several_places():
+    text = ("حسن روحانی امروز در تماس تلفنی با استاندار خراسان رضوی وضعیت را بررسی کرد.\n"
+            "امروز در سه استان تهران، البرز و قزوین ثبت نام طرح مسکن آغاز می‌شود.")
+    a = Article(id="e", title="خبر", text=text, published="2020-03-12")
+    a.entities = [_ent("p1", "PER", "حسن روحانی", [_at(text, "حسن روحانی")]),
+                  _ent("l1", "LOC", "خراسان رضوی", [_at(text, "خراسان رضوی")], "loc:razavi-khorasan"),
+                  _ent("l2", "LOC", "تهران", [_at(text, "تهران")], "loc:tehran"),
+                  _ent("l3", "LOC", "البرز", [_at(text, "البرز")], "loc:alborz"),
+                  _ent("l4", "LOC", "قزوین", [_at(text, "قزوین")], "loc:qazvin")]
+    a.times = [TimeValue("امروز", "2020-03-12", *_at(text, "امروز")), TimeValue("امروز", "2020-03-12", *_at(text, "امروز", 1))]
+    extract_events(a)
+    [call] = [e for e in a.events if e["type"] == "meeting"]
+    assert call["place"] is None and call["participants"] == ["حسن روحانی"]
+    [launch] = [e for e in a.events if e["type"] == "other"]
+    assert launch["label"] == "آغاز" and launch["place"] is None and launch["places"] == ["تهران", "البرز", "قزوین"]
+
+
+def test_place_is_the_named_place_not_its_quarter_and_the_nearest_event_takes_it():
+    text = ("روز شنبه پهپادهای یمن پادگانی را در شمال استان مارب هدف قرار دادند.\n"
+            "وزارت دفاع آمریکا بامداد چهارشنبه با صدور بیانیه‌ای تأیید کرد که پایگاه‌های این کشور در عراق هدف حمله موشکی "
+            "قرار گرفته است.")
+    a = Article(id="e", title="خبر", text=text, published="2020-01-20")
+    a.entities = [_ent("l1", "LOC", "استان مارب", [(0, 0)]), _ent("l2", "LOC", "شمال استان مارب", [_at(text, "شمال استان مارب")]),
+                  _ent("l3", "LOC", "عراق", [_at(text, "عراق")], "loc:iraq")]
+    a.entities[0]["mentions"][0].update(start=len(text), end=len(text))  # named elsewhere in the article
+    a.times = [TimeValue("روز شنبه", "2020-01-18", *_at(text, "روز شنبه")),
+               TimeValue("بامداد چهارشنبه", "2020-01-08", *_at(text, "بامداد چهارشنبه"))]
+    extract_events(a)
+    places = {(e["type"], e["start"]): e["place"] for e in a.events}
+    assert places[("attack", "2020-01-18")] == "استان مارب"  # "شمال استان مارب" is in استان مارب
+    assert places[("attack", "2020-01-08")] == "عراق"  # the bases were hit in Iraq ...
+    assert places[("statement", "2020-01-08")] is None  # ... the statement was not made there
+
+
+def test_a_verb_of_beginning_is_the_verb_of_the_event_before_it_and_an_exercise_may_be_at_sea():
+    text = "مانورهای نظامی ناتو روز گذشته در دریای بالتیک آغاز شد."
+    a = Article(id="e", title="خبر", text=text, published="2010-06-07")
+    a.entities = [_ent("l1", "LOC", "دریای بالتیک", [_at(text, "دریای بالتیک")], "loc:baltic-sea")]
+    a.times = [TimeValue("روز گذشته", "2010-06-06", *_at(text, "روز گذشته"))]
+    extract_events(a)
+    [ev] = a.events
+    assert (ev["type"], ev["place"], ev["start"]) == ("other", "دریای بالتیک", "2010-06-06")
+    assert ev["label"].startswith("مانورهای نظامی")

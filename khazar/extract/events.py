@@ -12,14 +12,17 @@ date, the venue and the verb after the event noun ("نخستین اجلاس ... 
     subject only talks about ("X با اشاره به دیدار ...", anything after a colon);
   * a trigger without a venue takes the place of the one visit in its sentence: "X که به باکو سفر کرده است،
     امروز با Y دیدار کرد" is a meeting in Baku.
+Where the stretch names no place, the sentence, "در این شهرستان" or, in the lead, the dateline ("به گزارش فارس از
+تبریز،") gives it; a lead's past-tense report without a date is news of its publication day. A sentence opening
+with a full date and a comma is a chronology entry, an event whatever its verb.
 A trigger with neither a place nor a date is a mention, not an event; it still helps coreference: "این نشست"
 after "اجلاس" is that summit, and a mention that names people adds them to the one event of its type the
 article reports ("اجلاس با ... به مدیریت X برگزار می‌شود"). Mentions of one event in an article (same type,
 compatible place and date) are merged into one event whose date range covers them all.
 
 Output keys (docs/quotes-events-topics.md): type, label, start/end (ISO dates of the event), date (= start),
-status, place, place_kb_id, participants, participant_ids, span (the trigger), evidence (the sentence),
-mentions (every merged trigger), field.
+date_source, status, place, place_kb_id, places (an event of several places), participants, participant_ids, span
+(the trigger), evidence (the sentence), mentions (every merged trigger), field.
 """
 from __future__ import annotations
 
@@ -33,9 +36,10 @@ from typing import Any
 
 import yaml
 
-from ..kb import load_kb, normalise_key
+from ..kb import get_matcher, load_kb, normalise_key
 from ..kb.matcher import KBMatch, PhraseMatcher
 from ..model import Article
+from .quotes import cues as speech_cues
 from .sentences import Sentence, split_sentences
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "events.yaml"
@@ -43,7 +47,7 @@ _SEP = r"[\s\u200c]*"
 _VARIANT_CLASS = {"ا": "[اأإ]", "أ": "[اأإ]", "ی": "[یيى]", "ي": "[یيى]", "ک": "[کك]", "ك": "[کك]", "ئ": "[ئیي]"}
 _ENDINGS = ("های", "ها", "ی", "ای")
 _B, _E = r"(?<![\w\u200c])", r"(?![\w\u200c])"
-_VERB_ENDS = ("کرد", "کردند", "شد", "شدند", "است", "رفت")
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND_RANK = {"port": 0, "free-zone": 0, "district": 0, "island": 1, "city": 1, "region": 2, "province": 3,
               "country": 4}  # the most specific place is the venue
 
@@ -65,6 +69,8 @@ class Trigger:
     length: int
     verbal: bool = False  # ends in a verb: its arguments stand before it
     surface: str | None = None  # the trigger as written in the data file (plain triggers)
+    placeless: bool = False  # a phone call or a video conference happens in no one place
+    aspect: bool = False  # "آغاز شد": after an event noun it is that event's verb, else an event of its own
 
 
 @dataclass(frozen=True)
@@ -85,12 +91,27 @@ class EventData:
     attended_types: frozenset[str]
     label_stops: frozenset[str]
     label_max_words: int
+    entry_comma: re.Pattern[str]
+    entry_min_words: int
+    dateline_prep: re.Pattern[str]
+    place_anaphor: re.Pattern[str]
+    place_noun_kinds: dict[str, frozenset[str]]
+    past_verb: re.Pattern[str]
+    present_verb: re.Pattern[str]
+    light_verb: re.Pattern[str]
+    own_place_types: frozenset[str]
+    lead_sentences: int
+    place_parts: frozenset[str]
+    verb_labels: dict[str, str]
 
 
 @lru_cache(maxsize=1)
 def event_data() -> EventData:
     data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     generic = {w for w in data.get("generic_triggers") or []}
+    verb_ends = {normalise_key(w) for w in data["verb_ends"]}
+    aspect = {w for w in data.get("aspect_triggers") or []}
+    placeless = {w for w in data.get("placeless_triggers") or []}
     triggers = []
     for etype, spec in data["types"].items():
         for t in spec["triggers"]:
@@ -102,8 +123,9 @@ def event_data() -> EventData:
                     re.compile(r"^[\s\u200c]*" + _phrase(post) + _E) if post else re.compile(r"^"),
                     False, len(t), True))
             else:
-                verbal = t.split()[-1] in _VERB_ENDS
-                triggers.append(Trigger(etype, None, None, t in generic, len(t), verbal, surface=t))
+                verbal = normalise_key(t.split()[-1]) in verb_ends
+                triggers.append(Trigger(etype, None, None, t in generic, len(t), verbal, surface=t,
+                                        placeless=t in placeless, aspect=t in aspect))
     alt = lambda xs: "|".join(_phrase(x) for x in sorted(xs, key=len, reverse=True))
     plain = [(i, t) for i, t in enumerate(triggers) if t.surface is not None]
     surfaces = [(str(t.surface), str(i)) for i, t in plain]
@@ -122,10 +144,25 @@ def event_data() -> EventData:
         planned=re.compile(_B + r"(?:" + alt(data["planned_cues"]) + r")" + _E),
         subject_cue=re.compile(_B + r"(?:" + alt(data["subject_cues"]) + r")(?:[\s\u200c]+(?:" + alt(data["demonstratives"])
                                + r"))?[\s\u200c]+$"),
-        attribution=re.compile(r"^[\s\u200c]*(?:" + alt(data["attribution_openers"]) + r")[^،,:.]*[،,]"),
+        # used with .match(text, sentence start): "^" would only match at the start of the whole text
+        attribution=re.compile(r"[\s\u200c]*(?:" + alt(data["attribution_openers"]) + r")[^،,:.]*[،,]"),
         attended_types=frozenset(data["attended_types"]),
         label_stops=frozenset(data.get("label_stops") or []),
         label_max_words=int(data.get("label_max_words", 9)),
+        entry_comma=re.compile(r"[\s\u200c]*[" + "".join(data["entry_separators"]) + r"][\s\u200c]*"),
+        entry_min_words=int(data["entry_min_words"]),
+        dateline_prep=re.compile(_B + r"(?:" + alt(data["dateline_prepositions"]) + r")(?:[\s\u200c]+(?:"
+                                 + alt(data["place_nouns"]) + r"))?[\s\u200c]+$"),
+        place_anaphor=re.compile(_B + r"(?:" + alt(data["place_prepositions"]) + r")[\s\u200c]+(?:"
+                                 + alt(data["demonstratives"]) + r")[\s\u200c]+(" + alt(data["place_nouns"]) + r")" + _E),
+        place_noun_kinds={normalise_key(k): frozenset(v) for k, v in data["place_nouns"].items()},
+        past_verb=re.compile(_B + r"(?:" + alt(data["past_verbs"]) + r")(?:ند|ه[\s\u200c]*(?:است|اند|بود|بودند))?" + _E),
+        own_place_types=frozenset(data["own_place_types"]),
+        light_verb=re.compile(_B + r"(?:" + alt(data["light_verbs"]) + r")(?:ند|ه)?" + _E),
+        present_verb=re.compile(r"(?:" + alt(data["present_prefixes"]) + r")[\s\u200c]\w"),
+        lead_sentences=int(data["lead_sentences"]),
+        place_parts=frozenset(normalise_key(w) for w in data["place_parts"]),
+        verb_labels={normalise_key(v): noun for noun, verbs in data["verb_labels"].items() for v in verbs},
     )
 
 
@@ -138,6 +175,8 @@ class Hit:
     place: tuple | None = None  # (start, end, entity) from a template
     demonstrative: bool = False
     verbal: bool = False
+    placeless: bool = False
+    aspect: bool = False
 
 
 @dataclass
@@ -156,6 +195,9 @@ class Candidate:
     mentions: list[dict] = field(default_factory=list)
     label_detail: int = 0  # _detail of the mention the label, span and evidence come from
     names_its_event: bool = True  # not a bare generic word ("جلسه"), which may mean any meeting
+    placeless: bool = False
+    places: list[str] = field(default_factory=list)  # an event held in several places ("در سه استان تهران، البرز و قزوین")
+    date_source: str | None = None  # "text" (a date expression), "published" (a lead's past-tense report)
 
 
 def _mentions(article: Article, name: str, etype: str) -> list[tuple[int, int, dict, dict]]:
@@ -199,7 +241,7 @@ def _hits(text: str, sent: Sentence, locs, plain: list[KBMatch]) -> list[Hit]:
             continue
         taken.append((s, e))
         demo = bool(event_data().demonstrative.search(text[max(sent.start, s - 12):s]))
-        hits.append(Hit(s, e, trig.type, trig.generic, place, demo, trig.verbal))
+        hits.append(Hit(s, e, trig.type, trig.generic, place, demo, trig.verbal, trig.placeless, trig.aspect))
     return sorted(hits, key=lambda h: h.start)
 
 
@@ -207,7 +249,8 @@ def _inside(pos: int, spans) -> bool:
     return any(s <= pos < e for s, e in spans)
 
 
-def _venue(text: str, a: int, b: int, locs, per_spans, paren_spans) -> tuple | None:
+def _venue(text: str, a: int, b: int, locs, per_spans, paren_spans, etype: str | None = None,
+           trigger_spans=()) -> tuple | None:
     d = event_data()
     kb = load_kb()
     best, best_rank = None, None
@@ -215,10 +258,13 @@ def _venue(text: str, a: int, b: int, locs, per_spans, paren_spans) -> tuple | N
         if not (a <= s and e <= b) or _inside(s, per_spans) or _inside(s, paren_spans):
             continue
         rec = kb.get(ent.get("kb_id")) if ent.get("kb_id") else None
-        if rec is not None and rec.kind in d.not_venue_kinds:
+        if _not_venue(ent, etype):
             continue
         before = text[max(0, s - 40):s]
-        if d.venue_prep.search(before):
+        m = d.venue_prep.search(before)
+        if m and any(s - len(before) + m.start() <= ts < s for ts, _ in trigger_spans):
+            continue  # "در مذاکرات ایران و روسیه": the place qualifies an event noun, it is no venue
+        if m:
             prep = 0
         elif d.host_prep.search(before):
             prep = 1
@@ -240,15 +286,46 @@ def _label(text: str, h: Hit, limit: int, per_spans) -> str:
     a person ("نشست صمیمی", not "نشست صمیمی سید عباس عراقچی وزیر امور خارجه": the people are participants)."""
     d = event_data()
     words = []
-    for m in re.finditer(r"[\w\u200c]+|[^\w\s\u200c]", text[h.start:limit]):
+    tokens = list(re.finditer(r"[\w\u200c]+|[^\w\s\u200c]", text[h.start:limit]))
+    for i, m in enumerate(tokens):
         w = m.group(0)
         if not w[0].isalnum() and w[0] != "\u200c":
             break
+        at = h.start + m.start()
+        nxt = h.start + tokens[i + 1].start() if i + 1 < len(tokens) else None
         if words and (w in d.label_stops or w[0].isdigit() or len(words) >= d.label_max_words
-                      or _inside(h.start + m.start(), per_spans)):
+                      or _inside(at, per_spans) or _verb_at(text, at)
+                      # the noun of a compound verb: "بیانیه‌ای تأیید کرد" ends at بیانیه‌ای
+                      or (nxt is not None and d.light_verb.match(text, nxt))):
             break
         words.append(w)
     return " ".join(words) or text[h.start:h.end]
+
+
+def _clause_end(text: str, start: int, limit: int, statement: bool = False) -> int:
+    """The end of the first verb (or the colon) after `start`, else `limit`. A verb of saying always ends the clause
+    (what follows is what was said), and so does any verb after a statement ("با صدور بیانیه‌ای تأیید کرد که ...");
+    another verb followed by "که" does not: the relative clause describes the event ("اجلاس ... برگزار می‌شود که
+    پنل عمومی به مدیریت X ...")."""
+    for m in re.finditer(r"[\w\u200c]+|:", text[start:limit]):
+        at = start + m.start()
+        if m.group(0) == ":":
+            return at
+        said = speech_cues().verb.match(text, at)
+        if said:
+            return said.end()
+        if _verb_at(text, at):
+            verb = event_data().past_verb.match(text, at)
+            end = verb.end() if verb else start + m.end()
+            if statement or not re.match(r"[\s\u200c]*که" + _E, text[end:limit]):
+                return end
+    return limit
+
+
+def _verb_at(text: str, at: int) -> bool:
+    """A verb starts here: a past one ("شد", "گفت"), a verb of saying, or a present one ("می‌دهد")."""
+    d = event_data()
+    return bool(d.past_verb.match(text, at) or speech_cues().verb.match(text, at) or d.present_verb.match(text, at))
 
 
 def _reference_date(article: Article) -> date | None:
@@ -310,6 +387,151 @@ def _takes_subject(text: str, heads: list[Hit], k: int, cued: list[bool]) -> boo
     return False
 
 
+def _dateline(text: str, sentences: list[Sentence], locs) -> tuple[tuple | None, int]:
+    """(the place an agency report is filed from, the end of the lead): "به گزارش خبرگزاری فارس از تبریز، ..." in
+    the opener of one of the first sentences; the lead runs to the end of that sentence, else of the first one."""
+    d = event_data()
+    for sent in sentences[:d.lead_sentences]:
+        m = d.attribution.match(text, sent.start, sent.end)
+        if not m:
+            continue
+        for s, e, ent, _ in locs:
+            if m.start() <= s and e <= m.end() and d.dateline_prep.search(text[max(m.start(), s - 30):s]):
+                return (s, e, ent), sent.end
+    return None, (sentences[0].end if sentences else 0)
+
+
+def _own_place(text: str, h: Hit, limit: int, locs, org_spans) -> tuple | None:
+    """A place named right after the event noun, at most one word on ("خطبه‌های نماز جمعه زیراب", "نمایشگاه کتاب
+    تهران"); not one inside an organisation's name ("نمایشگاه بین‌المللی تهران" the company)."""
+    d = event_data()
+    for s, e, ent, _ in locs:
+        if s < h.end:
+            continue
+        if s >= limit:
+            return None
+        gap = text[h.end:s]
+        words = re.findall(r"[\w\u200c]+", gap)
+        if len(words) > 1 or re.search(r"[^\w\s\u200c]", gap) or any(w in d.label_stops for w in words) \
+                or _inside(s, org_spans) or _not_venue(ent, h.type):
+            return None
+        return s, e, ent
+    return None
+
+
+def _not_venue(ent: dict, etype: str | None) -> bool:
+    """A sea or a continent is no venue of a gathering ("در حاشیه خزر"); an exercise or an attack may be at sea."""
+    d = event_data()
+    if etype is not None and etype not in d.attended_types:
+        return False
+    rec = load_kb().get(ent.get("kb_id")) if ent.get("kb_id") else None
+    return rec is not None and rec.kind in d.not_venue_kinds
+
+
+def _context_place(text: str, sent: Sentence, locs, per_spans, parens, claimed: set, dateline,
+                   cand: Candidate, unplaced: list[Candidate], hit_spans) -> tuple | None:
+    """The place of an event whose own stretch names none: a venue elsewhere in its sentence that no other event of
+    the sentence took, for the placeless event nearest to it ("... تأیید کرد که پایگاه‌ها در عراق هدف حمله قرار
+    گرفت": the attack's, not the statement's); "در این شهرستان" (the dateline's place or the last place of that kind
+    named before); else the dateline's place for an event of the lead."""
+    venue = _venue(text, sent.start, sent.end, locs, per_spans, parens, cand.type, hit_spans)
+    if venue and venue[2].get("name") not in claimed:
+        def distance(c: Candidate) -> int:
+            return min(abs(venue[0] - c.span[0]), abs(venue[0] - c.span[1]))
+        if min(unplaced, key=distance) is cand:
+            return venue
+    d = event_data()
+    m = d.place_anaphor.search(text, sent.start, sent.end)
+    if m:
+        kinds = d.place_noun_kinds.get(normalise_key(m.group(1)), frozenset())
+        kb = load_kb()
+
+        def fits(ent: dict) -> bool:
+            rec = kb.get(ent.get("kb_id")) if ent.get("kb_id") else None
+            return rec is None or rec.kind in kinds
+
+        if dateline and fits(dateline[2]):
+            return dateline
+        before = [(s, e, ent) for s, e, ent, _ in locs if e <= m.start() and fits(ent)]
+        if before:
+            return before[-1]
+    return dateline
+
+
+def _base_place(ent: dict, locs) -> dict:
+    """The named place inside a described one: "شمال استان مارب" is in the article's استان مارب, "جنوب غرب موصل"
+    in موصل, "منطقه حوزه دریای بالتیک" in دریای بالتیک — another place of the article, else a KB place."""
+    d = event_data()
+    words = (ent.get("name") or "").split()
+    part = None  # the words after the last part word ("شمال"): the named place when nothing else knows it
+    for i in range(1, len(words)):
+        first = normalise_key(words[i - 1])
+        if first not in d.place_parts and first not in d.place_noun_kinds:
+            break
+        rest = " ".join(words[i:])
+        if first in d.place_parts:
+            part = rest
+        key = normalise_key(rest)
+        for _, _, other, m in locs:
+            if other is not ent and key in {normalise_key(other.get("name") or ""), normalise_key(m.get("text") or "")}:
+                return other
+        found = get_matcher().find(rest)
+        if len(found) == 1 and found[0].start == 0 and found[0].end == len(rest) and len(found[0].ids) == 1:
+            rec = load_kb().get(found[0].ids[0])
+            if rec is not None and rec.type == "LOC":
+                return {"name": rec.name, "kb_id": rec.id}
+    return {"name": part, "kb_id": None} if part else ent
+
+
+def _set_place(cand: Candidate, text: str, venue: tuple, locs) -> None:
+    """The event's place; places coordinated with it ("در سه استان تهران، البرز و قزوین") make it an event of
+    several places, with no one place."""
+    venue = (venue[0], venue[1], _base_place(venue[2], locs))
+    chain = [venue[2]]
+    end = venue[1]
+    for s, e, ent, _ in locs:
+        if s < end:
+            continue
+        if not re.fullmatch(r"[\s\u200c]*(?:[،,]|و)[\s\u200c]*", text[end:s]):
+            break
+        if all(ent is not c for c in chain):
+            chain.append(ent)
+        end = e
+    if len(chain) > 1:
+        cand.place, cand.place_kb_id = None, None
+        cand.places = [c.get("name") for c in chain]
+    else:
+        cand.place, cand.place_kb_id = venue[2].get("name"), venue[2].get("kb_id")
+
+
+def _dated_entry(article: Article, name: str, text: str, sent: Sentence, sent_times, locs, pers, per_spans,
+                 parens) -> Candidate | None:
+    """A sentence that opens with a full date and a comma reports what happened that day, whatever its verb: the
+    entries of a chronology ("9 بهمن 1331، دکتر مصدق ... اطلاع داد که ...", "on this day" columns, timelines).
+    Its type is `statement` when its verb is one of saying, else `other`; its label is the clause."""
+    d = event_data()
+    opener = next(((s, e, v) for s, e, v in sent_times if s - sent.start <= 2), None)
+    if opener is None or not _FULL_DATE.match(opener[2]) or not d.entry_comma.match(text, opener[1], sent.end):
+        return None
+    clause_start = d.entry_comma.match(text, opener[1], sent.end).end()
+    clause = text[clause_start:sent.end]
+    words = re.findall(r"[^\s،,:؛.]+", re.split(r"[،,:؛]", clause, maxsplit=1)[0])
+    if len(words) < d.entry_min_words:
+        return None
+    label = " ".join(words[:d.label_max_words]) + (" …" if len(words) > d.label_max_words else "")
+    etype = "statement" if speech_cues().verb.search(clause) else "other"
+    cand = Candidate(etype, name, (clause_start, sent.end), sent, label, *_split_value(opener[2]))
+    cand.date_source = "text"
+    venue = _venue(text, clause_start, sent.end, locs, per_spans, parens, etype)
+    if venue:
+        _set_place(cand, text, venue, locs)
+    for s, _, ent, _ in pers:
+        if clause_start <= s < sent.end and not _inside(s, parens) and ent not in cand.participants:
+            cand.participants.append(ent)
+    cand.mentions.append({"start": opener[0], "end": sent.end, "field": name, "text": text[opener[0]:sent.end]})
+    return cand
+
+
 def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate], list[Candidate]]:
     """(events, mentions): a trigger with a date or a venue is an event; one with neither is a mention."""
     locs = _mentions(article, name, "LOC")
@@ -317,18 +539,28 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
     per_spans = [(s, e) for s, e, _, _ in pers]
     parens = _paren_spans(text)
     times = _times_for(article, name, text)
+    org_spans = [(s, e) for s, e, _, _ in _mentions(article, name, "ORG")]
     d = event_data()
     plain = d.plain.find(text)
     out: list[Candidate] = []
     mentions: list[Candidate] = []
     last_type: str | None = None
-    for sent in split_sentences(text):
+    sentences = split_sentences(text)
+    dateline, lead_end = _dateline(text, sentences, locs)
+    for sent in sentences:
         hits = _hits(text, sent, locs, plain)
-        if not hits:
-            continue
         sent_times = [t for t in times if sent.start <= t[0] < sent.end]
+        if not hits:
+            entry = _dated_entry(article, name, text, sent, sent_times, locs, pers, per_spans, parens)
+            if entry is not None:
+                out.append(entry)
+            continue
         opening = [t for t in sent_times if t[0] < hits[0].start]
-        planned = bool(d.planned.search(text, sent.start, sent.end))
+        hit_spans = [(h.start, h.end) for h in hits]
+        # what follows "گفت:" is what was said: its tense and plans are not the narrative's
+        colon = text.find(":", sent.start, sent.end)
+        narrative_end = colon if colon >= 0 and colon > hits[0].start else sent.end
+        planned = bool(d.planned.search(text, sent.start, narrative_end))
         # a trigger that only describes the one before it ("جلسه هماهنگی برگزاری اجلاس") hands it its stretch
         heads: list[Hit] = []
         for h in hits:
@@ -336,6 +568,9 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                     and len(re.findall(r"[\w\u200c]+", text[heads[-1].end:h.start])) <= 4 \
                     and not re.search(r"[،,:؛.]", text[heads[-1].end:h.start]):
                 continue
+            if heads and h.aspect and not heads[-1].verbal and not re.search(r"[:؛.]", text[heads[-1].end:h.start]) \
+                    and _clause_end(text, heads[-1].end, h.start) == h.start:
+                continue  # "مانورهای ناتو ... آغاز شد": the verb of the exercise, not a second event
             heads.append(h)
         subject = _subject(text, sent, heads[0].start, pers, parens)
         cued: list[bool] = []
@@ -348,20 +583,37 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                 seg_start, limit = (heads[k - 1].end if k else sent.start), h.end
             else:
                 seg_start = h.end
+                # an event noun's arguments stand in its clause: up to its verb ("... در رشت آغاز شد"), not in what
+                # follows "گفت:" or "تأیید کرد که ..."
+                limit = _clause_end(text, h.end, limit, h.type == "statement")
             etype = h.type
             if h.generic and h.demonstrative and last_type:
                 etype = last_type  # "این نشست" is the summit already mentioned
             last_type = etype
-            own = [t for t in sent_times if seg_start <= t[0] < limit]
-            when = own[0][2] if own else (opening[0][2] if opening else None)
-            venue = h.place or _venue(text, seg_start, limit, locs, per_spans, parens)
+            cued.append(_takes_subject(text, heads, k, cued))
+            # a date in parentheses glosses the one before it ("ماه دسامبر 2019 (دی‌ماه)")
+            own = [t for t in sent_times if seg_start <= t[0] < limit and not (_inside(t[0], parens) and
+                                                                                 any(u[1] <= t[0] for u in sent_times))]
+            lead_in = [t for t in sent_times if (heads[k - 1].end if k else sent.start) <= t[0] < h.start]
+            if cued[-1] and not h.verbal and lead_in:
+                when = lead_in[-1][2]  # "X صبح امروز در جمع خبرنگاران ...": the subject's date is the event's
+            elif own:
+                # a verb's date is the one nearest before it ("X که در ماه آوریل متهم شده بود، روز شنبه وارد مسکو شد")
+                when = own[-1 if h.verbal else 0][2]
+            else:
+                when = opening[0][2] if opening else None
+            venue = None
+            if not h.placeless:
+                venue = h.place or _venue(text, seg_start, limit, locs, per_spans, parens, etype, hit_spans)
+                if venue is None and not h.verbal and etype in d.own_place_types:
+                    venue = _own_place(text, h, limit, locs, org_spans)
             cand = Candidate(etype, name, (h.start, h.end), sent, _label(text, h, limit, per_spans))
+            cand.placeless = h.placeless
             if when:
                 cand.start, cand.end = _split_value(when)
+                cand.date_source = "text"
             if venue:
-                ent = venue[2]
-                cand.place, cand.place_kb_id = ent.get("name"), ent.get("kb_id")
-            cued.append(_takes_subject(text, heads, k, cued))
+                _set_place(cand, text, venue, locs)
             if cued[-1]:
                 # the subject, unless the trigger stands in what the subject is quoted as saying
                 cand.participants = [p for e, p in subject if ":" not in text[e:h.start]]
@@ -374,13 +626,38 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
             sentence_cands.append((cand, bool(when or venue), h.verbal))
         visits = {(c.place, c.place_kb_id) for c, _, _ in sentence_cands if c.type == "visit" and c.place}
         for cand, _, verbal in sentence_cands:
-            if not cand.place and len(visits) == 1:
+            if not cand.place and not cand.places and not cand.placeless and len(visits) == 1:
                 cand.place, cand.place_kb_id = next(iter(visits))
             if verbal:
-                # a verb names no event ("وارد مسکو شد", "دیدار کرد"): the type does, with the visit's destination
-                cand.label = d.labels[cand.type] + (f" به {cand.place}" if cand.type == "visit" and cand.place else "")
-        for cand, anchored, _ in sentence_cands:
-            (out if anchored or cand.place else mentions).append(cand)
+                # a verb names no event ("وارد مسکو شد", "دیدار کرد"): its noun does ("اعلام کرد": اعلام), else the
+                # type, with the visit's destination
+                noun = d.verb_labels.get(normalise_key(text[cand.span[0]:cand.span[1]]))
+                cand.label = noun or (d.labels[cand.type] + (f" به {cand.place}" if cand.type == "visit" and cand.place
+                                                             else ""))
+        in_lead = name == "title" or sent.start < lead_end
+        past = not planned and bool(d.past_verb.search(text, sent.start, narrative_end))
+        claimed = {c.place for c, _, _ in sentence_cands if c.place}
+        unplaced = [c for c, _, _ in sentence_cands if not c.place and not c.places and not c.placeless]
+        for (cand, anchored, verbal), took_subject in zip(sentence_cands, cued):
+            anchored = anchored or bool(cand.place)  # its own venue, or the place of the visit in its sentence
+            if cand in unplaced:
+                place = _context_place(text, sent, locs, per_spans, parens, claimed, dateline if in_lead else None,
+                                       cand, unplaced, hit_spans)
+                if place:
+                    _set_place(cand, text, place, locs)
+            if not cand.start and in_lead and past and (verbal or took_subject) and article.published \
+                    and ":" not in text[sent.start:cand.span[0]]:
+                # the lead's past-tense report: the date its sentence gives ("X فعالیت خود را آغاز کرد و ... از
+                # چهارشنبه ۷ اسفند ..."), else the day it was published
+                stated = [t for t in sent_times if t[0] < narrative_end and not _inside(t[0], parens)]
+                if stated:
+                    cand.start, cand.end = _split_value(stated[0][2])
+                    cand.date_source = "text"
+                else:
+                    cand.start = cand.end = article.published[:10]
+                    cand.date_source = "published"
+                anchored = True
+            (out if anchored else mentions).append(cand)
     return out, mentions
 
 
@@ -458,6 +735,8 @@ def _merge(cands: list[Candidate]) -> list[Candidate]:
             # the label, trigger and evidence come from the mention that says most ("... وارد مسکو شد"), not
             # from the first one ("این سفرها")
             target.label, target.span, target.sentence, target.field = c.label, c.span, c.sentence, c.field
+        if c.start and (not target.start or target.date_source == "published"):
+            target.date_source = c.date_source  # a date the text states beats the publication date
         target.start = _precise_min(target.start, c.start)
         target.end = _precise_max(target.end, c.end)
         if c.place and (not target.place or (c.place_kb_id and target.place_kb_id and c.place_kb_id != target.place_kb_id
@@ -512,6 +791,8 @@ def find_events(article: Article) -> list[dict[str, Any]]:
             "status": "planned" if planned else "reported",
             "place": c.place,
             "place_kb_id": c.place_kb_id,
+            "places": c.places,
+            "date_source": c.date_source if c.start else None,
             "participants": [p.get("name") for p in c.participants],
             "participant_ids": [p.get("id") for p in c.participants],
             "span": {"start": c.span[0], "end": c.span[1]},
