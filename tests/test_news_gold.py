@@ -56,8 +56,8 @@ def test_boilerplate(news):
 
 
 def test_entities(news):
-    assert news["ent_micro"]["f1"] >= 0.838
-    assert news["ent_ORG"]["f1"] >= 0.781
+    assert news["ent_micro"]["f1"] >= 0.89
+    assert news["ent_ORG"]["f1"] >= 0.878
 
 
 def test_roles(news):

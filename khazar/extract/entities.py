@@ -55,6 +55,8 @@ class NameParts:
     surname_endings: tuple[str, ...]
     not_surname_endings: tuple[str, ...]
     everyday_given_names: frozenset[str]
+    outlet_cue: re.Pattern[str]  # matches the end of the text before an outlet named by a weak alias
+    place_prefix: re.Pattern[str]  # a direction or class word opening a tagged place span, with its gap
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +76,20 @@ def _name_parts() -> NameParts:
         surname_endings=tuple(data["surname_endings"]),
         not_surname_endings=tuple(data["not_surname_endings"]),
         everyday_given_names=frozenset(norm(x) for x in data["everyday_given_names"]),
+        outlet_cue=re.compile(r"(?<![\w\u200c])(?:" + _alternation(data["outlet_cues"]) + "|"
+                              + _alternation(data["outlet_reporters"]) + r"(?:\s+(?!" + _alternation(data["outlet_not_desk"])
+                              + r"(?![\w\u200c]))[\w\u200c]+){0,3})\s*$"),
+        place_prefix=re.compile(r"(?:" + _alternation(data["place_plural_classes"]) + r"[\s\u200c]+[\w\u200c]+ی(?=[\s\u200c]+"
+                                + _alternation(data["place_prefixes"]) + r"[\s\u200c])|"
+                                + _alternation(data["place_prefixes"]) + r")[\s\u200c]+"),
     )
+
+
+def _alternation(words: list[str]) -> str:
+    """Regex alternation of the words, longest first; a space in a word matches spaces or a ZWNJ, a ZWNJ matches
+    a space, a ZWNJ or nothing."""
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"[\s\u200c]+").replace("\u200c", "[\\s\u200c]?")
+                            for w in sorted(words, key=len, reverse=True)) + ")"
 
 
 @lru_cache(maxsize=1)
@@ -157,8 +172,11 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     parts = _name_parts()
     tagged = _tagger().tag_text(text) if use_tagger and text else []
     tagged_at = {(s, e): t for s, e, t in tagged}
+    outlets = _outlets_by_cue(text)
     kb_hits = []
     for m in get_matcher().find(text):
+        if any(_overlaps((m.start, m.end), (o.start, o.end)) for o in outlets):
+            continue
         tagged_type = tagged_at.get((m.start, m.end))
         if m.ambiguous and tagged_type != "LOC" and _previous_word(text, m.start) not in parts.place_context:
             continue
@@ -166,13 +184,19 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     # an organisation named after its place ("شهرداری کرج") is a name of its own around the place, which stays
     # a mention of the place too (nested), so the organisation is found and the place keeps its link
     named_after_place = {(s, e) for s, e, typ in tagged if typ == "ORG" and _org_named_after_place(text, s, e, kb_hits)}
-    mentions = [Mention(m.start, m.end, m.text, field_name, rec.type, rec.id, "kb") for m, rec in kb_hits]
+    foreign_end = _foreign_counterparts(text, kb_hits)
+    mentions = [Mention(m.start, m.end, m.text, field_name, rec.type, rec.id, "kb") if i not in foreign_end else
+                Mention(m.start, foreign_end[i], text[m.start:foreign_end[i]], field_name, "ORG", None, "kb")
+                for i, (m, rec) in enumerate(kb_hits)]
+    mentions += [Mention(o.start, o.end, o.text, field_name, "ORG", o.ids[0], "kb") for o in outlets]
     roles = find_roles(text)
     taken = [(m.start, m.end) for m in mentions]
     role_spans = [(r.start, r.end) for r in roles]
     quoted = [(q.start(1), q.end(1)) for q in _GUILLEMETS.finditer(text)]
     # without the tagger, the structure of Persian names finds the people the knowledge base does not know
-    for s, e, typ in tagged if use_tagger else _names_by_structure(text):
+    spans = tagged if use_tagger else _names_by_structure(text)
+    for s, e, typ in [part for s, e, typ in spans
+                      for part in (_place_parts(text, s, e) if typ == "LOC" else [(s, e, typ)])]:
         span = (s, e)
         if span not in named_after_place and any(_overlaps(span, t) for t in taken):
             continue
@@ -190,9 +214,102 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
         key = match_key(surface)
         if len(key) < 2 or key in parts.not_names:
             continue
-        mentions.append(Mention(s, e, surface, field_name, typ, _org_by_head(surface) if typ == "ORG" else None,
-                                "tagger" if use_tagger else "pattern"))
+        kb_id = _org_by_head(surface) if typ == "ORG" else None
+        if typ == "ORG" and kb_id is None and not _names_an_organisation(text, s, e, role_spans):
+            continue
+        mentions.append(Mention(s, e, surface, field_name, typ, kb_id, "tagger" if use_tagger else "pattern"))
     return mentions, roles
+
+
+# "دانشگاه‌های چین", "خبرگزاری ها": an organisation word in the plural names a kind, not one body.
+_PLURAL_HEAD = re.compile(r"[\s\u200c]*(?:ها|های|هایی|ان)(?![\w\u200c])")
+# "این سازمان", "همان شرکت", "دو شبکه": a body named before or a count of bodies, not a name.
+_DEMONSTRATIVE = re.compile(r"(?<![\w\u200c])(?:این|آن|همین|همان|هر|چند|برخی|بعضی|دو|سه|چهار|پنج)[\s\u200c]+$")
+
+
+def _names_an_organisation(text: str, start: int, end: int, role_spans: list[tuple[int, int]]) -> bool:
+    """Is the tagger's ORG span text[start:end] (not found in the knowledge base) a name? Not when it is an
+    organisation word alone or in the plural, after a demonstrative, or the rest of a person's title without an
+    organisation word ("اقتصاد دولت نهم و دهم" of "وزیر اقتصاد دولت نهم و دهم")."""
+    first = _WORD.match(text, start)
+    head = first is not None and norm(first.group(0)) in ORG_HEADS
+    if head and (first.end() >= end or _PLURAL_HEAD.match(text, first.end())):
+        return False
+    if _DEMONSTRATIVE.search(text, max(0, start - 8), start):
+        return False
+    return head or not any(a < start < b for a, b in role_spans)
+
+
+_LIST_COMMA = re.compile(r"[،,]")
+_PLACE_CUT = re.compile(r"[\s\u200c]+در[\s\u200c]+")
+_QUOTES = "«»\"'“”"
+
+
+def _place_parts(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """The places in a span the tagger called LOC: a comma list is one place per item, a place "در" another
+    place is the first, "پایتخت (مانیلا)" is the name in the brackets ("پیامبر(ص)" keeps the name before a
+    one-letter blessing), and direction and class words before the name go (name_parts.yaml place_prefixes)."""
+    cut = _PLACE_CUT.search(text, start, end)
+    end = cut.start() if cut else end
+    parts, s = [], start
+    for comma in _LIST_COMMA.finditer(text, start, end):
+        parts.append((s, comma.start()))
+        s = comma.end()
+    parts.append((s, end))
+    out = []
+    for s, e in parts:
+        bracket = text.find("(", s, e)
+        if bracket != -1:
+            inside = text[bracket + 1:e].rstrip(") ")
+            s, e = (bracket + 1, bracket + 1 + len(inside)) if len(inside) >= 2 else (s, bracket)
+        while True:
+            while s < e and (text[s].isspace() or text[s] in _QUOTES):
+                s += 1
+            while e > s and (text[e - 1].isspace() or text[e - 1] in _QUOTES):
+                e -= 1
+            prefix = _name_parts().place_prefix.match(text, s, e)
+            if prefix is None or prefix.end() >= e:
+                break
+            s = prefix.end()
+        if e - s >= 2:
+            out.append((s, e, "LOC"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _outlet_weak_aliases() -> PhraseMatcher:
+    return PhraseMatcher((alias, rec.id) for rec in load_kb().records if rec.kind == "outlet"
+                         for alias in rec.weak_aliases)
+
+
+# "ایرنا و فارس", "ایرنا، فارس": a weak alias listed after an outlet is an outlet too.
+_LISTED_AFTER = re.compile(r"[\s\u200c]*(?:و|،|,)[\s\u200c]*$")
+# "فارس: ..." opening a line: the agency's turn in an interview.
+_INTERVIEW_TURN = re.compile(r"[\s\u200c]*:")
+
+
+def _outlets_by_cue(text: str) -> list[KBMatch]:
+    """Outlets named by a weak alias where only an outlet fits: after a reporting word ("به گزارش فارس" is the
+    agency, not the province; "خبرنگار مهر" its reporter, not the month), listed after an outlet ("ایرنا و
+    فارس"), or as the interviewer's turn at the start of a line ("فارس: ...")."""
+    cue = _name_parts().outlet_cue
+    found: list[KBMatch] = []
+    outlet_ends = None
+    for m in _outlet_weak_aliases().find(text):
+        line_start = text.rfind("\n", 0, m.start) + 1
+        before = text[line_start:m.start]
+        if cue.search(text, max(line_start, m.start - 60), m.start) or (
+                not before.strip() and _INTERVIEW_TURN.match(text, m.end)):
+            found.append(m)
+            continue
+        listed = _LISTED_AFTER.search(before)
+        if listed:
+            if outlet_ends is None:
+                kb = load_kb()
+                outlet_ends = {h.end for h in get_matcher().find(text) if any(kb[i].kind == "outlet" for i in h.ids)}
+            if line_start + listed.start() in outlet_ends | {o.end for o in found}:
+                found.append(m)
+    return found
 
 
 def _names_by_structure(text: str) -> list[tuple[int, int, str]]:
@@ -283,6 +400,28 @@ def _org_named_after_place(text: str, start: int, end: int, kb_hits: list[tuple[
     inside = [(m, rec) for m, rec in kb_hits if _overlaps((start, end), (m.start, m.end))]
     return bool(inside) and all(rec.type == "LOC" and start <= m.start and m.end <= end
                                 and (m.start, m.end) != (start, end) for m, rec in inside)
+
+
+# Between an Iranian body's generic name and the country that makes it another country's: "وزارت خارجه دولت
+# مستعفی یمن", "وزارت دفاع لتونی".
+_GOVERNMENT_OF = re.compile(r"[\s\u200c]+(?:(?:دولت|رژیم|حکومت)(?:[\s\u200c]+[\w\u200c]+)?[\s\u200c]+)?")
+
+
+def _foreign_counterparts(text: str, kb_hits: list[tuple[KBMatch, KBRecord]]) -> dict[int, int]:
+    """{index of an Iranian organisation's KB hit: end of the phrase} where another country's name follows the
+    organisation's generic name ("وزارت دفاع لتونی" is Latvia's ministry, not Iran's): the phrase is that
+    country's body, an organisation of its own, and the country stays a mention of its own."""
+    out = {}
+    for i, (m, rec) in enumerate(kb_hits[:-1]):
+        if rec.type != "ORG" or rec.country != "IR" or rec.kind == "outlet":
+            continue
+        gap = _GOVERNMENT_OF.match(text, m.end)
+        for nxt, place in kb_hits[i + 1:i + 3]:
+            if (gap and nxt.start == gap.end() and place.type == "LOC" and place.kind == "country"
+                    and place.country != "IR"):
+                out[i] = nxt.end
+                break
+    return out
 
 
 def _org_by_head(name: str) -> str | None:
@@ -412,15 +551,20 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
             if title not in holder.roles:
                 holder.roles.append(title)
 
+    _merge_short_organisation_names(entities)
     _add_source_organisations(article, entities)
     article.entities = [e.to_dict() for e in sorted(
         entities.values(), key=lambda e: min(((m.field != "title", m.start) for m in e.mentions), default=(True, 1 << 30)))]
 
 
 def _add_source_organisations(article: Article, entities: dict[str, EntityBuilder]) -> None:
-    """The outlet and the credited sources are organisations of the article even when only the removed
-    byline or source line names them; they get no text mention."""
-    names = ([article.outlet["name"]] if article.outlet else []) + list(article.attributed_to)
+    """The credited sources are organisations of the article even when only the removed source line names
+    them, and so is the outlet when a removed byline, header or label names it; they get no text mention.
+    An outlet known only from the metadata (the feed's `source`) is where the article was published, not
+    something it mentions: it stays the article's `outlet` and is no entity of it."""
+    names = list(article.attributed_to)
+    if article.outlet and _named_in_removed_lines(article):
+        names.insert(0, article.outlet["name"])
     kb = load_kb()
     for name in names:
         hits = get_matcher().find(name)
@@ -433,6 +577,35 @@ def _add_source_organisations(article: Article, entities: dict[str, EntityBuilde
             rec = kb.get(article.outlet["kb_id"])
             if rec is not None and rec.id not in entities:
                 entities[rec.id] = EntityBuilder("ORG", rec.name, rec.id, rec.name_en)
+
+
+def _named_in_removed_lines(article: Article) -> bool:
+    """Does a line that layout took out of the input (header, byline, section label) name the outlet?"""
+    outlet = article.outlet or {}
+    kb_id, name = outlet.get("kb_id"), match_key(outlet.get("name") or "")
+    for removed in article.removed:
+        text = removed.get("text") or ""
+        if kb_id and any(kb_id in hit.ids for hit in get_matcher().find(text)):
+            return True
+        if name and name in match_key(text):
+            return True
+    return False
+
+
+def _merge_short_organisation_names(entities: dict[str, EntityBuilder]) -> None:
+    """An organisation the knowledge base does not know, written in full once and shortened elsewhere ("بانک رفاه
+    کارگران" … "بانک رفاه") is one entity: a name of two words or more that opens a longer name joins it."""
+    unlinked = [e for e in entities.values() if e.type == "ORG" and e.kb_id is None]
+    for short in sorted(unlinked, key=lambda e: -len(e.name)):
+        words = short.name.split()
+        if len(words) < 2:
+            continue
+        longer = [e for e in unlinked if e is not short and e.key in entities and len(e.name.split()) > len(words)
+                  and match_key(" ".join(e.name.split()[:len(words)])) == match_key(short.name)]
+        if longer:
+            full = min(longer, key=lambda e: len(e.name))
+            full.mentions.extend(short.mentions)
+            del entities[short.key]
 
 
 def _full_name_with_surname(entities: dict[str, EntityBuilder], word: str) -> EntityBuilder | None:
