@@ -65,7 +65,7 @@ def test_roles(news):
 
 
 def test_time_values(news):
-    assert news["time_ok"] >= 118
+    assert news["time_ok"] >= 140
 
 
 def test_quotes(news):

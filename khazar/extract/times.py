@@ -109,11 +109,16 @@ _DAYNUM = rf"(?:\d{{1,2}}(?:\u200c?ام)?(?!\d)|{_ORD})"
 _SAL = r"سال"
 
 
+# After a bare two-digit number, a unit or a count shows it is no year ("آبان ۹۸" is 1398, "آبان ۹۸ نفر" is not).
+_NOT_A_YEAR = r"(?![ ]?(?:درصد|نفر|هزار|میلیون|میلیارد|تن|مورد|کیلومتر|متر|ساعت|دقیقه|روز|سال|%|/|\.\d))"
+
+
 def _year_part(p: str) -> str:
-    """A year after a month: `[،] [سال] 1404 [شمسی]` or `[سال] گذشته`."""
+    """A year after a month: `[،] [سال] 1404 [شمسی]`, `۹۸` (a bare two-digit Jalali year) or `[سال] گذشته`."""
     return (
         rf"(?:(?P<{p}comma>[ ]?[،,])?[ ](?:{_SAL}[ ](?P<{p}yy>\d{{2}})(?!\d)|(?:{_SAL}[ ])?(?P<{p}y>\d{{4}})(?!\d))"
         rf"(?:[ ]?(?P<{p}cal>{_SUF}))?"
+        rf"|[ ](?P<{p}yb>\d{{2}})(?!\d){_NOT_A_YEAR}"
         rf"|[ ](?:(?P<{p}sal>{_SAL})[ ])?(?P<{p}rel>{_RQ}){_R})?"
     )
 
@@ -142,7 +147,9 @@ _RX_RELDAY = re.compile(
     _L + rf"(?:(?P<pd>{_PD})[ ])?(?P<rd>{_REL})(?:[ ](?P<pd2>{_PD}))?" + _R)
 _RX_WEEKDAY = re.compile(
     _L + rf"(?:(?P<pd>{_PD})[ ])?(?:روز(?:\u200c?های)?[ ])?(?P<wd>{_WD})(?:[ ]و[ ](?P<wd2>{_WD}))?"
-    rf"(?:[ ](?P<pd2>{_PD}))?(?:[ ](?P<wk>(?:هفته[ ])?{_RQ}|(?:این|همین)[ ]هفته))?" + _R)
+    rf"(?:[ \u200c](?P<pd2>{_PD}))?(?:[ ](?P<wk>(?:هفته[ ])?{_RQ}|(?:این|همین)[ ]هفته))?" + _R)
+# "تا سه‌شنبه": until a weekday, which is still to come.
+_RX_UNTIL = re.compile(_L + r"تا[ ]$")
 _RX_UNIT = re.compile(
     _L + rf"(?:(?:این|همین)[ ](?P<u>هفته|ماه|{_SAL})|(?P<u2>هفته|ماه|{_SAL})[ \u200c]?(?P<q>{_RQ})"
     rf"|(?P<sy>{_alt(_WORDS['standalone_years'].keys())}))(?:[ ](?P<cal>{_SUF}))?" + _R)
@@ -150,6 +157,22 @@ _RX_DURATION = re.compile(
     _L + rf"(?P<n>\d{{1,4}}|{_alt(_WORDS['count_words'].keys())})[ ](?P<u>روز|هفته|ماه|{_SAL})(?:\u200c?ها(?:ی)?)?"
     rf"[ ](?P<q>{_alt(_WORDS['duration_qualifiers'])})" + _R)
 _RX_NOT_DATE = re.compile(_L + _alt(_WORDS["not_dates"]) + _R)
+_OCCASIONS = {_key(n): e for e in _WORDS["occasions"] for n in e["names"]}
+_OCCASION_NAMES = [n for e in _WORDS["occasions"] for n in e["names"]]
+_RX_OCCASION = re.compile(
+    _L + rf"(?P<occ>{_alt(_OCCASION_NAMES)})(?:[ ](?:{_SAL}[ ])?(?:(?P<y>\d{{4}})(?!\d)(?:[ ]?(?P<cal>{_SUF}))?"
+    rf"|(?P<yy>\d{{2}})(?!\d){_NOT_A_YEAR})|[ ](?:(?P<sal>{_SAL})[ ])?(?P<rel>{_RQ}))?" + _R)
+_YEAR_PART_WORDS = {_key(w): kind for kind, words in _WORDS["year_parts"].items() for w in words}
+_YEAR_PART_ORDINALS = {_key(k): v for k, v in _WORDS["year_part_ordinals"].items()}
+_RX_YEAR_PART = re.compile(
+    _L + rf"(?P<unit>{_alt(w for words in _WORDS['year_parts'].values() for w in words)})[ ](?P<ord>{_alt(_WORDS['year_part_ordinals'])})[ ]{_SAL}"
+    rf"(?:[ ](?P<y>\d{{4}})(?!\d)(?:[ ]?(?P<cal>{_SUF}))?|[ ](?P<yy>\d{{2}})(?!\d){_NOT_A_YEAR}|[ ](?P<rel>{_RQ}))?" + _R)
+_DECADE_WORDS = {_key(k): int(v) for k, v in _WORDS["decade_words"].items()}
+_RX_DECADE = re.compile(
+    _L + rf"دهه[ ](?P<n>\d{{4}}|\d{{2}}|{_alt(_WORDS['decade_words'])})(?!\d)(?:[ ]?(?P<cal>{_SUF}))?" + _R)
+# A year the text writes (Jalali or Gregorian, four digits): the one before a part of a year written without a
+# year, else the first after it, gives that part its year and calendar.
+_RX_WRITTEN_YEAR = re.compile(r"(?<!\d)(1[34]\d\d|19\d\d|20\d\d)(?!\d)")
 # Weekdays, relative days and parts of day just before an explicit date belong to it
 # ("روزهای سه‌شنبه و چهارشنبه ۲۷ و ۲۸ آبان", "امروز ۲۷ آبان").
 _RX_PREFIX = re.compile(
@@ -177,7 +200,8 @@ def _spellings(word: str) -> set[str]:
 
 
 # Regex groups, each run only in windows around its own head words.
-MONTH, YEAR, RELDAY, WEEKDAY, UNIT, NUMERIC, NOT_DATE = "month year relday weekday unit numeric not_date".split()
+MONTH, YEAR, RELDAY, WEEKDAY, UNIT, NUMERIC, NOT_DATE, OCCASION, YEAR_PART, DECADE = (
+    "month year relday weekday unit numeric not_date occasion year_part decade".split())
 
 
 def _build_heads() -> ahocorasick.Automaton:
@@ -210,6 +234,9 @@ def _build_heads() -> ahocorasick.Automaton:
     add(_WORDS["standalone_years"], UNIT)
     add(_SUFFIXES, YEAR, NUMERIC)
     add(_WORDS["not_dates"], NOT_DATE)
+    add(_OCCASION_NAMES, OCCASION)
+    add([w for words in _WORDS["year_parts"].values() for w in words], YEAR_PART)
+    add(["دهه"], DECADE)
     automaton = ahocorasick.Automaton()
     for form, names in groups.items():
         automaton.add_word(form, (len(form), tuple(sorted(names))))
@@ -311,7 +338,7 @@ _TO_DATE = {"jalali": _jalali, "gregorian": _gregorian, "hijri": _hijri}
 
 @_cached
 def _month_len(cal: str, y: int, m: int) -> int | None:
-    for last in (31, 30, 29):
+    for last in (31, 30, 29, 28):  # February of a common year has 28
         if _TO_DATE[cal](y, m, last):
             return last
     return None
@@ -355,17 +382,12 @@ def _month_span(cal: str, y: int, m: int, part: tuple[int, int] | None = None) -
     return (a, b) if a and b else None
 
 
-def _majority_month(a: dt.date, b: dt.date) -> str:
-    """The Gregorian month holding most days of [a, b]; a tie goes to the later month."""
-    best, best_days = None, -1
-    cur = a
-    while cur <= b:
-        nxt = dt.date(cur.year + (cur.month == 12), cur.month % 12 + 1, 1)
-        days = (min(b, nxt - dt.timedelta(days=1)) - cur).days + 1
-        if days >= best_days:
-            best, best_days = cur, days
-        cur = nxt
-    return f"{best.year:04d}-{best.month:02d}"
+def _month_value(a: dt.date, b: dt.date) -> tuple[str, str]:
+    """(kind, value) of a month or part of one: the Gregorian month when the span lies inside it ("اواخر آبان"
+    is 12–21 November), else the exact interval (آبان is 23 October – 21 November)."""
+    if (a.year, a.month) == (b.year, b.month):
+        return "month", f"{a.year:04d}-{a.month:02d}"
+    return "interval", _iso_interval(a, b)
 
 
 def _iso_interval(a: dt.date, b: dt.date) -> str:
@@ -425,13 +447,17 @@ def _year_from(m, p: str, cal: str, ref: dt.date | None) -> int | None:
     y = m.group(p + "y")
     if y:
         return int(y)
-    yy = m.group(p + "yy")
+    yy = m.group(p + "yy") or m.group(p + "yb")
     if yy and cal == "jalali":
-        n = int(yy)
-        limit = (_year_of("jalali", ref) if ref else 1404) + 5
-        year = 1300 + n if n >= 50 else 1400 + n
-        return year if year <= limit else None
+        return _two_digit_jalali(int(yy), ref)
     return None
+
+
+def _two_digit_jalali(n: int, ref: dt.date | None) -> int | None:
+    """۹۸ → 1398, ۰۲ → 1402: 13xx from 50 up, else 14xx unless that is more than 5 years after ref."""
+    limit = (_year_of("jalali", ref) if ref else 1404) + 5
+    year = 1300 + n if n >= 50 else 1400 + n
+    return year if year <= limit else None
 
 
 def _year_calendar(y: int, suffix: str | None) -> str:
@@ -467,7 +493,7 @@ def _date_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
     out = []
     for m in _matches(_RX_DATE, shadow, windows, MONTH):
         cal, mon, ambiguous, needs_year = _MONTHS[_key(m.group("mon"))]
-        if needs_year and not (m.group("y") or m.group("yy") or m.group("mp")):
+        if needs_year and not (m.group("y") or m.group("yy") or m.group("yb") or m.group("mp")):
             continue
         if ambiguous and m.group("comma") and not m.group("mah"):
             continue
@@ -477,6 +503,8 @@ def _date_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
         if m.group("cal"):
             cal = c.cal = _SUFFIX_CAL.get(_key(m.group("cal")), cal)
         year = _year_from(m, "", cal, ref)
+        if year is None and m.group("yb"):
+            c.end = m.start("yb") - 1  # a bare number that is no year here stays out of the expression
         direction = None
         if year is None and m.group("rel"):
             year, direction = _rel_year_and_direction(m, "", ref, cal)
@@ -534,7 +562,7 @@ def _month_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
     out = []
     for m in _matches(_RX_MONTH, shadow, windows, MONTH):
         cal, mon, ambiguous, needs_year = _MONTHS[_key(m.group("mon"))]
-        has_year = m.group("y") or m.group("yy")
+        has_year = m.group("y") or m.group("yy") or m.group("yb")
         if m.group("mon").isascii():
             continue  # Latin month names only in full dates
         if needs_year and not (has_year or m.group("mp")):
@@ -548,6 +576,8 @@ def _month_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
             cal = _SUFFIX_CAL.get(_key(m.group("cal")), cal)
         part = _PARTS_OF_MONTH.get(_key(m.group("part"))) if m.group("part") else None
         year = _year_from(m, "", cal, ref)
+        if year is None and m.group("yb"):
+            c.end = m.start("yb") - 1  # a bare number that is no year here stays out of the expression
         direction = None
         if year is None and m.group("rel"):
             year, direction = _rel_year_and_direction(m, "", ref, cal)
@@ -566,7 +596,7 @@ def _month_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
         else:
             span = None
         if span:
-            c.kind, c.value, c.span = "month", _majority_month(*span), span
+            (c.kind, c.value), c.span = _month_value(*span), span
     return out
 
 
@@ -579,10 +609,8 @@ def _year_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
         if m.group("yy"):
             if suffix and _SUFFIX_CAL.get(_key(suffix)) != "jalali":
                 continue
-            n = int(m.group("yy"))
-            limit = (_year_of("jalali", ref) if ref else 1404) + 5
-            y = 1300 + n if n >= 50 else 1400 + n
-            if y > limit:
+            y = _two_digit_jalali(int(m.group("yy")), ref)
+            if y is None:
                 continue
         else:
             y = int(m.group("y") or m.group("yb"))
@@ -608,8 +636,16 @@ def _relative_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
         c = _Cand(m.start(), m.end())
         out.append(c)
         n = int(m.group("n")) if m.group("n").isdigit() else _COUNTS.get(_key(m.group("n")))
-        if ref and n and m.group("u") == "روز" and _key(m.group("q")) in _AGO:
-            c.kind, c.value = "day", (ref - dt.timedelta(days=n)).isoformat()
+        if ref and n and _key(m.group("q")) in _AGO:
+            # "سه روز پیش", "یک هفته پیش" → that day; "۳۲ سال پیش" → that year; "دو ماه پیش" → that month
+            unit = m.group("u")
+            if unit in ("روز", "هفته"):
+                c.kind, c.value = "day", (ref - dt.timedelta(days=n * (7 if unit == "هفته" else 1))).isoformat()
+            elif unit == "ماه":
+                months = ref.year * 12 + ref.month - 1 - n
+                c.kind, c.value = "month", f"{months // 12:04d}-{months % 12 + 1:02d}"
+            elif ref.year - n >= 1:
+                c.kind, c.value = "year", f"{ref.year - n:04d}"
     for m in _matches(_RX_NOT_DATE, shadow, windows, NOT_DATE):
         out.append(_Cand(m.start(), m.end()))
     if ref is None:
@@ -626,7 +662,8 @@ def _relative_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
         if bounds is None:
             bounds = [x.start() for x in _RX_SENTENCE_END.finditer(shadow)]
         wk = _key(m.group("wk") or "")
-        future = _sentence_is_future(shadow, bounds, m.start(), m.end())
+        future = (_sentence_is_future(shadow, bounds, m.start(), m.end())
+                  or _RX_UNTIL.search(shadow, max(0, m.start() - 3), m.start()) is not None)
         days = []
         for g in ("wd", "wd2"):
             if not m.group(g):
@@ -678,7 +715,7 @@ def _relative_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
             y, mo = y + (mo - 1) // 12, (mo - 1) % 12 + 1
             span = _month_span(cal, y, mo)
             if span:
-                c.kind, c.value, c.span = "month", _majority_month(*span), span
+                (c.kind, c.value), c.span = _month_value(*span), span
         else:
             if gregorian:
                 c.kind, c.value = "year", f"{ref.year + offset:04d}"
@@ -686,6 +723,127 @@ def _relative_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
                 span = _year_span("jalali", _year_of("jalali", ref) + offset)
                 if span:
                     c.kind, c.value, c.span = "interval", _iso_interval(*span), span
+    return out
+
+
+def _occasion_span(occasion: dict, y: int) -> tuple[dt.date, dt.date] | None:
+    """The days of an occasion (time_words.yaml occasions) in year y of its calendar."""
+    cal = occasion["calendar"]
+    if "last_weekday" in occasion:
+        year = _year_span(cal, y)
+        if year is None:
+            return None
+        day = year[1] - dt.timedelta(days=(year[1].weekday() - occasion["last_weekday"]) % 7)
+    else:
+        day = _TO_DATE[cal](y, occasion["month"], occasion["day"])
+        if day is None:
+            return None
+    if occasion.get("eve"):
+        day -= dt.timedelta(days=1)
+    return day, day + dt.timedelta(days=occasion.get("days", 1) - 1)
+
+
+def _occasion_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
+    out = []
+    for m in _matches(_RX_OCCASION, shadow, windows, OCCASION):
+        occasion = _OCCASIONS[_key(m.group("occ"))]
+        cal = occasion["calendar"]
+        c = _Cand(m.start(), m.end())
+        out.append(c)
+
+        def make(y, occasion=occasion):
+            return _occasion_span(occasion, y)
+
+        span = None
+        if m.group("y") or m.group("yy"):
+            written = int(m.group("y") or m.group("yy"))
+            written_cal = _year_calendar(written, m.group("cal")) if m.group("y") else "jalali"
+            if m.group("yy"):
+                written = _two_digit_jalali(written, ref)
+            year = written and _year_span(written_cal, written)
+            if year:
+                # the occurrence inside the written year, whatever calendar the year is written in
+                base = _year_of(cal, year[0])
+                span = next((sp for y in (base, base + 1) if (sp := make(y)) and year[0] <= sp[0] <= year[1]), None)
+        elif ref is not None:
+            direction = None
+            if m.group("rel"):
+                q = _RELQ.get(_key(m.group("rel")), {})
+                base = _year_of(cal, ref)
+                if "year_offset" in q:
+                    span = make(base + q["year_offset"])
+                elif m.group("sal") and q.get("direction"):
+                    span = make(base + _DIR_YEAR[q["direction"]])
+                direction = q.get("direction")
+            if span is None:
+                span = _pick_year(cal, ref, make, direction)
+        if span:
+            c.span = span
+            c.kind, c.value = ("day", span[0].isoformat()) if span[0] == span[1] else ("interval", _iso_interval(*span))
+    return out
+
+
+def _year_part_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
+    """Quarters and halves of a year: "سه ماهه نخست سال ۲۰۲۰", "نیمه دوم سال"."""
+    out = []
+    for m in _matches(_RX_YEAR_PART, shadow, windows, YEAR_PART):
+        c = _Cand(m.start(), m.end())
+        out.append(c)
+        parts = 4 if _YEAR_PART_WORDS[_key(m.group("unit"))] == "quarter" else 2
+        which = _YEAR_PART_ORDINALS[_key(m.group("ord"))]
+        which = parts if which == "last" else which
+        if which > parts:
+            continue
+        if m.group("y"):
+            year = int(m.group("y"))
+            cal = _year_calendar(year, m.group("cal"))
+        elif m.group("yy"):
+            cal, year = "jalali", _two_digit_jalali(int(m.group("yy")), ref)
+        elif m.group("rel"):
+            if ref is None:
+                continue
+            q = _RELQ.get(_key(m.group("rel")), {})
+            cal = "jalali"
+            year = _year_of(cal, ref) + q.get("year_offset", _DIR_YEAR.get(q.get("direction"), 0))
+        else:
+            before = list(_RX_WRITTEN_YEAR.finditer(shadow, 0, m.start()))
+            written = before[-1] if before else _RX_WRITTEN_YEAR.search(shadow, m.end())
+            if written:
+                year = int(written.group(1))
+                cal = _year_calendar(year, None)
+            elif ref is not None:
+                cal = "jalali"
+                year = _year_of(cal, ref)
+            else:
+                continue
+        if year is None:
+            continue
+        months = 12 // parts
+        first, last = (which - 1) * months + 1, which * months
+        a, n = _TO_DATE[cal](year, first, 1), _month_len(cal, year, last)
+        b = _TO_DATE[cal](year, last, n) if n else None
+        if a and b:
+            c.kind, c.value, c.span = "interval", _iso_interval(a, b), (a, b)
+    return out
+
+
+def _decade_cands(shadow: str, windows) -> list[_Cand]:
+    """"دهه ۷۰" → the Jalali 1370s; "دهه ۱۹۹۰", "دهه ۹۰ میلادی" → the Gregorian 1990s."""
+    out = []
+    for m in _matches(_RX_DECADE, shadow, windows, DECADE):
+        n = m.group("n")
+        number = int(n) if n.isdigit() else _DECADE_WORDS[_key(n)]
+        if number % 10:
+            continue
+        suffix = m.group("cal")
+        if number >= 1000:
+            cal, first = _year_calendar(number, suffix), number
+        else:
+            cal = _SUFFIX_CAL.get(_key(suffix), "jalali") if suffix else "jalali"
+            first = number + {"jalali": 1300, "gregorian": 1900, "hijri": 1300}[cal]
+        a, b = _year_span(cal, first), _year_span(cal, first + 9)
+        if a and b:
+            out.append(_Cand(m.start(), m.end(), "interval", _iso_interval(a[0], b[1]), span=(a[0], b[1])))
     return out
 
 
@@ -786,6 +944,7 @@ def find_times(text: str, ref: dt.date | None = None) -> list[TimeValue]:
         return []
     cands = _date_cands(shadow, ref, windows) + _month_cands(shadow, ref, windows)
     cands += _year_cands(shadow, ref, windows) + _relative_cands(shadow, ref, windows)
+    cands += _occasion_cands(shadow, ref, windows) + _year_part_cands(shadow, ref, windows) + _decade_cands(shadow, windows)
     chosen = _join_ranges(shadow, _select(cands))
     result = [TimeValue(text[c.start:c.end], c.value, c.start, c.end, c.kind) for c in chosen if c.value]
     clocks = _clock_times(shadow, text, [c for c in chosen if c.value])
