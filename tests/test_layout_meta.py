@@ -57,3 +57,27 @@ def test_missing_title_uses_the_first_sentence_with_a_warning():
                             origin="x.jsonl")).to_dict()
     assert a["title"] == "وزیر نفت گفت صادرات افزایش یافت."
     assert a["warnings"] and "title" in a["warnings"][0]
+
+
+def test_read_more_links_and_trailing_sources_are_removed_and_recorded():
+    a = process(RawDocument(
+        id="r", format="jsonl", origin="x.jsonl", title="رد صلاحیت", published="2020-01-20",
+        raw="نمایندگان به این اظهارات واکنش نشان دادند (بیشتر بخوانیم). برخی دیگر سکوت کردند.(جزئیات بیشتر)نگاه "
+            "شورا منفی است.\nقیمت‌ها افزایش یافت. منابع: موسسه مطالعات و پژوهش های سیاسی و روزنامه دنیای اقتصاد "
+            "بیشتر بخوانید:")).to_dict()
+    assert a["text"] == ("نمایندگان به این اظهارات واکنش نشان دادند. برخی دیگر سکوت کردند. نگاه شورا منفی است.\n"
+                         "قیمت‌ها افزایش یافت.")
+    assert a["attributed_to"] == ["موسسه مطالعات و پژوهش های سیاسی", "روزنامه دنیای اقتصاد"]
+    assert [r["reason"] for r in a["removed"]].count("read more") == 3
+    orgs = {e["name"].replace("\u200c", " ") for e in a["entities"] if e["type"] == "ORG"}
+    assert "موسسه مطالعات و پژوهش های سیاسی" in orgs
+
+
+def test_a_trailing_slash_names_a_source_only_when_it_is_an_outlet():
+    def body(raw):
+        return process(RawDocument(id="s", raw=raw, format="jsonl", origin="x.jsonl", title="خبر")).to_dict()
+
+    a = body("بارش‌ها در کشور کم شد. /ایرنا")
+    assert (a["text"], a["attributed_to"]) == ("بارش‌ها در کشور کم شد.", ["ایرنا"])
+    b = body("قیمت در سال ۹۸/ سال بعد")
+    assert b["text"] == "قیمت در سال ۹۸/ سال بعد" and b["attributed_to"] == []

@@ -52,7 +52,7 @@ def test_metadata(news):
 
 
 def test_boilerplate(news):
-    assert news["bp_ok"] >= 0
+    assert news["bp_ok"] >= 2
 
 
 def test_entities(news):

@@ -558,10 +558,11 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
 
 
 def _add_source_organisations(article: Article, entities: dict[str, EntityBuilder]) -> None:
-    """The credited sources are organisations of the article even when only the removed source line names
-    them, and so is the outlet when a removed byline, header or label names it; they get no text mention.
-    An outlet known only from the metadata (the feed's `source`) is where the article was published, not
-    something it mentions: it stays the article's `outlet` and is no entity of it."""
+    """The credited sources (known ones, and unknown ones named with an organisation word) are organisations of
+    the article even when only the removed source line names them, and so is the outlet when a removed byline,
+    header or label names it; they get no text mention. An outlet known only from the metadata (the feed's
+    `source`) is where the article was published, not something it mentions: it stays the article's `outlet`
+    and is no entity of it."""
     names = list(article.attributed_to)
     if article.outlet and _named_in_removed_lines(article):
         names.insert(0, article.outlet["name"])
@@ -577,6 +578,12 @@ def _add_source_organisations(article: Article, entities: dict[str, EntityBuilde
             rec = kb.get(article.outlet["kb_id"])
             if rec is not None and rec.id not in entities:
                 entities[rec.id] = EntityBuilder("ORG", rec.name, rec.id, rec.name_en)
+        elif (_WORD.match(name) and norm(_WORD.match(name).group(0)) in ORG_HEADS
+              and not any(kb[i].type == "ORG" for h in hits for i in h.ids)
+              and _names_an_organisation(name, 0, len(name), [])):
+            # a credited source the knowledge base does not know, named as an organisation ("موسسه مطالعات …");
+            # "روابط عمومی استانداری X" is the office of a known one, which its own mentions give
+            entities.setdefault(f"ORG:{match_key(name)}", EntityBuilder("ORG", name, None))
 
 
 def _named_in_removed_lines(article: Article) -> bool:

@@ -39,6 +39,7 @@ class Boilerplate:
     lead_patterns: tuple[Pattern, ...]
     trailing_patterns: tuple[Pattern, ...]
     source_line_patterns: tuple[Pattern, ...]
+    inline_patterns: tuple[Pattern, ...]
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +55,7 @@ def boilerplate() -> Boilerplate:
         lead_patterns=compiled("lead_patterns"),
         trailing_patterns=compiled("trailing_patterns"),
         source_line_patterns=compiled("source_line_patterns"),
+        inline_patterns=compiled("inline_patterns"),
     )
 
 
@@ -132,7 +134,8 @@ def analyse(t: TrackedText, *, title: str | None, is_dump: bool) -> Layout:
     if kept:
         kept = _strip_lead_byline(layout, t, kept, bp)
         kept = _strip_trailing(layout, t, kept, bp)
-    layout.body = _cut(t, kept)
+    inline = _inline_cuts(layout, t, kept, bp)
+    layout.body = _cut(t, kept, inline)
     return layout
 
 
@@ -157,18 +160,42 @@ def _strip_lead_byline(layout: Layout, t: TrackedText, kept: list[tuple[int, int
 
 
 def _strip_trailing(layout: Layout, t: TrackedText, kept: list[tuple[int, int]], bp: Boilerplate) -> list[tuple[int, int]]:
+    from .meta import find_outlet  # meta imports layout; resolve the cycle at call time
+
     start, end = kept[-1]
-    for p in bp.trailing_patterns:
-        m = p.regex.search(t.text, start, end)
-        if m and m.end() == end and m.start() > start:
+    stripped = True
+    while stripped:
+        stripped = False
+        for p in bp.trailing_patterns:
+            m = p.regex.search(t.text, start, end)
+            if not (m and m.end() == end and m.start() > start):
+                continue
+            source = m.groupdict().get("source")
+            if source and p.known_outlet and find_outlet(source.strip()) is None:
+                continue
+            if source:
+                layout.sources.append(source.strip())
             _record(layout, t, m.start(), end, p.reason)
-            kept[-1] = (start, m.start())
+            end = m.start()
+            stripped = True
             break
+    kept[-1] = (start, end)
     return kept
 
 
-def _cut(t: TrackedText, kept: list[tuple[int, int]]) -> TrackedText:
-    """Keep only the given stretches, one per line."""
+def _inline_cuts(layout: Layout, t: TrackedText, kept: list[tuple[int, int]], bp: Boilerplate) -> list[tuple[int, int]]:
+    """Spans of inline furniture inside the kept lines, recorded as removed."""
+    cuts = []
+    for start, end in kept:
+        for p in bp.inline_patterns:
+            for m in p.regex.finditer(t.text, start, end):
+                cuts.append((m.start(), m.end()))
+                _record(layout, t, m.start(), m.end(), p.reason)
+    return sorted(cuts)
+
+
+def _cut(t: TrackedText, kept: list[tuple[int, int]], inline: list[tuple[int, int]] = ()) -> TrackedText:
+    """Keep only the given stretches, one per line, less the inline cuts inside them."""
     edits = []
     pos = 0
     for n, (start, end) in enumerate(kept):
@@ -178,6 +205,11 @@ def _cut(t: TrackedText, kept: list[tuple[int, int]]) -> TrackedText:
         while end > start and t.text[end - 1] in " \t":
             end -= 1
         edits.append((pos, start, "" if n == 0 else "\n"))
+        for a, b in inline:
+            if start <= a and b <= end and a >= edits[-1][1]:
+                # words on both sides of the cut stay apart: "...کردند. (بیشتر بخوانیم)نگاه" → "...کردند. نگاه"
+                glue = " " if start < a and b < end and not t.text[a - 1].isspace() and t.text[b].isalnum() else ""
+                edits.append((a, b, glue))
         pos = end
     edits.append((pos, len(t.text), ""))
     return t.apply([e for e in edits if e[0] != e[1] or e[2]])

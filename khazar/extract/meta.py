@@ -79,6 +79,26 @@ def find_outlet_in(phrase: str) -> dict | None:
     return None
 
 
+def _source_names(line: str) -> list[str]:
+    """The sources a "منابع:" line lists: split at commas, and at "و" only where an organisation word or a known
+    outlet follows ("موسسه مطالعات و پژوهش‌های سیاسی و روزنامه دنیای اقتصاد" is two sources, not three)."""
+    from ..ner.features import ORG_HEADS, norm
+
+    names = []
+    for item in re.split(r"\s*[،,]\s*", line):
+        parts = item.split(" و ")
+        current = parts[0]
+        for nxt in parts[1:]:
+            words = nxt.split()
+            if words and (norm(words[0]) in ORG_HEADS or find_outlet(nxt.strip()) is not None):
+                names.append(current)
+                current = nxt
+            else:
+                current = f"{current} و {nxt}"
+        names.append(current)
+    return [n.strip() for n in names if n.strip()]
+
+
 def outlet_and_attribution(*, metadata_outlet: str | None, header_label: str | None, url: str | None,
                            outlet_hints: list[str], sources: list[str], lead: str) -> tuple[dict | None, list[str]]:
     attributed: list[str] = []
@@ -111,9 +131,8 @@ def outlet_and_attribution(*, metadata_outlet: str | None, header_label: str | N
     if (outlet is None or not outlet.get("kb_id")) and url:
         outlet = find_outlet(urlparse(url).hostname or "") or outlet
     for s in sources:
-        for part in re.split(r"\s*[،,و]\s+", s):
-            part = part.strip()
-            if part and part not in attributed:
+        for part in _source_names(s):
+            if part not in attributed:
                 attributed.append(part)
     if outlet is not None:
         attributed = [a for a in attributed if match_key(a) != match_key(outlet["name"])]
