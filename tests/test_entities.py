@@ -136,3 +136,19 @@ def test_the_short_form_of_an_unknown_organisation_joins_its_full_name():
 def test_the_presidential_election_is_not_the_presidential_administration():
     a = article("نامزدهای انتخابات ریاست جمهوری آمریکا در این مناظره شرکت کردند.")
     assert "org:iran-presidency" not in {e["kb_id"] for e in a["entities"]}
+
+
+def test_names_glued_to_the_word_before_by_a_lost_line_break_are_found():
+    text = ("موارد ابتلا در جهان: 5 موردتایلند: 8 مورداسترالیا 5 موردکره جنوبی 4 موردژاپن.\n"
+            "میرسلیم، قالیباف یا حاجی باباییموضوعی که مطرح است. حاجی باباییحالا از بین گزینه‌ها")
+    a = article(text)
+    ids = {e["kb_id"] for e in a["entities"]}
+    assert {"loc:thailand", "loc:australia", "loc:south-korea", "loc:japan"} <= ids
+    people = {e["name"] for e in a["entities"] if e["type"] == "PER"}
+    assert not any("موضوعی" in p or "حالا" in p for p in people)
+
+
+def test_a_rare_compound_name_said_once_stays_whole():
+    from khazar.extract.entities import _glued_words
+
+    assert _glued_words("علیرضا جهانبخش و محمد رودباری و سعید امیرعلی گل زدند.") == {}

@@ -173,8 +173,9 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     tagged = _tagger().tag_text(text) if use_tagger and text else []
     tagged_at = {(s, e): t for s, e, t in tagged}
     outlets = _outlets_by_cue(text)
+    glued = _glued_words(text)
     kb_hits = []
-    for m in get_matcher().find(text):
+    for m in get_matcher().find(text) + _names_glued_on(text, glued):
         if any(_overlaps((m.start, m.end), (o.start, o.end)) for o in outlets):
             continue
         tagged_type = tagged_at.get((m.start, m.end))
@@ -206,6 +207,8 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
             continue
         while e > s and not (text[e - 1].isalnum()):
             e -= 1  # a closing » or ) is not part of the name
+        if typ == "PER":
+            s, e = _unglued(s, e, glued)
         surface = text[s:e]
         if typ == "PER":
             name = strip_honorifics(surface)
@@ -310,6 +313,64 @@ def _outlets_by_cue(text: str) -> list[KBMatch]:
             if line_start + listed.start() in outlet_ends | {o.end for o in found}:
                 found.append(m)
     return found
+
+
+# A crawl that lost the line breaks glues the last word of a line to the first of the next, and lists and
+# repeated headings do it again and again with the same word: "5 موردتایلند: 8 مورداسترالیا", "حاجی
+# باباییموضوعی … حاجی باباییحالا". A word is glued when it is rare (corpus count, the ZWNJ model's plain words)
+# and opens with a common word of four letters or more that opens other rare words of the text too; a single
+# rare compound is a name (جهانبخش, رودباری) and stays whole.
+_GLUED_MAX_COUNT, _COMMON_MIN_COUNT = 10, 30
+_LETTERS = re.compile(r"[^\W\d_]{6,}")
+_TOWN_KINDS = frozenset({"city", "district", "region", "port", "island"})
+# A plural ending written without its ZWNJ (تحریمهای) is no second word.
+_PLURAL_ENDINGS = ("ها", "ان")
+
+
+def _glued_words(text: str) -> dict[int, tuple[int, int, bool]]:
+    """{start of a glued word: (where its second part starts, its end, whether that part is a common word)}."""
+    from ..text.zwnj import get_model
+
+    plain = get_model().plain
+    rare = [m for m in _LETTERS.finditer(text) if plain.get(m.group(0), 0) < _GLUED_MAX_COUNT]
+    rests: dict[str, set[str]] = {}
+    for m in rare:
+        word = m.group(0)
+        for cut in range(4, len(word) - 2):
+            if plain.get(word[:cut], 0) >= _COMMON_MIN_COUNT and not word.startswith(_PLURAL_ENDINGS, cut):
+                rests.setdefault(word[:cut], set()).add(word[cut:])
+    out = {}
+    for m in rare:
+        word = m.group(0)
+        cuts = [cut for cut in range(4, len(word) - 2) if len(rests.get(word[:cut], ())) >= 2]
+        if cuts:
+            cut = max(cuts)
+            out[m.start()] = (m.start() + cut, m.end(), plain.get(word[cut:], 0) >= _COMMON_MIN_COUNT)
+    return out
+
+
+def _names_glued_on(text: str, glued: dict[int, tuple[int, int, bool]]) -> list[KBMatch]:
+    """Knowledge-base names that start inside a glued word, after its first word ("مورد|تایلند")."""
+    kb = load_kb()
+    out = []
+    for cut, _, _ in glued.values():
+        hit = next(iter(get_matcher().find(text[cut:cut + 60])), None)
+        # a short town name is as often the second half of a compound (محبت‌بار, شهیدآباد)
+        if hit is not None and hit.start == 0 and (len(hit.text) >= 5 or all(kb[i].kind not in _TOWN_KINDS for i in hit.ids)):
+            out.append(KBMatch(cut, cut + hit.end, hit.text, hit.ids, hit.ambiguous))
+    return out
+
+
+def _unglued(start: int, end: int, glued: dict[int, tuple[int, int, bool]]) -> tuple[int, int]:
+    """A tagged person without the other half of a word glued of two common words: "حاجی باباییموضوعی" is
+    "حاجی بابایی"; a span that opens with a glued word and goes on is its second half on."""
+    for word_start, (cut, word_end, two_words) in glued.items():
+        if not two_words or not start <= word_start < cut < end:
+            continue
+        if word_start == start and end > word_end:
+            return cut, end
+        return start, cut
+    return start, end
 
 
 def _names_by_structure(text: str) -> list[tuple[int, int, str]]:
