@@ -152,3 +152,20 @@ def test_a_rare_compound_name_said_once_stays_whole():
     from khazar.extract.entities import _glued_words
 
     assert _glued_words("علیرضا جهانبخش و محمد رودباری و سعید امیرعلی گل زدند.") == {}
+
+
+def test_military_titles_and_sheikh_are_honorifics_of_the_person():
+    from khazar.extract.entities import strip_honorifics
+
+    assert strip_honorifics("ژنرال سلیمانی") == "سلیمانی"
+    assert strip_honorifics("شیخ احمد یاسین") == "احمد یاسین"
+    assert strip_honorifics("سرهنگ علی رضایی") == "علی رضایی"
+
+
+def test_a_name_after_an_organisation_word_is_an_organisation():
+    from khazar.extract.entities import _name_parts
+
+    cue = _name_parts().organisation_class
+    for before in ("با هفته نامه فرانسوی « ", "کمپانی ", "به نوشته روزنامه "):
+        assert cue.search(before), before
+    assert not cue.search("به گفته ")

@@ -57,6 +57,7 @@ class NameParts:
     everyday_given_names: frozenset[str]
     outlet_cue: re.Pattern[str]  # matches the end of the text before an outlet named by a weak alias
     place_prefix: re.Pattern[str]  # a direction or class word opening a tagged place span, with its gap
+    organisation_class: re.Pattern[str]  # matches the end of the text before a name an organisation word types
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +83,8 @@ def _name_parts() -> NameParts:
         place_prefix=re.compile(r"(?:" + _alternation(data["place_plural_classes"]) + r"[\s\u200c]+[\w\u200c]+ی(?=[\s\u200c]+"
                                 + _alternation(data["place_prefixes"]) + r"[\s\u200c])|"
                                 + _alternation(data["place_prefixes"]) + r")[\s\u200c]+"),
+        organisation_class=re.compile(r"(?<![\w\u200c])" + _alternation(data["organisation_classes"])
+                                      + r"(?:[\s\u200c]+[\w\u200c]+ی)?[\s\u200c«\"]*$"),
     )
 
 
@@ -209,6 +212,8 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
             e -= 1  # a closing » or ) is not part of the name
         if typ == "PER":
             s, e = _unglued(s, e, glued)
+            if parts.organisation_class.search(text, max(0, s - 40), s):
+                typ = "ORG"
         surface = text[s:e]
         if typ == "PER":
             name = strip_honorifics(surface)
