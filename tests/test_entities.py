@@ -169,3 +169,12 @@ def test_a_name_after_an_organisation_word_is_an_organisation():
     for before in ("با هفته نامه فرانسوی « ", "کمپانی ", "به نوشته روزنامه "):
         assert cue.search(before), before
     assert not cue.search("به گفته ")
+
+
+def test_the_places_listed_after_a_plural_class_noun():
+    from khazar.extract.entities import _listed_places
+
+    text = ("جلسه با حضور شوراهای روستاهای استاد کلایه، گوشکور، شیشارستان و هردوآب برگزار شد و در مناطق ییلاقی "
+            "کشمش، سیاه خلک و لرود نهال کاشته شد. شهرهای بزرگ، کوچک و متوسط و مناطق تجهیزاتی، رفاهی و توریستی.")
+    assert [text[s:e] for s, e in _listed_places(text)] == [
+        "استاد کلایه", "گوشکور", "شیشارستان", "هردوآب", "کشمش", "سیاه خلک", "لرود"]

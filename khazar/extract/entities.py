@@ -58,6 +58,12 @@ class NameParts:
     outlet_cue: re.Pattern[str]  # matches the end of the text before an outlet named by a weak alias
     place_prefix: re.Pattern[str]  # a direction or class word opening a tagged place span, with its gap
     organisation_class: re.Pattern[str]  # matches the end of the text before a name an organisation word types
+    place_list: re.Pattern[str]  # a plural class noun and the list of places after it
+
+
+# A word of a listed place (ZWNJ inside it) and an item of one or two such words.
+_LIST_WORD = r"[^\W\d_]+(?:\u200c[^\W\d_]+)*"
+_ITEM = rf"{_LIST_WORD}(?: {_LIST_WORD})?"
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +89,10 @@ def _name_parts() -> NameParts:
         place_prefix=re.compile(r"(?:" + _alternation(data["place_plural_classes"]) + r"[\s\u200c]+[\w\u200c]+ی(?=[\s\u200c]+"
                                 + _alternation(data["place_prefixes"]) + r"[\s\u200c])|"
                                 + _alternation(data["place_prefixes"]) + r")[\s\u200c]+"),
+        place_list=re.compile(
+            r"(?<![\w\u200c])" + _alternation(data["place_plural_classes"]) + r"(?:[\s\u200c]+[\w\u200c]+ی)?[\s\u200c]+"
+            r"(?:" + _alternation(data["list_openers"]) + r"[\s\u200c]+)?"
+            rf"(?P<items>(?:{_ITEM}[ ]?[،,][ ]?)+{_ITEM}(?:[ ]?[،,][ ]?|[ ]و[ ]){_LIST_WORD})"),
         organisation_class=re.compile(r"(?<![\w\u200c])" + _alternation(data["organisation_classes"])
                                       + r"(?:[\s\u200c]+[\w\u200c]+ی)?[\s\u200c«\"]*$"),
     )
@@ -226,7 +236,42 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
         if typ == "ORG" and kb_id is None and not _names_an_organisation(text, s, e, role_spans):
             continue
         mentions.append(Mention(s, e, surface, field_name, typ, kb_id, "tagger" if use_tagger else "pattern"))
+    taken = [(m.start, m.end) for m in mentions]
+    for s, e in _listed_places(text):
+        if not any(_overlaps((s, e), t) for t in taken) and match_key(text[s:e]) not in parts.not_names:
+            mentions.append(Mention(s, e, text[s:e], field_name, "LOC", None, "pattern"))
     return mentions, roles
+
+
+def _may_name_a_place(item: str, plain: dict[str, float]) -> bool:
+    """A listed item holds a rare word and is no adjective made from a common noun (تجهیزاتی, توریستی)."""
+    words = re.split(r"[ \u200c]", item)
+    if words[0] == "و" or (len(words) == 1 and item.endswith("ی") and plain.get(item[:-1], 0) >= _COMMON_MIN_COUNT):
+        return False
+    return any(plain.get(w, 0) < _COMMON_MIN_COUNT for w in words)
+
+
+_LIST_SEPARATOR = re.compile(r"[ ]?[،,][ ]?|[ ]و[ ]")
+
+
+def _listed_places(text: str) -> list[tuple[int, int]]:
+    """The places of a list after a plural class noun ("روستاهای استاد کلایه، گوشکور، شیشارستان و هردو آب"):
+    three items or more, each of one or two words, at least two of them holding a rare word (a list of common
+    words is a list of kinds: "شهرهای بزرگ، کوچک و متوسط"); the last item, after "و", is one word."""
+    from ..text.zwnj import get_model
+
+    plain = get_model().plain
+    out = []
+    for m in _name_parts().place_list.finditer(text):
+        items, start = [], m.start("items")
+        for sep in _LIST_SEPARATOR.finditer(text, start, m.end("items")):
+            items.append((start, sep.start()))
+            start = sep.end()
+        items.append((start, m.end("items")))
+        rare = [(s, e) for s, e in items if _may_name_a_place(text[s:e], plain)]
+        if len(items) >= 3 and len(rare) >= 2:
+            out += rare
+    return out
 
 
 # "دانشگاه‌های چین", "خبرگزاری ها": an organisation word in the plural names a kind, not one body.
