@@ -178,3 +178,15 @@ def test_the_places_listed_after_a_plural_class_noun():
             "کشمش، سیاه خلک و لرود نهال کاشته شد. شهرهای بزرگ، کوچک و متوسط و مناطق تجهیزاتی، رفاهی و توریستی.")
     assert [text[s:e] for s, e in _listed_places(text)] == [
         "استاد کلایه", "گوشکور", "شیشارستان", "هردوآب", "کشمش", "سیاه خلک", "لرود"]
+
+
+@pytest.mark.parametrize("text,kb_id,not_kb_id", [
+    ("سایپا صفر - مس کرمان صفر", "org:mes-kerman-fc", "loc:kerman-province"),
+    ("تیم های پرسپولیس و نفت تهران به مصاف هم رفتند", "org:naft-tehran-fc", "loc:tehran-province"),
+    ("مقام‌های جمهوری اسلامی اعلام کردند", "loc:iran", None),
+    ("روسیه با کشورهای اروپای شرقی اختلاف دارد", "loc:eastern-europe", None),
+    ("وزیر بازرگانی چک‌اسلواکی به تهران آمد", "loc:czechoslovakia", "loc:slovakia"),
+])
+def test_names_the_knowledge_base_knows(text, kb_id, not_kb_id):
+    ids = {e["kb_id"] for e in article(text)["entities"]}
+    assert kb_id in ids and not_kb_id not in ids

@@ -56,8 +56,8 @@ def test_boilerplate(news):
 
 
 def test_entities(news):
-    assert news["ent_micro"]["f1"] >= 0.917
-    assert news["ent_ORG"]["f1"] >= 0.881
+    assert news["ent_micro"]["f1"] >= 0.935
+    assert news["ent_ORG"]["f1"] >= 0.907
 
 
 def test_roles(news):
