@@ -190,3 +190,16 @@ def test_the_places_listed_after_a_plural_class_noun():
 def test_names_the_knowledge_base_knows(text, kb_id, not_kb_id):
     ids = {e["kb_id"] for e in article(text)["entities"]}
     assert kb_id in ids and not_kb_id not in ids
+
+
+def test_an_outlet_named_only_as_the_source_is_marked_and_left_out_of_the_entity_rows():
+    import json
+
+    from khazar.search.article_rows import article_rows
+
+    a = article("به گزارش خبرگزاری فارس، وزیر نفت گفت ایرنا و خبرگزاری مهر گزارش نادرست دادند.")
+    by_id = {e["kb_id"]: e for e in a["entities"]}
+    assert by_id["out:fars"]["attribution"] is True
+    assert by_id["out:mehr"]["attribution"] is False  # named as a subject of the story
+    ids = {row[0] for row in article_rows(json.dumps(a, ensure_ascii=False)).entities}
+    assert "out:fars" not in ids and "out:mehr" in ids

@@ -56,6 +56,7 @@ class NameParts:
     not_surname_endings: tuple[str, ...]
     everyday_given_names: frozenset[str]
     outlet_cue: re.Pattern[str]  # matches the end of the text before an outlet named by a weak alias
+    report_cue: re.Pattern[str]  # ... before an outlet credited as the story's source, the outlets it lists
     place_prefix: re.Pattern[str]  # a direction or class word opening a tagged place span, with its gap
     organisation_class: re.Pattern[str]  # matches the end of the text before a name an organisation word types
     place_list: re.Pattern[str]  # a plural class noun and the list of places after it
@@ -70,6 +71,8 @@ _ITEM = rf"{_LIST_WORD}(?: {_LIST_WORD})?"
 def _name_parts() -> NameParts:
     data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     plural = {match_key(k): v for k, v in data["plural_titles"].items()}
+    reporter = (_alternation(data["outlet_reporters"]) + r"(?:\s+(?!" + _alternation(data["outlet_not_desk"])
+                + r"(?![\w\u200c]))[\w\u200c]+){0,3}")
     heads = "|".join(re.escape(k).replace(r"\ ", r"[\s\u200c]?") for k in sorted(data["plural_titles"], key=len, reverse=True))
     return NameParts(
         honorifics=tuple(sorted(data["honorifics"], key=len, reverse=True)),
@@ -83,9 +86,11 @@ def _name_parts() -> NameParts:
         surname_endings=tuple(data["surname_endings"]),
         not_surname_endings=tuple(data["not_surname_endings"]),
         everyday_given_names=frozenset(norm(x) for x in data["everyday_given_names"]),
-        outlet_cue=re.compile(r"(?<![\w\u200c])(?:" + _alternation(data["outlet_cues"]) + "|"
-                              + _alternation(data["outlet_reporters"]) + r"(?:\s+(?!" + _alternation(data["outlet_not_desk"])
-                              + r"(?![\w\u200c]))[\w\u200c]+){0,3})\s*$"),
+        outlet_cue=re.compile(r"(?<![\w\u200c])(?:" + _alternation(data["outlet_cues"] + data["outlet_heads"]) + "|"
+                              + reporter + r")\s*$"),
+        report_cue=re.compile(r"(?<![\w\u200c])(?:" + _alternation(data["outlet_cues"]) + "|" + reporter
+                              + r")(?:[\s\u200c]+" + _alternation(data["outlet_heads"])
+                              + r")?(?:[^.،,:\n]{0,40}(?:[\s\u200c]و|[،,]))?\s*$"),
         place_prefix=re.compile(r"(?:" + _alternation(data["place_plural_classes"]) + r"[\s\u200c]+[\w\u200c]+ی(?=[\s\u200c]+"
                                 + _alternation(data["place_prefixes"]) + r"[\s\u200c])|"
                                 + _alternation(data["place_prefixes"]) + r")[\s\u200c]+"),
@@ -120,7 +125,7 @@ class Mention:
     field: str
     type: str
     kb_id: str | None = None
-    origin: str = "kb"  # kb | tagger | weak | surname | role
+    origin: str = "kb"  # kb | tagger | weak | surname | role | pattern | outlet
 
 
 @dataclass
@@ -131,6 +136,9 @@ class EntityBuilder:
     name_en: str | None = None
     roles: list[str] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+    # named only as the source of the story ("به گزارش فارس", a "منبع:" line): the article's outlet or
+    # source, not one of its topics; lists of the most mentioned entities leave it out
+    attribution: bool = False
 
     @property
     def key(self) -> str:
@@ -145,6 +153,7 @@ class EntityBuilder:
             "name_en": self.name_en,
             "kb_id": self.kb_id,
             "roles": self.roles,
+            "attribution": self.attribution,
             "mentions": [{"start": m.start, "end": m.end, "text": m.text, "field": m.field}
                          for m in sorted(self.mentions, key=lambda m: (m.field != "title", m.start))],
         }
@@ -185,10 +194,13 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     parts = _name_parts()
     tagged = _tagger().tag_text(text) if use_tagger and text else []
     tagged_at = {(s, e): t for s, e, t in tagged}
-    outlets = _outlets_by_cue(text)
     glued = _glued_words(text)
+    kb_matches = get_matcher().find(text) + _names_glued_on(text, glued)
+    # "فارس" inside the KB's "خبرگزاری فارس" is that match's; a cue makes a bare "فارس" the agency
+    outlets = [o for o in _outlets_by_cue(text)
+               if not any(k.start <= o.start and o.end <= k.end and k.end - k.start > o.end - o.start for k in kb_matches)]
     kb_hits = []
-    for m in get_matcher().find(text) + _names_glued_on(text, glued):
+    for m in kb_matches:
         if any(_overlaps((m.start, m.end), (o.start, o.end)) for o in outlets):
             continue
         tagged_type = tagged_at.get((m.start, m.end))
@@ -202,7 +214,7 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     mentions = [Mention(m.start, m.end, m.text, field_name, rec.type, rec.id, "kb") if i not in foreign_end else
                 Mention(m.start, foreign_end[i], text[m.start:foreign_end[i]], field_name, "ORG", None, "kb")
                 for i, (m, rec) in enumerate(kb_hits)]
-    mentions += [Mention(o.start, o.end, o.text, field_name, "ORG", o.ids[0], "kb") for o in outlets]
+    mentions += [Mention(o.start, o.end, o.text, field_name, "ORG", o.ids[0], "outlet") for o in outlets]
     roles = find_roles(text)
     taken = [(m.start, m.end) for m in mentions]
     role_spans = [(r.start, r.end) for r in roles]
@@ -664,6 +676,8 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
 
     _merge_short_organisation_names(entities)
     _add_source_organisations(article, entities)
+    for e in entities.values():
+        e.attribution = e.type == "ORG" and all(_in_attribution(m, texts[m.field]) for m in e.mentions)
     article.entities = [e.to_dict() for e in sorted(
         entities.values(), key=lambda e: min(((m.field != "title", m.start) for m in e.mentions), default=(True, 1 << 30)))]
 
@@ -695,6 +709,12 @@ def _add_source_organisations(article: Article, entities: dict[str, EntityBuilde
             # a credited source the knowledge base does not know, named as an organisation ("موسسه مطالعات …");
             # "روابط عمومی استانداری X" is the office of a known one, which its own mentions give
             entities.setdefault(f"ORG:{match_key(name)}", EntityBuilder("ORG", name, None))
+
+
+def _in_attribution(m: Mention, text: str) -> bool:
+    """Is the mention the source of a report: "به گزارش خبرگزاری فارس", "خبرنگار مهر", "به نقل از ایرنا و فارس"?"""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    return _name_parts().report_cue.search(text, max(line_start, m.start - 100), m.start) is not None
 
 
 def _named_in_removed_lines(article: Article) -> bool:

@@ -1,7 +1,8 @@
 """The rows of the search read model an article's JSON gives, independent of the database.
 
 The rows each backend writes into article_entities, article_topics, article_quotes and article_events
-(an entity listed twice in one article is one row with the mentions added up; a topic listed
+(an entity named only as the story's source is no row, so outlets do not crowd the lists of the most
+mentioned entities; an entity listed twice in one article is one row with the mentions added up; a topic listed
 twice keeps its first label; quotes and events are numbered by their place in the article's list, skipped
 ones included).
 """
@@ -49,6 +50,8 @@ def article_rows(article_json: str) -> ArticleRows:
     for ent in art.get("entities") or []:
         if not isinstance(ent, dict) or not (eid := entity_id_of(ent)):
             continue
+        if ent.get("attribution"):
+            continue  # the story's source ("به گزارش فارس"), kept in the article, is not one of its entities here
         mentions = len(ent.get("mentions") or [])
         if eid in entities:  # one row per entity: the mentions add up
             entities[eid][5] += mentions
