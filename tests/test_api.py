@@ -186,3 +186,25 @@ def test_post_body_limit_holds_without_content_length(client):
         yield b'"}'
 
     assert client.post("/api/articles", content=chunks(), headers=auth).status_code == 413
+
+
+def test_story_series_and_contradiction_endpoints(seed_articles, tmp_path):
+    from khazar.corpus.report import report_from_store
+    from test_stories import _arts, _price_reports, _store_with
+
+    path = tmp_path / "corpus.db"
+    store = _store_with(path, _arts(seed_articles) + _price_reports())
+    report_from_store(store)
+    store.close()
+    with TestClient(create_app(str(path), token=TOKEN), raise_server_exceptions=False) as c:
+        listed = c.get("/api/contradictions").json()
+        assert listed["total"] == 1
+        story = c.get(f"/api/stories/{listed['results'][0]['story']}").json()
+        assert len(story["articles"]) == 3 and story["contradictions"][0]["kind"] == "number"
+        assert story["quotes"] and story["outlets"]
+        series = c.get("/api/series").json()
+        assert series["total"] == 1
+        one = c.get(f"/api/series/{series['results'][0]['id']}").json()
+        assert len(one["figures"]["تومان"]) == 3
+        assert c.get("/api/series/series:nope").status_code == 404
+        assert c.get("/api/contradictions", params={"size": 101}).status_code == 422

@@ -1,70 +1,93 @@
-"""Count claims and cross-article contradictions: Persian number words and digits, same-thing rules."""
+"""General claims (figures with what they count, named sets) and contradictions between reports of one story."""
 from __future__ import annotations
 
-from khazar.corpus.contradictions import count_claims, find_contradictions
-from khazar.corpus.stories import build_stories
+from khazar.corpus.claims import article_claims, figures
+from khazar.corpus.contradictions import find_contradictions
 from khazar.model import Article
 
 
-def test_counts_with_number_words_and_both_digit_scripts():
-    assert count_claims("میزبان هیأت‌هایی از ۹ منطقه خارجی و پنج استان ایرانی است.") == [
-        ("foreign_regions", 9), ("iranian_regions", 5)]
-    assert count_claims("در مجموع، 5 استان از جمهوری اسلامی ایران و 7 استان از کشورهای خارجی حاضرند") == [
-        ("iranian_regions", 5), ("foreign_regions", 7)]
-    assert count_claims("بیست و پنج نفر کشته شدند") == [("killed", 25)]
+def _figs(sentence):
+    return [(f.value, f.noun) for f in figures(sentence)]
 
 
-def test_counts_need_noun_and_qualifier():
-    assert count_claims("۹ منطقه از این طرح سود می‌برند") == []  # no qualifier: what is counted is unclear
-    assert count_claims("نه، این استان خارجی نیست") == []  # نه here is "no": no number before the noun
-    # a qualifier window of one class mentioning the other class's word is ambiguous: dropped
-    assert count_claims("۷ استان خارجی و ایرانی") == []
+def test_numbers_in_words_digits_and_compounds_with_what_they_count():
+    assert _figs("«آیت الله مصباح یزدی» با کسب یک میلیون و ۹۳۴ هزار رای نماینده شد") == [(1934000, "رای")]
+    assert _figs("حجت‌الاسلام فیاضی با ۱۰۶ هزار و ۶۸۹ رای منتخب شد") == [(106689, "رای")]
+    assert _figs("قالیباف با 1,265,287 رای نفر اول شد") == [(1265287, "رای")]
+    assert _figs("بیست و پنج نفر کشته شدند") == [(25, "فوتی")]  # نفر counts people; the noun stands after
+    # the counted noun named before the number, by a count word or as a known counted noun
+    assert _figs("شمار سربازان کشته شده در این حمله را ۲۹ تن اعلام کرد") == [(29, "سرباز")]
+    assert _figs("تلفات ویروس کرونا در ایران به ۳۴ نفر رسید") == [(34, "فوتی")]
+    assert _figs("فروش خودرو ۱۸.۷ درصد کاهش یافت") == [(18.7, "درصد")]
 
 
-def _article(aid, published, outlet, text, events):
+def test_dates_and_totals_are_not_parts():
+    assert _figs("امروز ۵ اسفند ۹۸ قیمت سکه اعلام شد") == []  # a date, not a figure
+    [part, total] = figures("با کسب ۱۰۶ هزار رای از مجموع ۳۲۲ هزار رای صحیح")
+    assert (part.total, total.total) == (False, True)
+
+
+def _article(aid, outlet, text, published="2020-02-28", entities=()):
     return Article(id=aid, title=text.split(".")[0], text=text, published=published,
-                   outlet={"name": outlet, "kb_id": None}, events=events,
-                   entities=[{"id": "loc:rasht", "kb_id": "loc:rasht", "name": "رشت", "type": "LOC"}])
-
-
-def _summit(start, end, status="reported", place="loc:rasht"):
-    return {"type": "summit", "label": "اجلاس استانداران استان‌های ساحلی خزر", "start": start, "end": end,
-            "place": "رشت", "place_kb_id": place, "status": status, "evidence": {"start": 0, "end": 10, "text": ""}}
-
-
-BODY = "اجلاس استانداران استان‌های ساحلی خزر در رشت آغاز شد. در این اجلاس {n} استان از کشورهای خارجی حضور دارند."
+                   outlet={"name": outlet, "kb_id": "out:" + aid}, entities=list(entities))
 
 
 def _story(*arts):
-    idx = build_stories(arts)
-    [s] = [s for s in idx.stories_out() if len(s["docs"]) == len(arts)]
-    return s, idx.stories[s["id"]].events, {a.id: a for a in arts}
+    return {"id": "story:x", "docs": [a.id for a in arts]}, {a.id: a for a in arts}
 
 
-def test_different_counts_about_the_same_event_are_reported_with_sentences_and_outlets():
-    a = _article("a", "2025-11-18", "ایرنا", BODY.format(n="۹"), [_summit("2025-11-18", "2025-11-19")])
-    b = _article("b", "2025-11-18", "ایلنا", BODY.format(n="هفت"), [_summit("2025-11-18", "2025-11-18")])
-    story, events, arts = _story(a, b)
-    [c] = find_contradictions(story, arts, events)
-    assert c["values"] == {"a": 9, "b": 7}
-    assert c["outlets"] == {"a": "ایرنا", "b": "ایلنا"}
-    assert "کشورهای خارجی" in c["evidence"]["b"]
+def test_a_different_figure_for_the_same_counted_thing_is_a_contradiction_with_sentences():
+    a = _article("a", "تابناک", "کشته شدن ۲۹ سرباز ترکیه‌ای در ادلب. استاندار هاتای کشته شدن ۲۹ سرباز را تأیید کرد.")
+    b = _article("b", "روزنو", "کشته شدن 33 نظامی ارتش ترکیه در حمله سوریه. دولت ترکیه از این حمله خبر داد.")
+    [c] = find_contradictions(*_story(a, b))
+    assert c["kind"] == "number" and c["values"] == {"a": 29, "b": 33}
+    assert c["outlets"] == {"a": "تابناک", "b": "روزنو"}
+    assert c["evidence"]["b"].startswith("کشته شدن 33 نظامی")
+    span = c["spans"]["a"]
+    assert a.title[span["start"]:span["end"]] == "۲۹" and span["field"] == "title"
 
 
-def test_same_counts_or_planned_event_are_not_contradictions():
-    a = _article("a", "2025-11-18", "ایرنا", BODY.format(n="۷"), [_summit("2025-11-18", "2025-11-19")])
-    b = _article("b", "2025-11-18", "ایلنا", BODY.format(n="7"), [_summit("2025-11-18", "2025-11-18")])
-    story, events, arts = _story(a, b)
-    assert find_contradictions(story, arts, events) == []
-    c = _article("c", "2025-11-17", "ایلنا", BODY.format(n="۸"), [_summit("2025-11-18", "2025-11-18", "planned")])
-    story, events, arts = _story(a, c)
-    assert find_contradictions(story, arts, events) == []
+def test_same_values_other_qualifiers_or_other_days_are_not_contradictions():
+    same = _article("c", "ایلنا", "کشته شدن ۲۹ سرباز ترکیه در ادلب.")
+    a = _article("a", "تابناک", "کشته شدن ۲۹ سرباز ترکیه‌ای در ادلب.")
+    assert find_contradictions(*_story(a, same)) == []
+    # foreign and Iranian regions are two facts
+    x = _article("x", "ایرنا", "در این اجلاس ۹ منطقه خارجی حضور دارند.")
+    y = _article("y", "ایلنا", "در این اجلاس پنج استان ایرانی حضور دارند.")
+    assert find_contradictions(*_story(x, y)) == []
+    # the next day's figure is an update, not a contradiction
+    later = _article("l", "روزنو", "کشته شدن 33 نظامی ارتش ترکیه در ادلب.", published="2020-03-01")
+    assert find_contradictions(*_story(a, later)) == []
 
 
-def test_different_dates_of_the_same_event_reported():
-    a = _article("a", "2025-11-20", "ایرنا", BODY.format(n="۷"), [_summit("2025-11-18", "2025-11-19")])
-    b = _article("b", "2025-11-20", "ایلنا", BODY.format(n="۷"), [_summit("2025-11-24", "2025-11-24")])
-    story, events, arts = _story(a, b)
-    found = find_contradictions(story, arts, events)
-    assert [c["about"] for c in found] == ["event_date@summit"]
-    assert found[0]["values"] == {"a": "2025-11-18/2025-11-19", "b": "2025-11-24"}
+def test_a_figure_without_its_noun_is_compared_with_the_same_named_subject_only():
+    a = _article("a", "روزنو", "محمدتقی مصباح یزدی با 1093400 از مشهد؛ محمد یزدی با 249130 از قم راه یافتند.")
+    b = _article("b", "روزنو", "آیت الله محمدتقی مصباح یزدی با کسب یک میلیون و ۹۳۴ هزار رای نماینده شد. "
+                               "آیت الله محمد یزدی با ۲۴۹ هزار و ۱۳۰ رای منتخب قم شد.")
+    [c] = find_contradictions(*_story(a, b))
+    assert c["values"] == {"a": 1093400, "b": 1934000}
+
+
+def _places(text, names):
+    ents = []
+    for key, name in names.items():
+        if name not in text:
+            continue
+        start = text.index(name)
+        ents.append({"id": key, "kb_id": key, "name": name, "type": "LOC",
+                     "mentions": [{"start": start, "end": start + len(name), "text": name, "field": "text"}]})
+    return ents
+
+
+def test_two_lists_of_the_same_set_that_differ_are_a_set_contradiction_and_a_subset_is_not():
+    names = {"loc:russia": "روسیه", "loc:china": "چین", "loc:iraq": "عراق", "loc:turkey": "ترکیه", "loc:syria": "سوریه"}
+    ta = "آمریکا ۱۳ فرد و نهاد در روسیه، چین، عراق و ترکیه را تحریم کرد."
+    tb = "آمریکا ۱۳ فرد و نهاد در چین، سوریه، عراق و ترکیه را تحریم کرد."
+    tc = "آمریکا ۱۳ فرد و نهاد در روسیه، چین، عراق و سوریه و ترکیه را تحریم کرد."
+    a = _article("a", "تابناک", ta, entities=_places(ta, names))
+    b = _article("b", "روزنو", tb, entities=_places(tb, names))
+    [c] = find_contradictions(*_story(a, b))
+    assert c["kind"] == "set" and set(c["values"]) == {"a", "b"} and "سوریه" in c["values"]["b"]
+    assert {cl.kind for cl in article_claims(a)} == {"number", "set"}
+    wider = _article("c", "ایسنا", tc, entities=_places(tc, names))
+    assert [x for x in find_contradictions(*_story(a, wider)) if x["kind"] == "set"] == []

@@ -77,9 +77,10 @@ def test_events(news):
 
 
 def test_stories(week):
-    assert week["story_pairs"]["f1"] >= 0.0
-    assert int(week["over_merged"].split("/")[0]) <= 3
+    assert week["story_pairs"]["f1"] >= 0.9
+    assert int(week["over_merged"].split("/")[0]) <= 0
 
 
 def test_contradictions(week):
-    assert int(week["contradictions"]["found"].split("/")[0]) >= 0
+    assert int(week["contradictions"]["found"].split("/")[0]) >= 5
+    assert week["contradictions"]["precision"] >= 1.0

@@ -79,3 +79,56 @@ def test_timelines_for_entity_and_story(seed_articles):
               and x["date"] == "2025-11-18" and x.get("end") == "2025-11-19"]
     assert summit and "آبان ۱۴۰۴" in summit[0]["when"]
     assert "۲۷ آبان ۱۴۰۴" in render_timeline(st)
+
+
+def _price_reports() -> list[Article]:
+    """One outlet's daily coin prices on one template, three days: a series, never one story."""
+    from khazar.pipeline import process
+
+    out = []
+    for day, (weekday, esfand, price) in enumerate([("دوشنبه", "۵", "۷۰۰"), ("سه شنبه", "۶", "۷۲۰"),
+                                                     ("چهارشنبه", "۷", "۶۹۰")]):
+        title = f"قیمت سکه و طلا امروز {weekday} {esfand} اسفند ۹۸/ سکه به ۵ میلیون و {price} هزار تومان رسید"
+        text = (f"به گزارش تابناک، امروز {weekday} {esfand} اسفند ۹۸ قیمت سکه تمام بهار آزادی طرح جدید در بازار "
+                f"تهران به ۵ میلیون و {price} هزار تومان رسید. نیم سکه و ربع سکه نیز در بازار طلای تهران معامله "
+                f"شد و قیمت هر گرم طلای ۱۸ عیار تغییر کرد. معاملات بازار سکه و طلا امروز کم بود.")
+        raw = RawDocument(id=f"price-{day}", raw=text, format="jsonl", origin="test", title=title,
+                          published=f"2020-02-{24 + day}T09:00:00", outlet="تابناک")
+        out.append(process(raw))
+    return out
+
+
+def test_store_pages_give_a_story_a_series_and_the_contradictions_in_one_call_each(seed_articles, tmp_path):
+    from khazar.corpus.pages import list_contradictions, list_series, series_page, story_page
+
+    prices = _price_reports()
+    store = _store_with(tmp_path / "k.db", _arts(seed_articles) + prices)
+    report = report_from_store(store)
+    assert all(len(set(s["docs"]) & {a.id for a in prices}) <= 1 for s in report["stories"])  # never one story
+
+    listed = list_contradictions(store)
+    assert listed["total"] == 1
+    [c] = listed["results"]
+    page = story_page(store, c["story"])
+    published = [a["published"] for a in page["articles"]]
+    assert published == sorted(published) and len(published) == 3
+    assert set(page["outlets"]) >= {a["outlet"] for a in page["articles"]}
+    assert any(e["id"] == "loc:rasht" for e in page["entities"]) and page["events"]
+    assert page["quotes"] and all(q["article"] in c_docs for q in page["quotes"]
+                                  for c_docs in [{a["id"] for a in page["articles"]}])
+    [pc] = page["contradictions"]
+    assert sorted(pc["values"].values()) == [7, 9] and pc["kind"] == "number"
+    for doc, span in pc["spans"].items():  # the exact words to highlight, inside the exact sentence
+        art = store.get_article(doc)
+        assert (art.title if span["field"] == "title" else art.text)[span["start"]:span["end"]] == span["text"]
+        assert span["text"] in pc["evidence"][doc]
+
+    series = list_series(store)
+    assert series["total"] == 1
+    [s] = series["results"]
+    assert s["docs"] == ["price-0", "price-1", "price-2"] and s["outlet"] == "تابناک"
+    got = series_page(store, s["id"])
+    assert [(p["date"], p["value"]) for p in got["figures"]["تومان"]] == [
+        ("2020-02-24", 5700000), ("2020-02-25", 5720000), ("2020-02-26", 5690000)]
+    assert story_page(store, "story:nope") is None and series_page(store, "series:nope") is None
+    store.close()

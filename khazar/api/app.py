@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..corpus.pages import list_contradictions, list_series, series_page, story_page
 from ..search import MAX_PAGE_SIZE, QueryError, SearchQuery, parse_date, run
 from ..store import Store, open_store
 
@@ -211,10 +212,27 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
 
     @app.get("/api/stories/{story_id}", tags=["stories"])
     def api_story(st: StoreDep, story_id: Annotated[str, PathParam(max_length=300)]):
-        story = st.get_story(story_id)
+        """The story with its articles in time order, outlets, entities, event, quotes, contradictions."""
+        story = story_page(st, story_id) or st.get_story(story_id)  # a store from before corpus_items
         if story is None:
             raise HTTPException(404, f"no story with id {story_id!r}")
         return story
+
+    @app.get("/api/series", tags=["stories"])
+    def api_series_list(st: StoreDep, page: Page = 1, size: Size = 20):
+        return list_series(st, page, size)
+
+    @app.get("/api/series/{series_id}", tags=["stories"])
+    def api_series(st: StoreDep, series_id: Annotated[str, PathParam(max_length=300)]):
+        """A recurring report: its articles over time and each figure as (date, value) points."""
+        series = series_page(st, series_id)
+        if series is None:
+            raise HTTPException(404, f"no series with id {series_id!r}")
+        return series
+
+    @app.get("/api/contradictions", tags=["stories"])
+    def api_contradictions(st: StoreDep, page: Page = 1, size: Size = 20):
+        return list_contradictions(st, page, size)
 
     @app.get("/api/events", tags=["events"])
     def api_events(st: StoreDep, date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None,

@@ -1,126 +1,188 @@
-"""Disagreements between the articles of one story: counts, dates and places of the same event.
+"""Disagreements between the articles of one story: two reports of one happening that state one fact
+differently (docs/corpus.md has the rules). Precision first (a false alarm costs trust):
 
-Precision first (a false alarm costs trust), so every comparison requires the two claims to be about the
-same thing (docs/corpus.md has the rules):
-- counts: same `about` class from khazar/kb/data/claims.yaml (counted noun class + qualifier class), both
-  in a sentence tied to the same event of the story (the sentence is the event's evidence or names an event
-  word of the same family), both events reported (an announcement's planned figures are not contradicted by
-  what happened); an article stating two different values for one key is left out (ambiguous);
-- dates: the same event (same type family, same place, labels that say the same thing) given day-precise
-  dates that do not overlap, both reported;
-- places: the same event (same type family, labels that say the same, overlapping day-precise dates) at two
-  places neither of which contains the other in the knowledge base.
-Each disagreement is reported with the sentence each article states it in and the article's outlet.
+- number: the same counted thing (noun class, qualifiers that agree: «۹ منطقه خارجی» / «۷ استان از
+  کشورهای خارجی», not «پنج استان ایرانی»), the same kind (a part, or a total «از مجموع»), no other day named
+  for either; a figure without its noun («مصباح یزدی با 1093400») is compared only with the figure of the
+  same named subject. A value either article also states for that noun is an agreement, not a
+  contradiction, and values more than MAX_RATIO apart are not one fact told two ways. Two articles of
+  different days give different figures as an update (kept as the story's figure timeline), not as a
+  contradiction;
+- set: two lists of three or more places that share most members and each name one the other does not
+  («روسیه، چین، عراق و ترکیه» / «چین، سوریه، عراق و ترکیه»); a shorter list inside a longer one is not;
+- date / place: the same event (same type family, labels that say the same thing) on days that do not
+  overlap, or at two places neither of which contains the other in the knowledge base.
+Each contradiction has its kind, the values, the outlets, the exact sentences and the spans of the values.
 """
 from __future__ import annotations
 
-import re
+import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..extract.sentences import split_sentences
-from ..text.keys import match_key
+from .claims import Claim, article_claims, lexicon
 from .duplicates import words
-from .stories import FAMILY, _interval, signatures_match
+from .stories import FAMILY, _d, _interval, signatures_match
 
 DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "claims.yaml"
 
-
-@dataclass(frozen=True)
-class ClaimRules:
-    numbers: dict[str, int]
-    counters: frozenset[str]
-    window: int
-    classes: tuple[tuple[str, str, frozenset[str], tuple[tuple[str, ...], ...]], ...]  # about, label, nouns, quals
-    event_words: dict[str, tuple[tuple[str, ...], ...]]
-    label_min_words: int
-    label_min_overlap: float
-
-
-def _k(phrase: str) -> tuple[str, ...]:
-    return tuple(words(phrase))
+MAX_RATIO = 3.0  # two values further apart than this are not one fact told two ways
+NAMED_SUBJECT = 2  # words of a named subject two noun-less figures must share («محمدتقی مصباح یزدی»)
+SET_MIN_SHARED = 2
+SET_TYPES = {"LOC"}  # lists of places are whole sets («در روسیه، چین، عراق و ترکیه»); lists of names are samples
 
 
 @lru_cache(maxsize=1)
-def rules() -> ClaimRules:
+def _event_rules() -> tuple[int, float]:
     d = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    classes = tuple((c["about"], c.get("label", c["about"]), frozenset(w for n in c["nouns"] for w in _k(n)[:1]),
-                     tuple(_k(q) for q in c.get("qualifiers") or []))
-                    for c in d["count_claims"])
-    return ClaimRules(
-        numbers={match_key(k): int(v) for k, v in d["numbers"].items()},
-        counters=frozenset(match_key(c) for c in d.get("counters") or []),
-        window=int(d.get("qualifier_window", 6)),
-        classes=classes,
-        event_words={fam: tuple(_k(w) for w in ws) for fam, ws in (d.get("event_words") or {}).items()},
-        label_min_words=int(d.get("label_min_words", 3)),
-        label_min_overlap=float(d.get("label_min_overlap", 0.5)),
-    )
+    return int(d.get("label_min_words", 3)), float(d.get("label_min_overlap", 0.5))
 
 
-_PUNCT = re.compile(r"[،,.؛;:!?؟()«»\"]")
+def _quals_agree(a: Claim, b: Claim) -> bool:
+    """«۹ منطقه خارجی» and «۷ استان از کشورهای خارجی» agree; «پنج استان ایرانی ... حضور دارند» and «۹ منطقه
+    خارجی حضور دارند» do not (the first qualifier of one must be among the other's)."""
+    if not a.qualifiers or not b.qualifiers:
+        return True
+    return bool(a.first_qualifier & b.qualifiers) or bool(b.first_qualifier & a.qualifiers)
 
 
-def _number(tok: str, r: ClaimRules) -> int | None:
-    if tok.isdigit():
-        return int(tok)
-    return r.numbers.get(tok)
+def _same_fact(a: Claim, b: Claim) -> bool:
+    if a.total != b.total or (a.day and b.day and a.day != b.day):
+        return False
+    generic_nouns = lexicon().generic
+    generic = a.noun is None or b.noun is None or a.noun in generic_nouns or b.noun in generic_nouns
+    if generic:  # what is counted is not said: the named subject must be the same
+        return (a.noun == b.noun or a.noun is None or b.noun is None) and len(a.subject & b.subject) >= NAMED_SUBJECT
+    return a.noun == b.noun and _quals_agree(a, b)
 
 
-def _contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(seq[i:i + n]) == phrase for i in range(len(seq) - n + 1))
+def _close(x: float, y: float) -> bool:
+    lo, hi = sorted((abs(x), abs(y)))
+    return lo > 0 and hi / lo <= MAX_RATIO
 
 
-def _noun_matches(tok: str, nouns: frozenset[str]) -> bool:
-    # "استان" also as "استانهای"/"مناطق"-like plural forms glued by words(): a prefix match on the key
-    return any(tok == n or (tok.startswith(n) and len(tok) - len(n) <= 3) for n in nouns)
+def _number_conflicts(ca: list[Claim], cb: list[Claim]) -> list[tuple[Claim, Claim]]:
+    """(a, b) pairs of figures of one fact with different values, at most one per counted thing."""
+    values_a, values_b = defaultdict(set), defaultdict(set)
+    for c in ca:
+        values_a[c.noun].add(c.value)
+    for c in cb:
+        values_b[c.noun].add(c.value)
+    said_b = defaultdict(int)
+    for c in cb:
+        said_b[(c.noun, c.value)] += 1
+    best: dict[Any, tuple[tuple, Claim, Claim]] = {}
+    for a in ca:
+        if a.noun is not None and a.value in values_b[a.noun]:
+            continue  # B states this value for this noun too: no disagreement on it
+        facts = [b for b in cb if _same_fact(a, b)]
+        if not facts or any(b.value == a.value for b in facts):
+            continue
+        for b in facts:
+            if (b.noun is not None and b.value in values_a[b.noun]) or not _close(a.value, b.value):
+                continue
+            key = a.noun or b.noun or ("subject", a.subject & b.subject)
+            # the value B states most often is its claim (a figure it cites from another source is not),
+            # then the closest subject and qualifiers
+            rank = (said_b[(b.noun, b.value)], len(a.subject & b.subject) + len(a.qualifiers & b.qualifiers))
+            if key not in best or rank > best[key][0]:
+                best[key] = (rank, a, b)
+    return [(a, b) for _, a, b in best.values()]
 
 
-def count_claims(sentence: str) -> list[tuple[str, int]]:
-    """(about, value) pairs stated in one sentence."""
-    r = rules()
+def _set_conflicts(ca: list[Claim], cb: list[Claim]) -> list[tuple[Claim, Claim]]:
     out = []
-    # Punctuation ends a qualifier window, so chunks are read separately.
-    for chunk in _PUNCT.split(sentence):
-        toks = words(chunk)
-        consumed = -1
-        for i, tok in enumerate(toks):
-            value = _number(tok, r)
-            if value is None or i <= consumed:
+    for a in ca:
+        if a.noun not in SET_TYPES:
+            continue
+        ma = set(a.value)
+        if any(set(b.value) == ma for b in cb):
+            continue  # B lists exactly these members somewhere: it agrees
+        for b in cb:
+            mb = set(b.value)
+            shared = ma & mb
+            if b.noun != a.noun or len(shared) < SET_MIN_SHARED or not (ma - mb) or not (mb - ma):
                 continue
-            j = i + 1
-            # "بیست و پنج": a compound number word
-            while j + 1 < len(toks) and toks[j] == "و" and _number(toks[j + 1], r) is not None \
-                    and not toks[j + 1].isdigit() and _number(toks[j + 1], r) < value:
-                value += _number(toks[j + 1], r)
-                j += 2
-                consumed = j - 1  # the parts of a compound number are not numbers of their own
-            if j < len(toks) and toks[j] in r.counters:
-                j += 1
-            if j >= len(toks):
+            if abs(len(ma) - len(mb)) > 1 or len(shared) * 2 < min(len(ma), len(mb)):
                 continue
-            noun = toks[j]
-            window: list[str] = []
-            for t in toks[j + 1: j + 1 + r.window]:
-                if _number(t, r) is not None:
-                    break
-                window.append(t)
-            while window and window[-1] == "و":
-                window.pop()
-            found = set()
-            for about, _label, nouns, quals in r.classes:
-                if not _noun_matches(noun, nouns):
-                    continue
-                if not quals or any(_contains(window, q) for q in quals):
-                    found.add(about)
-            if len(found) == 1:  # two classes fit: the words do not say which; dropped, never guessed
-                out.append((found.pop(), value))
+            if not (a.subject & b.subject) and len(shared) < 3:
+                continue
+            out.append((a, b))
+            break
+    return out[:1]
+
+
+def _claims_of(article) -> tuple[list[Claim], list[Claim]]:
+    cs = article_claims(article)
+    return [c for c in cs if c.kind == "number"], [c for c in cs if c.kind == "set"]
+
+
+def _day_of(article) -> int | None:
+    d = _d(article.published)
+    return d.toordinal() if d else None
+
+
+def _span(c: Claim) -> dict:
+    return {"field": c.field, "start": c.start, "end": c.end, "text": c.text}
+
+
+def _value(c: Claim, article) -> Any:
+    if c.kind == "set":
+        names = {k: n for k, n in c.members.items()}
+        return "، ".join(names[k] for k in c.value)
+    return int(c.value) if c.value == int(c.value) else c.value
+
+
+def find_contradictions(story: dict, articles: dict[str, Any], story_events: list[dict] | None = None
+                        ) -> list[dict]:
+    """Disagreements among the articles of `story` (a StoryIndex.describe() dict); `articles` by id.
+
+    `story_events` are the story's event signatures (StoryIndex.stories[sid].events); events stated by at
+    least two articles are the ones dates and places are compared about.
+    """
+    docs = [articles[d] for d in story["docs"] if d in articles]
+    if len(docs) < 2:
+        return []
+    found: list[dict] = []
+    claims = {a.id: _claims_of(a) for a in docs}
+    for i, a in enumerate(docs):
+        for b in docs[i + 1:]:
+            (na, sa), (nb, sb) = claims[a.id], claims[b.id]
+            if _day_of(a) == _day_of(b):  # different days: different figures are updates (the timeline)
+                for x, y in _number_conflicts(na, nb):
+                    found.append(_claim_report(story, "number", x, y, a, b))
+            for x, y in _set_conflicts(sa, sb):
+                found.append(_claim_report(story, "set", x, y, a, b))
+    found.extend(_event_conflicts(story, docs))
+    return _identified(story, _merged(found))
+
+
+def _claim_report(story: dict, kind: str, x: Claim, y: Claim, a, b) -> dict:
+    noun = x.noun or y.noun
+    label = {"number": f"شمار {noun}" if noun else "رقم", "set": "فهرست"}[kind]
+    if x.subject & y.subject and kind == "number" and (x.noun is None or y.noun is None):
+        label = "رقم " + " ".join(sorted(x.subject & y.subject))
+    return _report(story, kind, f"{kind}:{noun}", label, {a.id: _value(x, a), b.id: _value(y, b)},
+                   {a.id: x.sentence, b.id: y.sentence}, {a.id: _outlet(a), b.id: _outlet(b)},
+                   {a.id: _span(x), b.id: _span(y)})
+
+
+def _merged(found: list[dict]) -> list[dict]:
+    """A third article that agrees with one side of a contradiction joins it instead of repeating it."""
+    out: list[dict] = []
+    for c in found:
+        for o in out:
+            if o["about"] == c["about"] and any(o["values"].get(d) == v for d, v in c["values"].items()) \
+                    and not set(c["values"]) <= set(o["values"]):
+                for key in ("values", "evidence", "outlets", "spans"):
+                    o[key] = {**c.get(key, {}), **o.get(key, {})}
+                break
+        else:
+            out.append(c)
     return out
 
 
@@ -145,37 +207,6 @@ def _sig(e: dict) -> dict | None:
             "label": e.get("label") or "", "status": e.get("status")}
 
 
-def _claims_by_event(article, story_events: list[dict]) -> dict[tuple[int, str], set[tuple[int, str]]]:
-    """(story event index, about) → {(value, sentence)} for the reported events this article shares."""
-    r = rules()
-    mine = []  # (story event index, family, evidence span)
-    for e in article.events:
-        if e.get("status") == "planned":
-            continue
-        s = _sig(e)
-        if s is None:
-            continue
-        for i, se in enumerate(story_events):
-            if signatures_match(s, se):
-                ev = e.get("evidence") or {}
-                mine.append((i, s["family"], ev.get("start"), ev.get("end")))
-    out: dict[tuple[int, str], set[tuple[int, str]]] = defaultdict(set)
-    if not mine:
-        return out
-    for sent in split_sentences(article.text):
-        claims = count_claims(sent.text)
-        if not claims:
-            continue
-        toks = words(sent.text)
-        for i, fam, a, b in mine:
-            overlaps = a is not None and b is not None and a < sent.end and sent.start < b
-            names = any(_contains(toks, w) for w in r.event_words.get(fam, ()))
-            if overlaps or names:
-                for about, value in claims:
-                    out[(i, about)].add((value, sent.text))
-    return out
-
-
 def _kb_ancestors(kb_id: str) -> set[str]:
     from ..kb import load_kb
 
@@ -196,42 +227,16 @@ def _day_precise(e: dict) -> bool:
     return len(e.get("start") or "") == 10 and len(e.get("end") or e.get("start") or "") == 10
 
 
-def find_contradictions(story: dict, articles: dict[str, Any], story_events: list[dict] | None = None
-                        ) -> list[dict]:
-    """Disagreements among the articles of `story` (a StoryIndex.describe() dict); `articles` by id.
-
-    `story_events` are the story's event signatures (StoryIndex.stories[sid].events); events stated by at
-    least two articles are the ones claims can be compared about.
-    """
-    docs = [articles[d] for d in story["docs"] if d in articles]
-    if len(docs) < 2:
-        return []
-    shared = [e for e in (story_events or []) if len(set(e.get("docs", []))) >= 2]
+def _event_conflicts(story: dict, docs: list) -> list[dict]:
+    """The same event given two days, or two places, by two articles of the story."""
     found: list[dict] = []
-    labels = {a: lab for a, lab, _n, _q in rules().classes}
-
-    # counts about the same event
-    per_key: dict[tuple[int, str], dict[str, tuple[int, str]]] = defaultdict(dict)
-    for a in docs:
-        for key, vals in _claims_by_event(a, shared).items():
-            if len({v for v, _ in vals}) == 1:  # one value per article, else the article is ambiguous
-                per_key[key][a.id] = sorted(vals, key=lambda x: len(x[1]))[0]
-    for (i, about), by_doc in sorted(per_key.items()):
-        if len({v for v, _ in by_doc.values()}) < 2:
-            continue
-        ev = shared[i]
-        found.append(_report(story, f"{about}@{ev['type']}:{ev['place']}", labels.get(about, about),
-                             {d: v for d, (v, _) in by_doc.items()}, {d: s for d, (_, s) in by_doc.items()},
-                             {d: _outlet(articles[d]) for d in by_doc}))
-
-    # dates and places of the same event
-    r = rules()
+    min_words, min_overlap = _event_rules()
     evs = []
     for a in docs:
         for e in a.events:
             s = _sig(e)
             if s and e.get("status") != "planned" and _day_precise(e) \
-                    and len(words(s["label"])) >= r.label_min_words and s["type"] not in ("meeting", "statement"):
+                    and len(words(s["label"])) >= min_words and s["type"] not in ("meeting", "statement"):
                 evs.append((a, e, s))
     seen_pairs = set()
     for x in range(len(evs)):
@@ -239,7 +244,7 @@ def find_contradictions(story: dict, articles: dict[str, Any], story_events: lis
             (a, e1, s1), (b, e2, s2) = evs[x], evs[y]
             if a.id == b.id or s1["family"] != s2["family"]:
                 continue
-            if _label_overlap(s1["label"], s2["label"]) < r.label_min_overlap:
+            if _label_overlap(s1["label"], s2["label"]) < min_overlap:
                 continue
             overlap = s1["iv"][0] <= s2["iv"][1] and s2["iv"][0] <= s1["iv"][1]
             if s1["place"] == s2["place"] and not overlap and abs(s1["iv"][0] - s2["iv"][0]) <= 14:
@@ -252,11 +257,12 @@ def find_contradictions(story: dict, articles: dict[str, Any], story_events: lis
             if key in seen_pairs:
                 continue
             seen_pairs.add(key)
-            found.append(_report(story, f"event_{kind}@{s1['type']}", f"{'تاریخ' if kind == 'date' else 'محل'} "
-                                 f"{s1['label']}", {a.id: v1, b.id: v2},
-                                 {a.id: (e1.get("evidence") or {}).get("text", ""),
-                                  b.id: (e2.get("evidence") or {}).get("text", "")},
-                                 {a.id: _outlet(a), b.id: _outlet(b)}))
+            ev1, ev2 = e1.get("evidence") or {}, e2.get("evidence") or {}
+            found.append(_report(story, kind, f"event_{kind}@{s1['type']}",
+                                 f"{'تاریخ' if kind == 'date' else 'محل'} {s1['label']}", {a.id: v1, b.id: v2},
+                                 {a.id: ev1.get("text", ""), b.id: ev2.get("text", "")},
+                                 {a.id: _outlet(a), b.id: _outlet(b)},
+                                 {a.id: _event_span(e1), b.id: _event_span(e2)}))
     return found
 
 
@@ -264,6 +270,25 @@ def _when(e: dict) -> str:
     return e["start"] if (e.get("end") or e["start"]) == e["start"] else f"{e['start']}/{e['end']}"
 
 
-def _report(story: dict, about: str, label: str, values: dict, evidence: dict, outlets: dict) -> dict:
-    return {"story": story["id"], "about": about, "label": label, "values": values, "evidence": evidence,
-            "outlets": outlets}
+def _event_span(e: dict) -> dict:
+    span = e.get("span") or {}
+    return {"field": e.get("field", "text"), "start": span.get("start"), "end": span.get("end"),
+            "text": " ".join(m.get("text", "") for m in e.get("mentions", [])[:1])}
+
+
+def _report(story: dict, kind: str, about: str, label: str, values: dict, evidence: dict, outlets: dict,
+            spans: dict) -> dict:
+    return {"story": story["id"], "kind": kind, "about": about, "label": label, "values": values,
+            "evidence": evidence, "outlets": outlets, "spans": spans}
+
+
+def _identified(story: dict, found: list[dict]) -> list[dict]:
+    """Each contradiction gets a stable id (its story, what it is about and its articles) and the day of
+    its latest article (lists show the newest first)."""
+    published = {a["id"]: a.get("published") for a in story.get("articles", [])}
+    for c in found:
+        key = c["about"] + "|" + "|".join(sorted(c["values"]))
+        c["id"] = f"{story['id']}:{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}"
+        c["published"] = {d: published.get(d) for d in c["values"]}
+        c["day"] = max((p for p in c["published"].values() if p), default=None)
+    return found

@@ -1,6 +1,7 @@
 """The SQL behind the corpus state on the SQLite store (SQLiteStore's corpus methods delegate here).
 
-Tables (migration 4 in khazar/store/sqlite.py): stories, story_state, story_articles, corpus_docs, corpus_df.
+Tables (migrations 4 and 5 in khazar/store/sqlite.py): stories, story_state, story_articles, corpus_docs,
+corpus_df, corpus_items.
 """
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def save(conn: sqlite3.Connection, changes: dict[str, Any]) -> None:
             conn.execute("UPDATE corpus_docs SET duplicate_of = ?, similarity = ? WHERE doc = ?", (dup, sim, row[0]))
     conn.executemany("INSERT INTO corpus_df (key, df) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET df = df + excluded.df",
                      list(changes.get("df", {}).items()))
+    for gone in changes.get("gone", []):  # stories folded into another one
+        conn.execute("DELETE FROM stories WHERE id = ?", (gone,))
+        conn.execute("DELETE FROM story_state WHERE story_id = ?", (gone,))
+        conn.execute("DELETE FROM story_articles WHERE story_id = ?", (gone,))
+        conn.execute("DELETE FROM corpus_items WHERE (kind = 'story' AND id = ?) OR story_id = ?", (gone, gone))
     for desc, state in changes.get("stories", []):
         conn.execute("INSERT OR REPLACE INTO stories (id, label, start, \"end\", size, entities_json, updated_at)"
                      " VALUES (?,?,?,?,?,?,?)", (desc["id"], desc["label"], desc["start"], desc["end"],
@@ -53,7 +59,40 @@ def save(conn: sqlite3.Connection, changes: dict[str, Any]) -> None:
             row = doc_of(article_id)
             if row:
                 conn.execute("INSERT OR IGNORE INTO story_articles (story_id, doc) VALUES (?, ?)", (desc["id"], row[0]))
+    _save_items(conn, changes)
     conn.commit()
+
+
+def _save_items(conn: sqlite3.Connection, changes: dict[str, Any]) -> None:
+    for desc, _state in changes.get("stories", []):
+        conn.execute("INSERT OR REPLACE INTO corpus_items (kind, id, story_id, day, data_json) VALUES (?,?,?,?,?)",
+                     ("story", desc["id"], None, desc.get("end"), json.dumps(desc, ensure_ascii=False)))
+    for story_id, found in changes.get("contradictions", {}).items():
+        conn.execute("DELETE FROM corpus_items WHERE kind = 'contradiction' AND story_id = ?", (story_id,))
+        conn.executemany("INSERT OR REPLACE INTO corpus_items (kind, id, story_id, day, data_json) VALUES (?,?,?,?,?)",
+                         [("contradiction", c["id"], story_id, c.get("day"), json.dumps(c, ensure_ascii=False))
+                          for c in found])
+    if "series" in changes:  # the series are few: written whole each time
+        conn.execute("DELETE FROM corpus_items WHERE kind = 'series'")
+        conn.executemany("INSERT INTO corpus_items (kind, id, story_id, day, data_json) VALUES (?,?,?,?,?)",
+                         [("series", x["id"], None, x.get("end"), json.dumps(x, ensure_ascii=False))
+                          for x in changes["series"]])
+
+
+def items(conn: sqlite3.Connection, kind: str, story_id: str | None, page: int, size: int
+          ) -> tuple[int, list[dict[str, Any]]]:
+    where, args = "kind = ?", [kind]
+    if story_id is not None:
+        where, args = where + " AND story_id = ?", args + [story_id]
+    total = conn.execute(f"SELECT count(*) FROM corpus_items WHERE {where}", args).fetchone()[0]
+    rows = conn.execute(f"SELECT data_json FROM corpus_items WHERE {where} ORDER BY day DESC, id LIMIT ? OFFSET ?",
+                        [*args, size, max(0, page - 1) * size])
+    return total, [json.loads(r) for (r,) in rows]
+
+
+def item(conn: sqlite3.Connection, kind: str, item_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT data_json FROM corpus_items WHERE kind = ? AND id = ?", (kind, item_id)).fetchone()
+    return json.loads(row[0]) if row else None
 
 
 def duplicates(conn: sqlite3.Connection) -> list[dict[str, Any]]:

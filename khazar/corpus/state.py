@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from datasketch import LeanMinHash
 
+from .contradictions import find_contradictions
 from .duplicates import DuplicateIndex, article_text, minhash, shingles
 from .stories import StoryIndex
 
@@ -28,12 +29,14 @@ class Corpus:
         self._new_docs: list[tuple] = []
         self._df_delta: Counter = Counter()
         self._dirty: set[str] = set()
+        self._merged_seen = 0
         if store is not None:
             self._load()
 
     def _load(self) -> None:
         state = self.store.corpus_load()
         self.stories = StoryIndex.from_state(state)
+        self._merged_seen = len(self.stories.merged)
         for article_id, published, mh, sh, dup, sim in state["docs"]:
             shv = np.frombuffer(sh, dtype=np.uint32) if sh else np.zeros(0, dtype=np.uint32)
             mhv = LeanMinHash(seed=1, hashvalues=np.frombuffer(mh, dtype=np.uint32), scheme="affine32") \
@@ -88,8 +91,22 @@ class Corpus:
             if new != old:
                 changed.append((article_id, new, link.similarity if link else None))
                 self._loaded_links[article_id] = new
-        stories = [(self.stories.describe(sid), self.stories.stories[sid].to_state()) for sid in self._dirty]
-        self.store.corpus_save({"docs": docs, "links": changed, "df": dict(self._df_delta), "stories": stories})
+        gone = list(self.stories.merged)[self._merged_seen:]
+        self._merged_seen = len(self.stories.merged)
+        dirty = [sid for sid in self._dirty if sid in self.stories.stories]
+        stories = [(self.stories.describe(sid), self.stories.stories[sid].to_state()) for sid in dirty]
+        contradictions = {}
+        for desc, _state in stories:  # a story that changed is checked again, with its articles from the store
+            if len(desc["docs"]) < 2:
+                contradictions[desc["id"]] = []
+                continue
+            arts = {d: a for d in desc["docs"] if (a := self.store.get_article(d)) is not None}
+            contradictions[desc["id"]] = find_contradictions(desc, arts, self.stories.stories[desc["id"]].events)
+        changes = {"docs": docs, "links": changed, "df": dict(self._df_delta), "stories": stories, "gone": gone,
+                   "contradictions": contradictions}
+        if stories or gone:
+            changes["series"] = self.stories.series_out()  # few and cheap: rewritten whole
+        self.store.corpus_save(changes)
         self._new_docs, self._df_delta, self._dirty = [], Counter(), set()
 
     def duplicates(self, articles: dict[str, Any] | None = None) -> list[dict]:

@@ -118,7 +118,7 @@ def render_timeline(tl: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_report(report: dict[str, Any]) -> str:
+def render_stories(report: dict[str, Any]) -> list[str]:
     lines = []
     multi = [s for s in report["stories"] if len(s["docs"]) >= 2]
     lines.append(f"stories: {len(report['stories'])} ({len(multi)} with two or more articles)")
@@ -126,13 +126,32 @@ def render_report(report: dict[str, Any]) -> str:
         lines.append(f"  {s['id']}  {both_calendars(s['start'])} … {both_calendars(s['end'])}  "
                      f"{len(s['docs'])} articles  {s['label']}")
         lines.append("      " + "، ".join(e["name"] for e in s["entities"][:6]))
+        for a in s.get("articles", []):
+            lines.append(f"      {a.get('published') or '?'}  {a.get('outlet') or '?'}  [{a['id']}] {a['title']}")
+    series = report.get("series", [])
+    lines.append(f"series: {len(series)}")
+    for x in series:
+        lines.append(f"  {x['id']}  {x.get('outlet') or '?'}  {len(x['docs'])} reports {x['start']} … {x['end']}  "
+                     f"{x['label']}")
+        for noun, points in x["figures"].items():
+            lines.append(f"      {noun}: " + "، ".join(f"{p['date']} {p['value']:g}" for p in points))
+    return lines
+
+
+def render_contradictions(report: dict[str, Any]) -> list[str]:
+    lines = [f"contradictions: {len(report['contradictions'])}"]
+    for c in report["contradictions"]:
+        lines.append(f"  {c['label']} [{c.get('kind', '?')}] in {c['story']}")
+        for doc, v in c["values"].items():
+            lines.append(f"    {v}  — {c['outlets'].get(doc) or '?'} [{doc}]: {c['evidence'].get(doc, '')}")
+    return lines
+
+
+def render_report(report: dict[str, Any]) -> str:
+    lines = render_stories(report)
     lines.append(f"duplicates: {len(report['duplicates'])}")
     for d in report["duplicates"]:
         lines.append(f"  {d['doc']} ({d.get('outlet') or '?'}, {d.get('published') or '?'}) duplicates "
                      f"{d['duplicate_of']}  J={d['similarity']}")
-    lines.append(f"contradictions: {len(report['contradictions'])}")
-    for c in report["contradictions"]:
-        lines.append(f"  {c['label']} [{c['about']}] in {c['story']}")
-        for doc, v in c["values"].items():
-            lines.append(f"    {v}  — {c['outlets'].get(doc) or '?'} [{doc}]: {c['evidence'].get(doc, '')}")
+    lines.extend(render_contradictions(report))
     return "\n".join(lines) + "\n"

@@ -22,12 +22,14 @@ duplicates — the same result as `khazar.corpus.duplicates.find_duplicates` ove
   the single-machine index takes whichever its LSH returns first (a Python set: it may vary between runs).
 
 stories — StoryIndex is single-pass, in publication order, and each decision depends on everything before
-it (story centroids; document frequencies of all articles seen so far, cached per 500 articles). That
-cannot be distributed as is. The closest faithful version:
+it (the members of each story, stories merged when an article links two; document frequencies of all
+articles seen so far, cached per 500 articles). That cannot be distributed as is. The closest faithful
+version:
   1. executors: `Features.of(article)` (stories.py's own), once per article;
   2. IDF: document frequencies over the whole corpus (reduceByKey) plus the same background table. The
      table of keys seen in two or more articles is broadcast (a key seen once has df 1 by construction);
-  3. blocking: each article's index keys (`StoryIndex._index_keys`: 12 rarest words + entity keys);
+  3. blocking: each article's index keys (`StoryIndex._index_keys`: 12 rarest words, entity keys and
+     distinctive figures);
      articles sharing a key are candidate pairs, unless `accepts` could not accept them whatever their text
      (more than 75 days apart, or more than 14 without an event signature in common: `_may_accept`). One
      shared key, not two as the single-machine index asks of a story: a story's keys are the union of its
@@ -35,20 +37,19 @@ cannot be distributed as is. The closest faithful version:
      than MAX_BUCKET articles are skipped (an entity in most of the news); the single-machine index counts
      them;
   4. each candidate pair is scored with StoryIndex.score (later article against a story holding the
-     earlier one); pairs that `accepts` would take with BLOCK_MARGIN more total are edges (looser than
-     acceptance: an article can join a story through its centroid while no single member accepts it).
-     Driver: the edge list (ids, not articles) is collected and connected components found with
-     union-find — components are blocks;
+     earlier one); pairs that `accepts` would take with BLOCK_MARGIN more total are edges
+     (looser than acceptance: an article joins a story through its best member, but the story's other
+     members must not rule it out). Driver: the edge list (ids, not articles) is collected and connected
+     components found with union-find — components are blocks;
   5. executors: inside each block, StoryIndex itself runs in publication order (attach_features), so a
-     chain of pairwise links that the story centroid would not accept is split as the single machine
+     chain of pairwise links that a story's other members rule out is split as the single machine
      splits it. Story id = story_id(founder), the earliest article, as in stories.py.
   Where it can differ from `build_stories`: (a) IDF is corpus-wide instead of "articles before this one";
   (b) an article can only join a story of its own block, i.e. some member must come within BLOCK_MARGIN
-  of accepting it pairwise; the single machine may attach it through the centroid alone, or prefer a
-  better story of another block; (c) keys above MAX_BUCKET are not used to find candidates. The partitions
-  and story ids are equal on the test corpus (seeds, 40 news articles, edited copies: tests/test_spark.py)
-  and were equal on 750 news articles (600 irnews + 150 farsnews, 20 stories of 2-11 articles); with
-  pairwise acceptance alone (no margin) and two shared keys, 2 of those 750 articles were split off.
+  of accepting it pairwise; the single machine may prefer a better story of another block; (c) keys
+  above MAX_BUCKET are not used to find candidates. The partitions and story ids are equal on the test
+  corpus (seeds, 40 news articles, edited copies: tests/test_spark.py). With the centroid scoring that
+  came before the pairwise rules they were also equal on 750 news articles (600 irnews + 150 farsnews).
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ BLOCK_MARGIN = 0.08
 
 _DUP_COLUMNS = ("id", "title", "text", "published", "outlet")
 _STORY_COLUMNS = ("id", "title", "text", "published", "published_time", "published_estimate", "outlet",
-                  "entities", "events")
+                  "entities", "events", "times")  # times: the day an article names for its happening
 
 
 def duplicates_schema():
@@ -328,26 +329,8 @@ def _accepted(part: Iterable, idf: _CorpusIdf) -> Iterator[tuple[str, str]]:
         st = Story("pair")
         st.add(f_e)
         score = idx.score(f_l, st)
-        if idx.accepts({**score, "total": score["total"] + BLOCK_MARGIN}):
+        if idx.accepts({**score, "total": score["total"] + BLOCK_MARGIN, "mean": score["mean"] + BLOCK_MARGIN}):
             yield earlier, later
-
-
-def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
-    """Driver: union-find over the accepted edges (ids only) → article: component representative."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in parent}
 
 
 def _block_stories(block: Iterable[tuple], idf: _CorpusIdf) -> list[tuple]:
@@ -375,6 +358,8 @@ def stories_step(spark, articles):
 
     from pyspark import StorageLevel
 
+    from khazar.corpus.stories import components
+
     feats = _first_per_id(articles.select(*_STORY_COLUMNS).rdd.mapPartitions(_features))
     feats = feats.persist(StorageLevel.MEMORY_AND_DISK)
     sc = spark.sparkContext
@@ -391,7 +376,8 @@ def stories_step(spark, articles):
                   .map(lambda kv: (kv[1][0], (kv[0], kv[1][1]))).join(plain)  # earlier → ((later, f_l), f_e)
                   .map(lambda kv: ((kv[0], kv[1][0][0]), (kv[1][1], kv[1][0][1]))))
         # The edges: id pairs, about as many as articles in multi-article stories; components on the driver.
-        block = _components(scored.mapPartitions(lambda part: _accepted(part, idf)).collect())
+        # union-find on the driver over the accepted edges (ids only) → article: component representative
+        block = components(scored.mapPartitions(lambda part: _accepted(part, idf)).collect())
         block_b = sc.broadcast(block)
         rows = (feats.map(lambda kv: (block_b.value.get(kv[0], kv[0]), kv[1])).groupByKey()
                 .flatMap(lambda kv: _block_stories(kv[1], idf)))

@@ -689,6 +689,12 @@ def corpus_save(conn: Connection, changes: dict[str, Any]) -> None:
             cur.executemany("INSERT INTO corpus_df (key, df) VALUES (%s, %s)"
                             " ON CONFLICT (key) DO UPDATE SET df = corpus_df.df + excluded.df",
                             [(_t(k), v) for k, v in df])
+    for gone in changes.get("gone", []):  # stories folded into another one
+        conn.execute("DELETE FROM stories WHERE id = %s", (_t(gone),))
+        conn.execute("DELETE FROM story_state WHERE story_id = %s", (_t(gone),))
+        conn.execute("DELETE FROM story_articles WHERE story_id = %s", (_t(gone),))
+        conn.execute("DELETE FROM corpus_items WHERE (kind = 'story' AND id = %s) OR story_id = %s",
+                     (_t(gone), _t(gone)))
     for desc, state in changes.get("stories", []):
         conn.execute(
             'INSERT INTO stories (id, label, start, "end", size, entities_json, updated_at)'
@@ -706,6 +712,46 @@ def corpus_save(conn: Connection, changes: dict[str, Any]) -> None:
             with conn.cursor() as cur:
                 cur.executemany("INSERT INTO story_articles (story_id, doc) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                                 [(_t(desc["id"]), d) for d in docs])
+    _save_items(conn, changes)
+
+
+def _save_items(conn: Connection, changes: dict[str, Any]) -> None:
+    """As khazar/corpus/sqlite_corpus.py's: stories, contradictions of the stories given, all series."""
+    upsert = ("INSERT INTO corpus_items (kind, id, story_id, day, data_json) VALUES (%s,%s,%s,%s,%s)"
+              " ON CONFLICT (kind, id) DO UPDATE SET story_id = excluded.story_id, day = excluded.day,"
+              " data_json = excluded.data_json")
+    with conn.cursor() as cur:
+        for desc, _state in changes.get("stories", []):
+            cur.execute(upsert, ("story", _t(desc["id"]), None, _t(desc.get("end")),
+                                 _t(json.dumps(desc, ensure_ascii=False))))
+        for story_id, found in changes.get("contradictions", {}).items():
+            cur.execute("DELETE FROM corpus_items WHERE kind = 'contradiction' AND story_id = %s", (_t(story_id),))
+            for c in found:
+                cur.execute(upsert, ("contradiction", _t(c["id"]), _t(story_id), _t(c.get("day")),
+                                     _t(json.dumps(c, ensure_ascii=False))))
+        if "series" in changes:
+            cur.execute("DELETE FROM corpus_items WHERE kind = 'series'")
+            for x in changes["series"]:
+                cur.execute(upsert, ("series", _t(x["id"]), None, _t(x.get("end")),
+                                     _t(json.dumps(x, ensure_ascii=False))))
+
+
+def corpus_items(conn: Connection, kind: str, story_id: str | None, page: int, size: int
+                 ) -> tuple[int, list[dict[str, Any]]]:
+    where, args = "kind = %s", [kind]
+    if story_id is not None:
+        where, args = where + " AND story_id = %s", args + [_t(story_id)]
+    total = conn.execute(f"SELECT count(*) FROM corpus_items WHERE {where}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    rows = conn.execute(f"SELECT data_json FROM corpus_items WHERE {where}"
+                        " ORDER BY day DESC NULLS LAST, id COLLATE \"C\" LIMIT %s OFFSET %s", [*args, lim, off])
+    return total, [json.loads(r) for (r,) in rows]
+
+
+def corpus_item(conn: Connection, kind: str, item_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT data_json FROM corpus_items WHERE kind = %s AND id = %s",
+                       (kind, _t(item_id))).fetchone()
+    return json.loads(row[0]) if row else None
 
 
 def corpus_duplicates(conn: Connection) -> list[dict[str, Any]]:

@@ -128,6 +128,15 @@ class Store(ABC):
     def corpus_duplicates(self) -> list[dict]:
         raise NotImplementedError(f"{type(self).__name__} keeps no corpus state")
 
+    def corpus_items(self, kind: str, story_id: str | None = None, page: int = 1, size: int = 20
+                     ) -> tuple[int, list[dict]]:
+        """(total, one page) of what the corpus stage derived: kind 'story', 'series' or 'contradiction' (of
+        one story when story_id is given), newest first."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus state")
+
+    def corpus_item(self, kind: str, item_id: str) -> dict | None:
+        raise NotImplementedError(f"{type(self).__name__} keeps no corpus state")
+
     def __enter__(self) -> "Store":
         return self
 

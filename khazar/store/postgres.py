@@ -197,6 +197,19 @@ MIGRATIONS: list[str] = [
         seq BIGINT NOT NULL DEFAULT nextval('khazar_rowid')
     );
     """,
+    # 4: SQLiteStore's migration 5: stories, series and contradictions as JSON (khazar/corpus/pages.py).
+    """
+    CREATE TABLE corpus_items (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        story_id TEXT,
+        day TEXT,
+        data_json TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    );
+    CREATE INDEX corpus_items_story ON corpus_items (kind, story_id);
+    CREATE INDEX corpus_items_day ON corpus_items (kind, day, id);
+    """,
 ]
 
 # Any constant shared by every khazar process: the advisory lock that serialises migrations.
@@ -469,3 +482,12 @@ class PostgresStore(Store):
     def corpus_duplicates(self) -> list[dict]:
         with pgb.own_transaction(self.conn):
             return pgb.corpus_duplicates(self.conn)
+
+    def corpus_items(self, kind: str, story_id: str | None = None, page: int = 1, size: int = 20
+                     ) -> tuple[int, list[dict]]:
+        with pgb.own_transaction(self.conn):
+            return pgb.corpus_items(self.conn, kind, story_id, page, size)
+
+    def corpus_item(self, kind: str, item_id: str) -> dict | None:
+        with pgb.own_transaction(self.conn):
+            return pgb.corpus_item(self.conn, kind, item_id)

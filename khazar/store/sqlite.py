@@ -157,6 +157,21 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE IF NOT EXISTS corpus_df (key TEXT PRIMARY KEY, df INTEGER NOT NULL);
     """,
+    # 5: what the corpus stage derives, as JSON read whole by pages and the API (khazar/corpus/pages.py):
+    # kind 'story' (the story as StoryIndex.describe gives it), 'series' (a recurring template report with
+    # its figures over time), 'contradiction' (one disagreement inside a story, `story_id` set).
+    """
+    CREATE TABLE IF NOT EXISTS corpus_items (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        story_id TEXT,
+        day TEXT,
+        data_json TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    );
+    CREATE INDEX IF NOT EXISTS corpus_items_story ON corpus_items(kind, story_id);
+    CREATE INDEX IF NOT EXISTS corpus_items_day ON corpus_items(kind, day, id);
+    """,
 ]
 
 
@@ -386,3 +401,14 @@ class SQLiteStore(Store):
         from ..corpus import sqlite_corpus
 
         return sqlite_corpus.duplicates(self.conn)
+
+    def corpus_items(self, kind: str, story_id: str | None = None, page: int = 1, size: int = 20
+                     ) -> tuple[int, list[dict]]:
+        from ..corpus import sqlite_corpus
+
+        return sqlite_corpus.items(self.conn, kind, story_id, page, size)
+
+    def corpus_item(self, kind: str, item_id: str) -> dict | None:
+        from ..corpus import sqlite_corpus
+
+        return sqlite_corpus.item(self.conn, kind, item_id)
