@@ -51,6 +51,9 @@ class Lexicon:
     count_heads: frozenset[str]
     stop: frozenset[str]
     plural_endings: tuple[str, ...]
+    bounds: tuple[tuple[tuple[str, ...], str], ...]  # (words before a number, bound kind), longest first
+    running: tuple[tuple[str, ...], ...]
+    comparatives: tuple[tuple[str, ...], ...]
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +74,11 @@ def lexicon() -> Lexicon:
         count_heads=frozenset(match_key(c) for c in d.get("count_heads") or []),
         stop=frozenset(match_key(c) for c in d.get("subject_stopwords") or []),
         plural_endings=tuple(sorted((match_key(e) for e in d.get("plural_endings") or []), key=len, reverse=True)),
+        bounds=tuple(sorted(((tuple(match_key(w) for w in phrase.split()), kind)
+                             for kind, phrases in (d.get("bounds") or {}).items() for phrase in phrases),
+                            key=lambda x: -len(x[0]))),
+        running=tuple(tuple(match_key(w) for w in phrase.split()) for phrase in d.get("running_total") or []),
+        comparatives=tuple(tuple(match_key(w) for w in phrase.split()) for phrase in d.get("comparatives") or []),
     )
 
 
@@ -90,6 +98,8 @@ class Claim:
     end: int
     text: str = ""  # the number or list as written
     members: dict[str, str] = field(default_factory=dict)  # set: member key → display name
+    bound: str = "="
+    running: bool = False  # stated as a running total («تاکنون»)
 
     def to_dict(self) -> dict:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
@@ -166,10 +176,12 @@ def _counted(keys: list[str], i: int, j: int, lx: Lexicon) -> str | None:
         return lemma(keys[k], lx)
     # «شمار سربازان کشته‌شده ... را ۲۹ تن»: the noun a count word names; «تلفات کرونا به ۳۴ نفر رسید»: the
     # nearest noun known to be counted
-    for h in range(i - 2, -1, -1):
+    # — but not past another number: a noun before that one is what that one counts
+    start = max((h + 1 for h in range(i) if _value(keys[h], lx) is not None), default=0)
+    for h in range(i - 2, start - 1, -1):
         if keys[h] in lx.count_heads:
             return lemma(keys[h + 1], lx)
-    for h in range(i - 1, -1, -1):
+    for h in range(i - 1, start - 1, -1):
         if _known(keys[h], lx):
             return lemma(keys[h], lx)
     return lemma(keys[j], lx) if counter else None
@@ -209,6 +221,7 @@ class Figure:
     total: bool
     start: int
     end: int
+    bound: str = "="  # "=", or at_least / at_most / about («بیش از صد»)
 
 
 QUALIFIER_WORDS = 3
@@ -234,6 +247,7 @@ def figures(sentence: str, lx: Lexicon | None = None) -> list[Figure]:
         toks = [(m.group(), m.start() + ca, m.end() + ca) for m in _TOKEN.finditer(clause)]
         toks = [t for t in toks if match_key(t[0])]  # a word of only marks or tatweel has no key
         keys = [match_key(t) for t, _, _ in toks]
+        earlier = False  # a number before this one in the clause
         for value, i, j in _numbers(toks, lx):
             prev = keys[i - 1] if i else ""
             if prev in lx.never_counted or (j < len(keys) and keys[j] in lx.never_counted):
@@ -241,13 +255,19 @@ def figures(sentence: str, lx: Lexicon | None = None) -> list[Figure]:
             noun = _counted(keys, i, j, lx)
             if noun in lx.never_counted:
                 continue
-            total = prev in lx.totals and i >= 2 and keys[i - 2] == "از"  # «از مجموع N»
+            # «از مجموع N», «۲۳۰ منتخب از ۲۶۷ رای»: what the parts are out of
+            total = (prev in lx.totals and i >= 2 and keys[i - 2] == "از") or (prev == "از" and earlier)
+            earlier = True
+            bound = next((kind for words_, kind in lx.bounds if tuple(keys[max(0, i - len(words_)):i]) == words_),
+                         "=")
             subject = _content(keys[max(0, i - 6):i], lx)
             after = j + 1 + (j < len(keys) and keys[j] in lx.counters)
+            if any(tuple(keys[after:after + len(c)]) == c for c in lx.comparatives):
+                continue  # «۴۵ مورد بیش از آمار قبلی»: how much more, not how many
             qual_keys = [k for k in keys[after:after + QUALIFIER_WORDS] if k in _content([k], lx) and k not in lx.counters]
             quals = frozenset(f for k in qual_keys for f in forms(k))
             first = frozenset(forms(qual_keys[0])) if qual_keys else frozenset()
-            out.append(Figure(value, noun, subject, quals, first, total, toks[i][1], toks[j - 1][2]))
+            out.append(Figure(value, noun, subject, quals, first, total, toks[i][1], toks[j - 1][2], bound))
     return out
 
 
@@ -289,6 +309,11 @@ def _sets(article, field: str, text: str, s_start: int, s_end: int, lx: Lexicon)
     return out
 
 
+def _has(keys: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(keys[i:i + n]) == phrase for i in range(len(keys) - n + 1))
+
+
 def article_claims(article) -> list[Claim]:
     """Every figure and named set the article states, title first."""
     lx = lexicon()
@@ -299,8 +324,13 @@ def article_claims(article) -> list[Claim]:
         for a, b in spans:
             sent = text[a:b]
             day = _day_of(article.times, field, a, b)
+            running = None
             for fg in figures(sent, lx):
+                if running is None:
+                    keys = [match_key(t) for t in _TOKEN.findall(sent)]
+                    running = any(_has(keys, phrase) for phrase in lx.running)
                 out.append(Claim("number", fg.noun, fg.value, fg.subject, fg.qualifiers, fg.first_qualifier, fg.total,
-                                 day, sent.strip(), field, a + fg.start, a + fg.end, sent[fg.start:fg.end]))
+                                 day, sent.strip(), field, a + fg.start, a + fg.end, sent[fg.start:fg.end],
+                                 bound=fg.bound, running=running))
             out.extend(_sets(article, field, text, a, b, lx))
     return out

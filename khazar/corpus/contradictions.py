@@ -31,6 +31,7 @@ from .stories import FAMILY, _d, _interval, signatures_match
 DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "claims.yaml"
 
 MAX_RATIO = 3.0  # two values further apart than this are not one fact told two ways
+ABOUT = 0.1  # «حدود N»: within this share of N
 NAMED_SUBJECT = 2  # words of a named subject two noun-less figures must share («محمدتقی مصباح یزدی»)
 SET_MIN_SHARED = 2
 SET_TYPES = {"LOC"}  # lists of places are whole sets («در روسیه، چین، عراق و ترکیه»); lists of names are samples
@@ -57,7 +58,20 @@ def _same_fact(a: Claim, b: Claim) -> bool:
     generic = a.noun is None or b.noun is None or a.noun in generic_nouns or b.noun in generic_nouns
     if generic:  # what is counted is not said: the named subject must be the same
         return (a.noun == b.noun or a.noun is None or b.noun is None) and len(a.subject & b.subject) >= NAMED_SUBJECT
-    return a.noun == b.noun and _quals_agree(a, b)
+    # the same counted noun, qualified alike, and something said about it in common
+    return a.noun == b.noun and _quals_agree(a, b) and bool((a.subject | a.qualifiers) & (b.subject | b.qualifiers))
+
+
+def _range(c: Claim) -> tuple[float, float]:
+    v = float(c.value)
+    return {"at_least": (v, float("inf")), "at_most": (float("-inf"), v),
+            "about": (v * (1 - ABOUT), v * (1 + ABOUT))}.get(c.bound, (v, v))
+
+
+def _agree(a: Claim, b: Claim) -> bool:
+    """Values that can both be true: equal, or a bound the other value meets («بیش از صد» and 109)."""
+    (lo_a, hi_a), (lo_b, hi_b) = _range(a), _range(b)
+    return lo_a <= hi_b and lo_b <= hi_a
 
 
 def _close(x: float, y: float) -> bool:
@@ -77,10 +91,10 @@ def _number_conflicts(ca: list[Claim], cb: list[Claim]) -> list[tuple[Claim, Cla
         said_b[(c.noun, c.value)] += 1
     best: dict[Any, tuple[tuple, Claim, Claim]] = {}
     for a in ca:
-        if a.noun is not None and a.value in values_b[a.noun]:
-            continue  # B states this value for this noun too: no disagreement on it
-        facts = [b for b in cb if _same_fact(a, b)]
-        if not facts or any(b.value == a.value for b in facts):
+        if a.running or (a.noun is not None and a.value in values_b[a.noun]):
+            continue  # a running total is updated, not contradicted; B states this value too: no disagreement
+        facts = [b for b in cb if not b.running and _same_fact(a, b)]
+        if not facts or any(_agree(a, b) for b in facts):
             continue
         for b in facts:
             if (b.noun is not None and b.value in values_a[b.noun]) or not _close(a.value, b.value):
@@ -152,9 +166,10 @@ def find_contradictions(story: dict, articles: dict[str, Any], story_events: lis
     for i, a in enumerate(docs):
         for b in docs[i + 1:]:
             (na, sa), (nb, sb) = claims[a.id], claims[b.id]
-            if _day_of(a) == _day_of(b):  # different days: different figures are updates (the timeline)
-                for x, y in _number_conflicts(na, nb):
-                    found.append(_claim_report(story, "number", x, y, a, b))
+            if _day_of(a) != _day_of(b):
+                continue  # different days: different figures and lists are updates (the timeline), not disputes
+            for x, y in _number_conflicts(na, nb):
+                found.append(_claim_report(story, "number", x, y, a, b))
             for x, y in _set_conflicts(sa, sb):
                 found.append(_claim_report(story, "set", x, y, a, b))
     found.extend(_event_conflicts(story, docs))
