@@ -48,7 +48,7 @@ DATA = Path(__file__).resolve().parent / "data" / "df.json"
 # Thresholds, calibrated on the seeds and the xdoc-dev week and checked on ../shared/data/news (docs/corpus.md).
 JOIN = 0.34  # pair score to join when published within NEAR_DAYS of each other, different outlets
 SAME_OUTLET_LATER = 0.40  # one outlet's later article: a follow-up unless the evidence is strong
-GAP_STEP = 0.05  # more evidence for each day between the two articles (up to NEAR_DAYS)
+GAP_STEP = 0.06  # more evidence for each day between the two articles (up to NEAR_DAYS)
 NEAR_DAYS = 4
 MID_DAYS = 14  # up to here only with an event signature in common
 FAR_DAYS = 75  # ... and up to here (an announcement weeks before the event)
@@ -59,6 +59,7 @@ ENT_FULL = 2  # entities in common for the entity evidence to count at all (one 
 MIN_TEXT = 0.15  # whatever the entities and events say, some shared vocabulary is required
 MIN_ENT = 0.05  # and some shared entity, unless the words alone are very close
 TEXT_ALONE = 0.55
+SAME_OUTLET_COUNTS = 2  # counted things one outlet's two articles give with other values: other things
 CHAIN_SPREAD = 0.15  # how far the mean pair total over a story's members may fall below its best pair
 SERIES_TEXT = 0.40  # one outlet's reports of different days this close in wording are one series
 SERIES_DAYS = 14  # ... when they are at most this far apart
@@ -203,19 +204,24 @@ def distinctive(value: float) -> bool:
     return v >= 100 and v % 100 != 0 and not (1300 <= v <= 1410 or 1900 <= v <= 2100)  # years are not figures
 
 
-def _figures(title: str, sentences) -> tuple[dict[str, list[float]], list[float]]:
+def _figures(title: str, sentences) -> tuple[dict[str, list[float]], list[float], dict[str, list[float]]]:
     """(counted noun class → the values the title states for it — the headline figures; the distinctive
-    values stated anywhere)."""
+    values stated anywhere; counted noun class → every value stated for it, generic nouns left out)."""
     headline: dict[str, set] = {}
+    counts: dict[str, set] = {}
     rare: set[float] = set()
-    counters = lexicon().counters
+    lx = lexicon()
     for i, text in enumerate([title, *(s.text for s in sentences)]):
         for fg in figures(text):
             if distinctive(fg.value):
                 rare.add(fg.value)
-            if i == 0 and fg.noun and not fg.total and fg.noun not in counters:
+            if not fg.noun or fg.total or fg.noun in lx.counters:
+                continue
+            if i == 0:
                 headline.setdefault(fg.noun, set()).add(fg.value)
-    return {k: sorted(v) for k, v in headline.items()}, sorted(rare)
+            if fg.noun not in lx.generic:
+                counts.setdefault(fg.noun, set()).add(fg.value)
+    return ({k: sorted(v) for k, v in headline.items()}, sorted(rare), {k: sorted(v) for k, v in counts.items()})
 
 
 def _terms(ws: list[str]) -> Counter:
@@ -236,6 +242,7 @@ class Features:
     happening: int | None = None
     figures: dict[str, list[float]] = field(default_factory=dict)
     numbers: list[float] = field(default_factory=list)
+    counts: dict[str, list[float]] = field(default_factory=dict)  # every figure of a specific counted noun
 
     @classmethod
     def of(cls, article) -> "Features":
@@ -245,22 +252,23 @@ class Features:
         sents = split_sentences(article.text or "")
         sentence_words = [words(x.text) for x in sents]
         terms = _terms(words(article.title or "") * 2 + [w for sw in sentence_words for w in sw])
-        headline, rare = _figures(article.title or "", sents)
+        headline, rare, counts = _figures(article.title or "", sents)
         return cls(article.id, article.title or "", article.published, d.toordinal() if d else None,
                    (article.outlet or {}).get("name") if isinstance(article.outlet, dict) else article.outlet,
                    terms, dict(entity_keys(article)), event_signatures(article), _chunks(article.title or "", sentence_words),
-                   happening_day(article, sents, d), headline, rare)
+                   happening_day(article, sents, d), headline, rare, counts)
 
     def to_state(self) -> dict:
         return {"id": self.id, "title": self.title, "published": self.published, "day": self.day,
                 "outlet": self.outlet, "terms": dict(self.terms), "entities": self.entities, "events": self.events,
                 "chunks": [" ".join(c) for c in self.chunks], "happening": self.happening, "figures": self.figures,
-                "numbers": self.numbers}
+                "numbers": self.numbers, "counts": self.counts}
 
     @classmethod
     def from_state(cls, s: dict) -> "Features":
         return cls(s["id"], s["title"], s["published"], s["day"], s["outlet"], Counter(s["terms"]), s["entities"],
-                   s["events"], [c.split() for c in s["chunks"]], s["happening"], s["figures"], s["numbers"])
+                   s["events"], [c.split() for c in s["chunks"]], s["happening"], s["figures"], s["numbers"],
+                   s.get("counts", {}))
 
 
 @dataclass
@@ -361,14 +369,25 @@ def series_id(founder: str) -> str:
     return "series:" + hashlib.sha1(founder.encode("utf-8")).hexdigest()[:12]
 
 
+def _disjoint(x: dict[str, list[float]], y: dict[str, list[float]], at_least: int) -> bool:
+    shared = set(x) & set(y)
+    return len(shared) >= at_least and not any(set(x[n]) & set(y[n]) for n in shared)
+
+
 def updates(a: Features, b: Features) -> bool:
     """Headline figures of the same counted things and not one value in common, published on different days
     (the next day's count, a higher toll) or by the same outlet (it does not contradict itself; it reports
-    something else): the later one is a new figure, not the same happening."""
+    something else); or one outlet's two articles giving two or more counted things, most of those they both
+    count with other values (two car models' prices and horsepower): not the same happening."""
     if a.day is None or b.day is None or (a.day == b.day and a.outlet != b.outlet):
         return False
-    shared = set(a.figures) & set(b.figures)
-    return bool(shared) and not any(set(a.figures[n]) & set(b.figures[n]) for n in shared)
+    if _disjoint(a.figures, b.figures, 1):
+        return True
+    if a.outlet != b.outlet:
+        return False
+    shared = set(a.counts) & set(b.counts)
+    other = sum(not set(a.counts[n]) & set(b.counts[n]) for n in shared)
+    return other >= SAME_OUTLET_COUNTS and other * 2 > len(shared)
 
 
 class StoryIndex:
