@@ -116,7 +116,8 @@ def test_script_in_an_article_renders_as_text(client):
 def test_pages_are_rtl_persian_and_show_both_calendars(client):
     html = client.get("/articles/rasht").text
     assert '<html dir="rtl" lang="fa">' in html
-    assert "۲۷ آبان ۱۴۰۴ (2025-11-18)" in html
+    # The Gregorian date is isolated left to right: in a right-to-left line it would print as 18-11-2025.
+    assert '۲۷ آبان ۱۴۰۴ <bdi dir="ltr" class="greg">(2025-11-18)</bdi>' in html
     assert 'href="/entities/per:araghchi"' in html  # mention span became a link
     assert '<q class="quote"' in html
     assert "<script>" not in html.replace('<script src="/static/khazar.js" defer></script>', "")

@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khazar.search import SearchQuery, run, search_form
-from khazar.search.fts5_text import parse_expression, snippet, tokenize
+from khazar.search.fts5_text import parse_expression, parse_query, snippet, tokenize
 from khazar.search.query import MARK_CLOSE, MARK_OPEN, fts_expression
 from khazar.store import open_store
 from pg import postgres_server  # noqa: F401  (fixture)
-from test_search import ZWNJ, ids, make_article, with_corpus
+from test_search import RASHT_TEXT, ZWNJ, ids, make_article, with_corpus
 
 _db_numbers = count()
 
@@ -77,18 +77,29 @@ def test_phrases(store):
 
 
 def test_operators_are_words_and_empty_queries_show_all(store):
-    assert run(store, SearchQuery(q="NOT OR AND")).total == 0
-    page = run(store, SearchQuery(q="*** ()"))
-    assert page.total == 3 and page.notes
-    assert run(store, SearchQuery(q='"_"')).total == 0  # a quoted string without words matches nothing, as FTS5
+    assert run(store, SearchQuery(q="NOT AND")).total == 0
+    for q in ("*** ()", '"_"'):  # no word FTS5 would index
+        page = run(store, SearchQuery(q=q))
+        assert page.total == 3 and page.notes
+
+
+def test_or_not_and_english_names(store):
+    assert set(ids(run(store, SearchQuery(q="کریدور OR فوتبال")))) == {"corridor", "football"}
+    assert ids(run(store, SearchQuery(q="رشت -کریدور"))) == ["rasht"]
+    assert ids(run(store, SearchQuery(q='رشت -"دریای خزر"'))) == ["corridor"]
+    assert set(ids(run(store, SearchQuery(q="Araghchi OR فوتبال")))) == {"rasht", "football"}
 
 
 def test_snippet_highlights_the_match(store):
     hit = run(store, SearchQuery(q="کریدور")).results[0]
     assert hit.highlights and all(hit.snippet[s:e] == "کریدور" for s, e in hit.highlights)
     assert MARK_OPEN not in hit.snippet and MARK_CLOSE not in hit.snippet
-    hit = run(store, SearchQuery(q="۱۴۰۴", outlet="out:irna")).results[0]
-    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["1404"]  # snippets show the search form
+    hit = run(store, SearchQuery(q="1404 استانهای", outlet="out:irna")).results[0]
+    # Snippets show the text as written (Persian digits, the ZWNJ), not the search form matched.
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == [f"استان{ZWNJ}های", "۱۴۰۴"]
+    assert hit.snippet in RASHT_TEXT
+    hit = run(store, SearchQuery(q="کریدور")).results[0]
+    assert [hit.title[s:e] for s, e in hit.title_highlights] == ["کریدور"]
 
 
 def test_relevance_prefers_title_matches(store):
@@ -180,6 +191,28 @@ def test_entities_quotes_events_stories(store):
     assert store.list_events(date_from="2025-11-18", date_to="2025-11-18")[0] == 1
     assert store.list_events(date_to="2025-01-01")[0] == 0
     assert store.list_stories() == (0, []) and store.get_story("x") is None
+
+
+def test_workbench_read_models(store):
+    assert store.latest_day() == "2025-11-18"
+    assert store.top_stories("2025-11-18") == [] and store.stories_of("rasht") == []  # no story stage ran
+    total, rows = store.find_quotes([], "عراقچی", [])  # a word of the written name
+    assert total == 1 and rows[0]["context"] == {"before": "عراقچی گفت: «", "text": "همکاری خزر مهم است.",
+                                                 "after": "»"}
+    assert store.find_quotes(["per:araghchi"], "ظریف", [])[0] == 1  # the KB id alone is enough
+    assert store.find_quotes([], None, ["همکاری", "خزر"])[0] == 1
+    assert store.find_quotes([], None, ["فوتبال"])[0] == 0
+    assert store.list_events(event_type="meeting")[0] == 1 and store.list_events(event_type="visit")[0] == 0
+    counts = store.event_counts()
+    assert counts == {"types": [("meeting", 1)], "days": [("2025-11-18", 1)]}
+    assert store.event_counts(event_type="visit")["days"] == []
+    graph = store.entity_graph(["PER", "LOC"])
+    assert [n["id"] for n in graph["nodes"]] == ["loc:rasht", "loc:caspian-sea", "per:araghchi"]
+    assert {(e["a"], e["b"], e["count"]) for e in graph["edges"]} == {
+        ("loc:caspian-sea", "loc:rasht", 1), ("loc:caspian-sea", "per:araghchi", 1), ("loc:rasht", "per:araghchi", 1)}
+    assert [n["id"] for n in store.entity_graph(["LOC"], date_to="2025-10-31")["nodes"]] == ["loc:rasht"]
+    assert [n["id"] for n in store.entity_graph(["LOC", "PER"], around="per:araghchi", limit=2)["nodes"]] == \
+        ["loc:caspian-sea", "loc:rasht"]
 
 
 def test_vectors_round_trip(store):
@@ -374,16 +407,21 @@ def test_tokens_matches_and_snippets_are_fts5s(processed):
                 toks = tokenize(cols[1])
                 j = rnd.randrange(max(1, len(toks) - 2))
                 parts.append('"' + " ".join(t for t, _s, _e in toks[j:j + rnd.randint(2, 3)]) + '"')
+            elif r < 0.3:
+                parts.append(rnd.choice(["OR", "-" + w]))  # an alternative or an exclusion
             else:
-                parts.append(w[: max(1, len(w) - 2)] + "*" if r < 0.35 else w)
+                parts.append(w[: max(1, len(w) - 2)] + "*" if r < 0.4 else w)
         expr = fts_expression(" ".join(parts))
+        if expr is None:  # only exclusions: nothing to find, and no MATCH is run
+            continue
+        parsed = parse_query(expr)
         phrases = parse_expression(expr)
         expected = dict(conn.execute(f"SELECT rowid, snippet(s, -1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 24)"
                                      " FROM s WHERE s MATCH ?", (expr,)).fetchall())
         got = {}
         for i, cols in enumerate(columns, 1):
             terms = [[t for t, _s, _e in tokenize(c)] for c in cols]
-            if phrases and all(any(p.matches_at(c, k) for c in terms for k in range(len(c))) for p in phrases):
+            if parsed and parsed.matches(terms):
                 got[i] = snippet(cols, phrases)
         assert got == expected, expr
         checked += len(got)

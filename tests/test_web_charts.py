@@ -68,7 +68,7 @@ def assert_inside(svg: ET.Element, cs: list) -> None:
 
 
 def test_search_page_maps_every_place_with_coords(client):
-    html = client.get("/").text
+    html = client.get("/search").text
     svg = svg_of(html, "map")
     cs = circles(svg, "place")
     assert sorted(h for h, _ in cs) == ["/entities/loc:baku", "/entities/loc:moscow", "/entities/loc:rasht",
@@ -83,9 +83,9 @@ def test_search_page_maps_every_place_with_coords(client):
 
 
 def test_search_map_follows_the_query(client):
-    svg = svg_of(client.get("/", params={"q": "زیتون"}).text, "map")
+    svg = svg_of(client.get("/search", params={"q": "زیتون"}).text, "map")
     assert sorted(h for h, _ in circles(svg, "place")) == ["/entities/loc:baku", "/entities/loc:rasht"]
-    assert 'class="map"' not in client.get("/", params={"q": "فوتبال"}).text  # no places, no empty map
+    assert 'class="map"' not in client.get("/search", params={"q": "فوتبال"}).text  # no places, no empty map
 
 
 def test_entity_page_graph_and_map(client):
@@ -112,7 +112,7 @@ def test_entity_page_graph_and_map(client):
 
 
 def test_labels_are_escaped(client):
-    for html in (client.get("/").text, client.get("/entities/loc:rasht").text):
+    for html in (client.get("/search").text, client.get("/entities/loc:rasht").text):
         assert XSS not in html
         svg_text = re.search(r'<svg class="(map|graph)".*?</svg>', html, re.S).group(0)
         assert "&lt;script&gt;" in svg_text
@@ -129,9 +129,13 @@ def test_map_keeps_a_minimum_extent_and_is_deterministic():
     c = svg.find(f"{SVG}a/{SVG}circle")
     # A single place is centred in a box of at least the minimum extent, not blown up to fill it.
     assert abs(float(c.get("cx")) - w / 2) < 1 and abs(float(c.get("cy")) - h / 2) < 1
-    assert svg.find(f"{SVG}polygon[@class='caspian']") is not None  # Rasht's box reaches the Caspian
+    # The offline base map: land outlines around Rasht, Iran's provinces since Iran is in view.
+    assert svg.find(f"{SVG}path[@class='land']") is not None
+    assert svg.find(f"{SVG}path[@class='province']") is not None
     far = places_from([{"id": "loc:moscow", "name": "مسکو", "type": "LOC", "count": 1}])
-    assert ET.fromstring(str(map_svg(far))).find(f"{SVG}polygon") is None
+    far_svg = ET.fromstring(str(map_svg(far)))
+    assert far_svg.find(f"{SVG}path[@class='land']") is not None
+    assert far_svg.find(f"{SVG}path[@class='province']") is None  # Iran is far from Moscow's box
     assert str(map_svg(one)) == str(map_svg(one))
     assert map_svg([]) == ""
 

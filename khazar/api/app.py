@@ -135,7 +135,8 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
         if wants_html(request):
             from ..web import render_error
 
-            return render_error(request, 400, message)
+            where = "، ".join(f"«{p['where']}»" for p in problems if p["where"])
+            return render_error(request, 400, f"مقدار {where} پذیرفتنی نیست." if where else "")
         return _error(422, message, problems=problems)
 
     @app.exception_handler(QueryError)
@@ -143,13 +144,17 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
         if wants_html(request):
             from ..web import render_error
 
-            return render_error(request, 400, str(exc))
+            return render_error(request, 400, exc.fa)
         return _error(400, str(exc))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):
         # Logged with its traceback on the server; the client gets no internals.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if wants_html(request):
+            from ..web import render_error
+
+            return render_error(request, 500, "")
         return _error(500, "internal error")
 
     # ----------------------------------------------------------------------------------------- API ----
@@ -237,16 +242,24 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
     @app.get("/api/events", tags=["events"])
     def api_events(st: StoreDep, date_from: Annotated[str | None, Query(alias="from", max_length=20)] = None,
                    date_to: Annotated[str | None, Query(alias="to", max_length=20)] = None,
-                   place: Text = None, page: Page = 1, size: Size = 20):
+                   place: Text = None, type: Text = None, page: Page = 1, size: Size = 20):
         f, t = parse_date(date_from, name="from"), parse_date(date_to, name="to")
         if f and t and f > t:
             raise QueryError(f"from ({f}) is after to ({t})")
-        total, rows = st.list_events(f, t, place or None, page, size)
+        total, rows = st.list_events(f, t, place or None, page, size, type or None)
         return {"total": total, "page": page, "size": size, "results": rows}
 
     @app.get("/api/quotes", tags=["quotes"])
-    def api_quotes(st: StoreDep, speaker: Text = None, page: Page = 1, size: Size = 20):
-        total, rows = st.list_quotes(speaker or None, page, size)
+    def api_quotes(st: StoreDep, speaker: Text = None,
+                   q: Annotated[str | None, Query(max_length=200, description="words the quote contains")] = None,
+                   page: Page = 1, size: Size = 20):
+        """Quotes, newest first. `speaker`: a KB id, or a name — full, a surname, an alias or the English name
+        all find the person — or a speaker's written name; each result has the sentence around it (context)."""
+        from ..search import query_terms
+        from ..search.query import speaker_ids
+
+        speaker = (speaker or "").strip() or None
+        total, rows = st.find_quotes(speaker_ids(speaker) if speaker else [], speaker, query_terms(q or ""), page, size)
         return {"total": total, "page": page, "size": size, "results": rows}
 
     @app.post("/api/articles", tags=["articles"], status_code=201,

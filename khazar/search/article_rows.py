@@ -135,3 +135,23 @@ def kb_candidate(entity_id: str, name: str, etype: str, n_docs: int, n_mentions:
             examples.append((article_id, mention["start"]))
     return {"id": entity_id, "name": name, "type": etype, "articles": n_docs, "mentions": int(n_mentions),
             "examples": examples}
+
+
+_SENTENCE_END = ".!?؟\n"
+CONTEXT_CHARS = 240
+
+
+def quote_context(text: str | None, quote: dict[str, Any]) -> dict[str, str] | None:
+    """The sentence a quote sits in: the text before it back to the previous sentence end and after it up to
+    the next one (at most CONTEXT_CHARS each side), from the quote's character span in the article."""
+    start, end = quote.get("start"), quote.get("end")
+    if not text or not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
+        return None
+    before = text[max(0, start - CONTEXT_CHARS):start]
+    cut = max(before.rfind(c) for c in _SENTENCE_END)
+    before = before[cut + 1:] if cut >= 0 else ("…" + before if start > CONTEXT_CHARS else before)
+    after = text[end:end + CONTEXT_CHARS]
+    # The quote's own closing mark or full stop belongs to it; the sentence ends at the next end after that.
+    ends = [i for i in (after.find(c, 1) for c in _SENTENCE_END) if i > 0]
+    after = after[:min(ends) + 1] if ends else after + ("…" if end + CONTEXT_CHARS < len(text) else "")
+    return {"before": before.lstrip(), "text": text[start:end], "after": after.rstrip()}

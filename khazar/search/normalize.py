@@ -11,7 +11,8 @@ query go through `search_form` first, and then match however the writer spelled 
 * ZWNJ removed, joining the parts (استان‌های → استانهای);
 * a plural/comparative suffix or the verbal prefix می/نمی written as a separate word is joined to its
   neighbour (استان های → استانهای, می شود → میشود), so "spaces inside compounds" match too. Only affixes
-  that are not ordinary words on their own are joined; ای, است, ام stay separate words.
+  that are not ordinary words on their own are joined; است, ام stay separate words, and ای only joins a
+  word ending in ه (هسته ای → هستهای).
 
 The joined form is what FTS5 snippets show: readable Persian without ZWNJ and with ASCII digits.
 """
@@ -33,6 +34,12 @@ _SUFFIXES = ("هایشان", "هایتان", "هایمان", "هایش", "های
 _PREFIXES = ("نمی", "می")
 _JOIN_SUFFIX = re.compile(r"(?<=[\u0620-\u06d5])[ \t]+(" + "|".join(_SUFFIXES) + r")(?![\w])")
 _JOIN_PREFIX = re.compile(r"(?<![\w])(" + "|".join(_PREFIXES) + r")[ \t]+(?=[\u0620-\u06d5])")
+# The indefinite/adjectival ای after a final ه is written joined, with ZWNJ or with a space (هسته‌ای, هسته ای,
+# منطقه ای); after ه the word ای (the vocative "O") practically never follows, so the three spellings are one.
+_JOIN_HEH_YE = re.compile(r"(?<=ه)[ \t]+(ای|ایی)(?![\w])")
+# Each join deletes the white space of its match outside the kept group: before the suffix, after the prefix.
+_JOINS = ((_JOIN_SUFFIX, lambda m: (m.start(), m.start(1))), (_JOIN_HEH_YE, lambda m: (m.start(), m.start(1))),
+          (_JOIN_PREFIX, lambda m: (m.end(1), m.end())))
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -43,11 +50,43 @@ def search_form(text: str | None) -> str:
     s = unicodedata.normalize("NFKC", text)
     s = s.translate(_LETTERS)
     s = _DROP.sub("", s)
-    s = _JOIN_SUFFIX.sub(r"\1", s)
-    s = _JOIN_PREFIX.sub(r"\1", s)
+    for pattern, _cut in _JOINS:
+        s = pattern.sub(r"\1", s)
     return s.lower()
 
 
 def query_terms(query: str) -> list[str]:
     """The words of a query in search form (what the FTS5 expression is built from)."""
     return _WORD.findall(search_form(query))
+
+
+_CHAR_FORMS: dict[str, str] = {}  # one character's search form, memoised: a text has a few dozen distinct ones
+
+
+def aligned_search_form(text: str) -> tuple[str, list[int]] | None:
+    """search_form(text) with, for each of its characters, the index in `text` it came from; None in the
+    rare case where normalising character by character does not give search_form's result (a composed
+    sequence NFKC joins across characters), so that a caller never maps through a wrong alignment."""
+    for ch in set(text).difference(_CHAR_FORMS):
+        _CHAR_FORMS[ch] = _DROP.sub("", unicodedata.normalize("NFKC", ch).translate(_LETTERS)).lower()
+    forms = {ch: _CHAR_FORMS[ch] for ch in set(text)}
+    if all(len(f) <= 1 for f in forms.values()):  # the usual case: a character becomes one or none
+        form = text.translate({ord(ch): f for ch, f in forms.items()})
+        dropped = {ch for ch, f in forms.items() if not f}
+        origin = [i for i, ch in enumerate(text) if ch not in dropped]
+    else:
+        form = "".join(forms[ch] for ch in text)
+        origin = [i for i, ch in enumerate(text) for _ in forms[ch]]
+    # The joins only delete white space: the whitespace run before a suffix, then after a prefix.
+    for pattern, whitespace in _JOINS:
+        cut = [whitespace(m) for m in pattern.finditer(form)]
+        if cut:
+            pieces, kept, pos = [], [], 0
+            for a, b in cut:
+                pieces.append(form[pos:a])
+                kept.extend(origin[pos:a])
+                pos = b
+            pieces.append(form[pos:])
+            kept.extend(origin[pos:])
+            form, origin = "".join(pieces), kept
+    return (form, origin) if form == search_form(text) else None

@@ -33,10 +33,10 @@ from psycopg import Connection, errors
 from psycopg.pq import TransactionStatus
 
 from . import sqlite_backend as _sqlite_backend
-from .article_rows import article_rows, entity_page, kb_candidate, tally_entity_rows
-from .fts5_text import parse_expression, snippet, tokenize
+from .article_rows import article_rows, entity_page, kb_candidate, quote_context, tally_entity_rows
+from .fts5_text import Phrase, parse_expression, parse_query, snippet, tokenize
 from .normalize import search_form
-from .query import QueryError, SearchHit, SearchPage, SearchQuery, fts_expression, split_marks
+from .query import QueryError, SearchPage, SearchQuery, fts_expression, page_hit
 
 # The same facet sizes as SQLite's (sqlite_backend.FACET_LIMIT, FACET_SAMPLE).
 FACET_LIMIT = getattr(_sqlite_backend, "FACET_LIMIT", 15)
@@ -180,17 +180,24 @@ def tsvector_text(title_form: str, body_form: str) -> str:
 
 def tsquery_text(expr: str | None) -> str | None:
     """The tsquery (input syntax) of an fts_expression; None for no expression, "" for one that matches
-    nothing (only quoted strings without words, which FTS5 matches nothing for)."""
-    phrases = parse_expression(expr)
-    if phrases is None:
+    nothing."""
+    parsed = parse_query(expr)
+    if parsed is None:
         return None
-    parts = []
-    for p in phrases:
+    if not parsed.required:
+        return ""
+
+    def phrase(p: Phrase) -> str:
         lexemes = [_quote(t) for t in p.terms]
         if p.prefix:
             lexemes[-1] += ":*"
-        parts.append("(" + " <-> ".join(lexemes) + ")" if len(lexemes) > 1 else lexemes[0])
-    return " & ".join(parts)
+        return "(" + " <-> ".join(lexemes) + ")" if len(lexemes) > 1 else lexemes[0]
+
+    def either(group: tuple[Phrase, ...]) -> str:
+        return phrase(group[0]) if len(group) == 1 else "(" + " | ".join(map(phrase, group)) + ")"
+
+    text = " & ".join(map(either, parsed.required))
+    return text + (" & !" + either(parsed.excluded) if parsed.excluded else "")
 
 
 # ------------------------------------------------------------------------------------------ indexing ----
@@ -384,22 +391,15 @@ def search(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = No
     meta = {r[0]: r[1:] for r in conn.execute(
         "SELECT doc, id, title, outlet, published, text FROM articles WHERE doc = ANY(%s)", (page_docs,))} \
         if page_docs else {}
-    phrases = parse_expression(expr) if tsq else None
+    phrases = (parse_expression(expr) if tsq else None) or []
     hits = []
     for doc in page_docs:
         if doc not in meta:
             continue
         aid, title, outlet, published, text = meta[doc]
-        if phrases:
-            snippet_text, spans = split_marks(snippet([search_form(title), search_form(text)], phrases)
-                                              .replace("\n", " "))
-        else:
-            plain = text[:240]
-            snippet_text, spans = plain.replace("\n", " "), []
-            if len(plain) >= 240:
-                snippet_text += "…"
+        marked = snippet([search_form(title), search_form(text)], phrases) if phrases else None
         score = round(float(scores[doc]), 4) + 0.0 if doc in scores else None
-        hits.append(SearchHit(aid, title, outlet, _day(published), snippet_text, spans, score))
+        hits.append(page_hit(aid, title, outlet, _day(published), text, marked, phrases, score))
     facets: dict[str, list[dict[str, Any]]] = {}
     estimated = bool(total) and total > FACET_SAMPLE
     if sq.facets and total:
@@ -557,9 +557,8 @@ def _events(conn: Connection, conds: list[str], args: list[Any], limit: int, off
             for d, t, lab, dt, pl, pk, pj, st, en in rows]
 
 
-def list_events(conn: Connection, date_from: str | None, date_to: str | None, place: str | None,
-                page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    index_pending(conn)
+def _event_conds(date_from: str | None, date_to: str | None, place: str | None,
+                 event_type: str | None) -> tuple[list[str], list[Any]]:
     conds, args = [], []
     if date_from:
         conds.append("date COLLATE \"C\" >= %s")
@@ -570,6 +569,16 @@ def list_events(conn: Connection, date_from: str | None, date_to: str | None, pl
     if place:
         conds.append("(place_kb_id = %s OR place = %s)")
         args += [_t(place), _t(place)]
+    if event_type:
+        conds.append("type = %s")
+        args.append(_t(event_type))
+    return conds, args
+
+
+def list_events(conn: Connection, date_from: str | None, date_to: str | None, place: str | None,
+                page: int, size: int, event_type: str | None = None) -> tuple[int, list[dict[str, Any]]]:
+    index_pending(conn)
+    conds, args = _event_conds(date_from, date_to, place, event_type)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     total = conn.execute(f"SELECT count(*) FROM article_events{where}", args).fetchone()[0]
     lim, off = _page(size, page)
@@ -760,3 +769,94 @@ def corpus_duplicates(conn: Connection) -> list[dict[str, Any]]:
         " JOIN articles a ON a.doc = c.doc WHERE c.duplicate_of IS NOT NULL ORDER BY a.id COLLATE \"C\"")
     return [{"doc": d, "duplicate_of": o, "similarity": round(s or 0.0, 3), "outlet": outlet, "published": _day(p)}
             for d, o, s, outlet, p in rows]
+
+
+# --- the workbench pages (khazar/web), as sqlite_backend's ------------------------------------------------
+
+def latest_day(conn: Connection) -> str | None:
+    row = conn.execute("SELECT max(published) FROM articles").fetchone()
+    return _day(row[0]) if row else None
+
+
+def top_stories(conn: Connection, day: str, limit: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        'SELECT s.id, s.label, s.start, s."end", s.size, count(DISTINCT coalesce(a.outlet_kb_id, a.outlet)),'
+        " coalesce(json_agg(DISTINCT a.outlet) FILTER (WHERE a.outlet IS NOT NULL), '[]')"
+        " FROM stories s JOIN story_articles sa ON sa.story_id = s.id"
+        " JOIN articles a ON a.doc = sa.doc WHERE s.id IN (SELECT sa2.story_id FROM story_articles sa2"
+        " JOIN articles a2 ON a2.doc = sa2.doc WHERE a2.published = %s::date)"
+        ' GROUP BY s.id ORDER BY 6 DESC, 5 DESC, s.id COLLATE "C" LIMIT %s', (_t(day), limit)).fetchall()
+    return [{"id": i, "label": lab, "start": st, "end": en, "size": n, "outlets": o,
+             "outlet_names": sorted(x for x in names if x)} for i, lab, st, en, n, o, names in rows]
+
+
+def stories_of(conn: Connection, article_id: str) -> list[dict[str, Any]]:
+    return [{"id": i, "label": lab, "size": n} for i, lab, n in conn.execute(
+        "SELECT s.id, s.label, s.size FROM articles a JOIN story_articles sa ON sa.doc = a.doc"
+        ' JOIN stories s ON s.id = sa.story_id WHERE a.id = %s ORDER BY s.size DESC, s.id COLLATE "C"',
+        (_t(article_id),))]
+
+
+def find_quotes(conn: Connection, speaker_ids: list[str], speaker: str | None, words: list[str],
+                page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    """As sqlite_backend.find_quotes. The quote's text has no stored search form here: its words are
+    compared with the ZWNJ taken out, which is the difference that matters in practice."""
+    index_pending(conn)
+    conds, args = [], []
+    if speaker is not None:
+        conds.append("(q.speaker_kb_id = ANY(%s) OR (' ' || q.speaker_form || ' ') LIKE %s)")
+        args += [[_t(i) for i in speaker_ids], _like(f" {search_form(speaker)} ")]
+    for w in words:
+        conds.append("replace(q.text, U&'\\200C', '') LIKE %s")
+        args.append(_like(_t(w)))
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    total = conn.execute(f"SELECT count(*) FROM article_quotes q{where}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    rows = _quotes(conn, " AND ".join(conds) or None, args, lim, off)
+    ids = [r["article"]["id"] for r in rows if r.get("article")]
+    texts = dict(conn.execute("SELECT id, text FROM articles WHERE id = ANY(%s)", (ids,)).fetchall()) if ids else {}
+    return total, [{**r, "context": quote_context(texts.get((r.get("article") or {}).get("id")), r)} for r in rows]
+
+
+def event_counts(conn: Connection, date_from: str | None, date_to: str | None, place: str | None,
+                 event_type: str | None) -> dict[str, list[tuple[str, int]]]:
+    index_pending(conn)
+    conds, args = _event_conds(date_from, date_to, place, None)
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    types = [tuple(r) for r in conn.execute(
+        f"SELECT coalesce(type, '') COLLATE \"C\", count(*) FROM article_events{where} GROUP BY 1 ORDER BY 2 DESC, 1",
+        args)]
+    conds, args = _event_conds(date_from, date_to, place, event_type)
+    conds.append("length(date) >= 10")
+    days = [tuple(r) for r in conn.execute(
+        f"SELECT substr(date, 1, 10) COLLATE \"C\", count(*) FROM article_events WHERE {' AND '.join(conds)}"
+        " GROUP BY 1 ORDER BY 1", args)]
+    return {"types": types, "days": days}
+
+
+def entity_graph(conn: Connection, types: list[str], date_from: str | None, date_to: str | None,
+                 around: str | None, limit: int) -> dict[str, Any]:
+    index_pending(conn)
+    conds, args = [], []
+    if date_from:
+        conds.append("a.published >= %s::date")
+        args.append(_t(date_from))
+    if date_to:
+        conds.append("a.published <= %s::date")
+        args.append(_t(date_to))
+    if around:
+        conds.append("a.doc IN (SELECT doc FROM article_entities WHERE entity_id = %s)")
+        args.append(_t(around))
+    in_docs = (" AND {col} IN (SELECT a.doc FROM articles a WHERE " + " AND ".join(conds) + ")") if conds else ""
+    nodes = [{"id": e, "name": n, "type": t, "count": c} for e, n, t, c in conn.execute(
+        'SELECT entity_id COLLATE "C", max(name COLLATE "C"), max(type COLLATE "C"), count(DISTINCT doc)'
+        " FROM article_entities WHERE type = ANY(%s) AND entity_id NOT LIKE 'out:%%'"
+        f"{in_docs.format(col='doc')} GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT %s",
+        [[_t(t) for t in types]] + args + [limit])]
+    ids = [n["id"] for n in nodes]
+    edges = [{"a": x, "b": y, "count": c} for x, y, c in conn.execute(
+        'SELECT x.entity_id COLLATE "C", y.entity_id COLLATE "C", count(*) FROM article_entities x'
+        ' JOIN article_entities y ON y.doc = x.doc AND y.entity_id COLLATE "C" > x.entity_id COLLATE "C"'
+        f" WHERE x.entity_id = ANY(%s) AND y.entity_id = ANY(%s){in_docs.format(col='x.doc')}"
+        " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2", [ids, ids] + args)] if ids else []
+    return {"nodes": nodes, "edges": edges}

@@ -10,9 +10,10 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from .article_rows import article_rows, entity_page, tally_entity_rows
+from .article_rows import article_rows, entity_page, quote_context, tally_entity_rows
+from .fts5_text import parse_expression
 from .normalize import search_form
-from .query import MARK_CLOSE, MARK_OPEN, SearchHit, SearchPage, SearchQuery, fts_expression, split_marks
+from .query import MARK_CLOSE, MARK_OPEN, SearchPage, SearchQuery, fts_expression, page_hit
 
 # bm25 weights per FTS column: a word in the title counts three times one in the body.
 _BM25 = "bm25(search_fts, 3.0, 1.0)"
@@ -148,21 +149,16 @@ def search(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | N
         marked = dict(conn.execute(f"SELECT rowid, {_SNIPPET} FROM search_fts WHERE search_fts MATCH ?"
                                    " AND rowid IN (SELECT value FROM json_each(?))", [expr, page_json]))
     meta = {d: rest for d, *rest in conn.execute(
-        "SELECT doc, id, title, outlet, published, substr(text, 1, 240) FROM articles"
+        "SELECT doc, id, title, outlet, published, text FROM articles"
         " WHERE doc IN (SELECT value FROM json_each(?))", (page_json,))}
+    phrases = parse_expression(expr) or []
     hits = []
     for doc in page_docs:
         if doc not in meta:
             continue
-        aid, title, outlet, published, plain = meta[doc]
-        if doc in marked:
-            snippet, spans = split_marks(marked[doc].replace("\n", " "))
-        else:
-            snippet, spans = (plain or "").replace("\n", " "), []
-            if len(plain or "") >= 240:
-                snippet += "…"
+        aid, title, outlet, published, text = meta[doc]
         score = round(scores[doc], 4) + 0.0 if doc in scores else None
-        hits.append(SearchHit(aid, title, outlet, published, snippet, spans, score))
+        hits.append(page_hit(aid, title, outlet, published, text, marked.get(doc), phrases, score))
     facets: dict[str, list[dict[str, Any]]] = {}
     estimated = False
     if sq.facets and total:
@@ -334,18 +330,9 @@ def _events(conn: sqlite3.Connection, conds: list[str], args: list[Any], limit: 
 
 
 def list_events(conn: sqlite3.Connection, date_from: str | None, date_to: str | None, place: str | None,
-                page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+                page: int, size: int, event_type: str | None = None) -> tuple[int, list[dict[str, Any]]]:
     index_pending(conn)
-    conds, args = [], []
-    if date_from:
-        conds.append("date >= ?")
-        args.append(date_from)
-    if date_to:
-        conds.append("date <= ?")
-        args.append(date_to + "\uffff")
-    if place:
-        conds.append("(place_kb_id = ? OR place = ?)")
-        args += [place, place]
+    conds, args = _event_conds(date_from, date_to, place, event_type)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     total = conn.execute(f"SELECT count(*) FROM article_events{where}", args).fetchone()[0]
     lim, off = _page(size, page)
@@ -386,3 +373,125 @@ def put_vectors(conn: sqlite3.Connection, model: str, rows: Iterable[tuple[int, 
 
 def load_vectors(conn: sqlite3.Connection, model: str) -> list[tuple[int, bytes]]:
     return conn.execute("SELECT doc, vec FROM article_vectors WHERE model = ? ORDER BY doc", (model,)).fetchall()
+
+
+# --- the workbench pages (khazar/web): home, quotes, events, the entity graph ------------------------------
+
+def latest_day(conn: sqlite3.Connection) -> str | None:
+    """The newest publication day in the store (the home page's "today")."""
+    row = conn.execute("SELECT max(published) FROM articles").fetchone()
+    return row[0][:10] if row and row[0] else None
+
+
+def top_stories(conn: sqlite3.Connection, day: str, limit: int) -> list[dict[str, Any]]:
+    """Stories with an article published on `day`, most outlets first (then most articles): what the
+    news of that day was about, as a reader would rank it."""
+    rows = conn.execute(
+        "SELECT s.id, s.label, s.start, s.\"end\", s.size, count(DISTINCT coalesce(a.outlet_kb_id, a.outlet)),"
+        " json_group_array(DISTINCT a.outlet) FROM stories s JOIN story_articles sa ON sa.story_id = s.id"
+        " JOIN articles a ON a.doc = sa.doc WHERE s.id IN (SELECT sa2.story_id FROM story_articles sa2"
+        " JOIN articles a2 ON a2.doc = sa2.doc WHERE substr(a2.published, 1, 10) = ?)"
+        " GROUP BY s.id ORDER BY 6 DESC, 5 DESC, s.id LIMIT ?", (day, limit)).fetchall()
+    return [{"id": i, "label": lab, "start": st, "end": en, "size": n, "outlets": o,
+             "outlet_names": sorted(x for x in json.loads(names) if x)} for i, lab, st, en, n, o, names in rows]
+
+
+def stories_of(conn: sqlite3.Connection, article_id: str) -> list[dict[str, Any]]:
+    return [{"id": i, "label": lab, "size": n} for i, lab, n in conn.execute(
+        "SELECT s.id, s.label, s.size FROM articles a JOIN story_articles sa ON sa.doc = a.doc"
+        " JOIN stories s ON s.id = sa.story_id WHERE a.id = ? ORDER BY s.size DESC, s.id", (article_id,))]
+
+
+def _like_word(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def find_quotes(conn: sqlite3.Connection, speaker_ids: list[str], speaker: str | None, words: list[str],
+                page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    """Quotes by any of the speakers (KB ids, or a written name or one of its words), containing all the
+    words (in search form), newest first, each with the sentence around it."""
+    index_pending(conn)
+    _ensure_functions(conn)
+    conds, args = [], []
+    if speaker is not None:
+        conds.append("(q.speaker_kb_id IN (SELECT value FROM json_each(?))"
+                     " OR (' ' || khazar_search_form(q.speaker) || ' ') LIKE ? ESCAPE '\\')")
+        args += [json.dumps(speaker_ids), _like_word(f" {search_form(speaker)} ")]
+    for w in words:
+        conds.append("khazar_search_form(q.text) LIKE ? ESCAPE '\\'")
+        args.append(_like_word(w))
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    total = conn.execute(f"SELECT count(*) FROM article_quotes q{where}", args).fetchone()[0]
+    lim, off = _page(size, page)
+    rows = _quotes(conn, " AND ".join(conds) or None, args, lim, off)
+    return total, _with_context(conn, rows)
+
+
+def _with_context(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    texts = dict(conn.execute("SELECT id, text FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+                              (json.dumps([r["article"]["id"] for r in rows if r.get("article")]),)))
+    return [{**r, "context": quote_context(texts.get((r.get("article") or {}).get("id")), r)} for r in rows]
+
+
+def event_counts(conn: sqlite3.Connection, date_from: str | None, date_to: str | None, place: str | None,
+                 event_type: str | None) -> dict[str, list[tuple[str, int]]]:
+    """For the events page: events per type and per day (the timeline) under the same filters."""
+    index_pending(conn)
+    conds, args = _event_conds(date_from, date_to, place, None)
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
+    types = conn.execute(f"SELECT coalesce(type, ''), count(*) FROM article_events{where} GROUP BY 1 ORDER BY 2 DESC, 1",
+                         args).fetchall()
+    conds, args = _event_conds(date_from, date_to, place, event_type)
+    conds.append("length(date) >= 10")
+    days = conn.execute(f"SELECT substr(date, 1, 10), count(*) FROM article_events WHERE {' AND '.join(conds)}"
+                        " GROUP BY 1 ORDER BY 1", args).fetchall()
+    return {"types": types, "days": days}
+
+
+def _event_conds(date_from: str | None, date_to: str | None, place: str | None,
+                 event_type: str | None) -> tuple[list[str], list[Any]]:
+    conds, args = [], []
+    if date_from:
+        conds.append("date >= ?")
+        args.append(date_from)
+    if date_to:
+        conds.append("date <= ?")
+        args.append(date_to + "\uffff")
+    if place:
+        conds.append("(place_kb_id = ? OR place = ?)")
+        args += [place, place]
+    if event_type:
+        conds.append("type = ?")
+        args.append(event_type)
+    return conds, args
+
+
+def entity_graph(conn: sqlite3.Connection, types: list[str], date_from: str | None, date_to: str | None,
+                 around: str | None, limit: int) -> dict[str, Any]:
+    """The most mentioned entities of `types` in the articles of the period (those mentioning `around`
+    when given), and how many articles each pair of them shares: nodes and edges of the graph page."""
+    index_pending(conn)
+    conds, args = [], []
+    if date_from:
+        conds.append("a.published >= ?")
+        args.append(date_from)
+    if date_to:
+        conds.append("a.published <= ?")
+        args.append(date_to + "\uffff")
+    if around:
+        conds.append("a.doc IN (SELECT doc FROM article_entities WHERE entity_id = ?)")
+        args.append(around)
+    in_docs = (f" AND {{col}} IN (SELECT a.doc FROM {_META} WHERE " + " AND ".join(conds) + ")") if conds else ""
+    nodes = [{"id": e, "name": n, "type": t, "count": c} for e, n, t, c in conn.execute(
+        "SELECT entity_id, max(name), max(type), count(DISTINCT doc) FROM article_entities"
+        f" WHERE type IN (SELECT value FROM json_each(?)) AND entity_id NOT LIKE 'out:%'{in_docs.format(col='doc')}"
+        " GROUP BY entity_id ORDER BY 4 DESC, 1 LIMIT ?",
+        [json.dumps(types)] + args + [limit])]
+    ids = json.dumps([n["id"] for n in nodes])
+    edges = [{"a": x, "b": y, "count": c} for x, y, c in conn.execute(
+        "SELECT x.entity_id, y.entity_id, count(*) FROM article_entities x JOIN article_entities y"
+        " ON y.doc = x.doc AND y.entity_id > x.entity_id WHERE x.entity_id IN (SELECT value FROM json_each(?))"
+        " AND y.entity_id IN (SELECT value FROM json_each(?))"
+        f"{in_docs.format(col='x.doc')} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
+        [ids, ids] + args)]
+    return {"nodes": nodes, "edges": edges}

@@ -93,7 +93,42 @@ class Store(ABC):
 
     @abstractmethod
     def list_events(self, date_from: str | None = None, date_to: str | None = None, place: str | None = None,
-                    page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...
+                    page: int = 1, size: int = 20, event_type: str | None = None) -> tuple[int, list[dict]]: ...
+
+    # The workbench pages (khazar/web): the home page, quotes by speaker, events, the entity graph.
+
+    @abstractmethod
+    def latest_day(self) -> str | None:
+        """The newest publication day stored (ISO), or None for an empty store."""
+
+    @abstractmethod
+    def top_stories(self, day: str, limit: int = 12) -> list[dict]:
+        """Stories with an article of `day`, most outlets first: id, label, start, end, size, outlets
+        (how many), outlet_names."""
+
+    @abstractmethod
+    def stories_of(self, article_id: str) -> list[dict]:
+        """The stories (id, label, size) an article belongs to."""
+
+    @abstractmethod
+    def find_quotes(self, speaker_ids: list[str], speaker: str | None, words: list[str], page: int = 1,
+                    size: int = 20) -> tuple[int, list[dict]]:
+        """Quotes by a speaker — any of the KB ids, or a speaker whose written name has `speaker` as a word
+        (no speaker filter when None) — whose text has all of `words` (search form), newest first; each
+        row as list_quotes' plus "context" (the sentence around it: before, text, after)."""
+
+    @abstractmethod
+    def event_counts(self, date_from: str | None = None, date_to: str | None = None, place: str | None = None,
+                     event_type: str | None = None) -> dict[str, list[tuple[str, int]]]:
+        """{"types": [(type, events)], "days": [(ISO day, events)]} under list_events' filters (the types
+        without the type filter, so that the page can offer the others)."""
+
+    @abstractmethod
+    def entity_graph(self, types: list[str], date_from: str | None = None, date_to: str | None = None,
+                     around: str | None = None, limit: int = 40) -> dict[str, list[dict]]:
+        """{"nodes": [{id, name, type, count}], "edges": [{a, b, count}]}: the `limit` entities of `types` (outlets,
+        which every article of theirs mentions, left out)
+        in most articles of the period (those mentioning `around` when given) and the articles each pair shares."""
 
     @abstractmethod
     def list_stories(self, page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...

@@ -210,6 +210,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX corpus_items_story ON corpus_items (kind, story_id);
     CREATE INDEX corpus_items_day ON corpus_items (kind, day, id);
     """,
+    # 5: SQLiteStore's migration 6 — the search form changed (هسته ای = هسته‌ای): every article indexed anew.
+    """
+    INSERT INTO search_pending (doc) SELECT doc FROM articles ON CONFLICT DO NOTHING;
+    """,
 ]
 
 # Any constant shared by every khazar process: the advisory lock that serialises migrations.
@@ -434,9 +438,33 @@ class PostgresStore(Store):
         with pgb.own_transaction(self.conn):
             return pgb.list_quotes(self.conn, speaker, page, size)
 
-    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20):
+    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20, event_type=None):
         with pgb.own_transaction(self.conn):
-            return pgb.list_events(self.conn, date_from, date_to, place, page, size)
+            return pgb.list_events(self.conn, date_from, date_to, place, page, size, event_type)
+
+    def latest_day(self):
+        with pgb.own_transaction(self.conn):
+            return pgb.latest_day(self.conn)
+
+    def top_stories(self, day, limit=12):
+        with pgb.own_transaction(self.conn):
+            return pgb.top_stories(self.conn, day, limit)
+
+    def stories_of(self, article_id):
+        with pgb.own_transaction(self.conn):
+            return pgb.stories_of(self.conn, article_id)
+
+    def find_quotes(self, speaker_ids, speaker, words, page=1, size=20):
+        with pgb.own_transaction(self.conn):
+            return pgb.find_quotes(self.conn, speaker_ids, speaker, words, page, size)
+
+    def event_counts(self, date_from=None, date_to=None, place=None, event_type=None):
+        with pgb.own_transaction(self.conn):
+            return pgb.event_counts(self.conn, date_from, date_to, place, event_type)
+
+    def entity_graph(self, types, date_from=None, date_to=None, around=None, limit=40):
+        with pgb.own_transaction(self.conn):
+            return pgb.entity_graph(self.conn, types, date_from, date_to, around, limit)
 
     def list_stories(self, page=1, size=20):
         with pgb.own_transaction(self.conn):

@@ -172,6 +172,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS corpus_items_story ON corpus_items(kind, story_id);
     CREATE INDEX IF NOT EXISTS corpus_items_day ON corpus_items(kind, day, id);
     """,
+    # 6: the search form joins ای to a word ending in ه (هسته ای = هسته‌ای): every article is indexed anew.
+    """
+    INSERT OR IGNORE INTO search_pending (doc) SELECT doc FROM articles;
+    """,
 ]
 
 
@@ -321,10 +325,40 @@ class SQLiteStore(Store):
 
         return sqlite_backend.list_quotes(self.conn, speaker, page, size)
 
-    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20):
+    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20, event_type=None):
         from ..search import sqlite_backend
 
-        return sqlite_backend.list_events(self.conn, date_from, date_to, place, page, size)
+        return sqlite_backend.list_events(self.conn, date_from, date_to, place, page, size, event_type)
+
+    def latest_day(self):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.latest_day(self.conn)
+
+    def top_stories(self, day, limit=12):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.top_stories(self.conn, day, limit)
+
+    def stories_of(self, article_id):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.stories_of(self.conn, article_id)
+
+    def find_quotes(self, speaker_ids, speaker, words, page=1, size=20):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.find_quotes(self.conn, speaker_ids, speaker, words, page, size)
+
+    def event_counts(self, date_from=None, date_to=None, place=None, event_type=None):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.event_counts(self.conn, date_from, date_to, place, event_type)
+
+    def entity_graph(self, types, date_from=None, date_to=None, around=None, limit=40):
+        from ..search import sqlite_backend
+
+        return sqlite_backend.entity_graph(self.conn, types, date_from, date_to, around, limit)
 
     def list_stories(self, page=1, size=20):
         from ..search import sqlite_backend

@@ -7,7 +7,10 @@ presentation attributes.
 """
 from __future__ import annotations
 
+import functools
+import json
 import math
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -17,15 +20,24 @@ from ..kb.loader import load_kb
 
 TYPES = ("PER", "ORG", "LOC")  # anything else becomes "other" so the class attribute holds only known words
 
-# A hand-made, SCHEMATIC outline of the Caspian Sea, (lat, lon) read off well-known coastal points (Volga
-# delta, Makhachkala, Baku/Absheron, Astara, Anzali, Gorgan bay, Turkmenbashi, Garabogaz, Aktau, Atyrau).
-# It is only an orientation aid, a few dozen degrees of accuracy off in places; not geographic data.
-CASPIAN_SCHEMATIC: tuple[tuple[float, float], ...] = (
-    (47.0, 51.8), (46.6, 53.1), (45.5, 53.0), (44.6, 51.0), (44.3, 50.3), (43.6, 51.2), (42.5, 52.5),
-    (41.6, 52.7), (40.9, 52.9), (40.0, 53.0), (38.9, 53.8), (37.3, 53.9), (36.85, 53.5), (36.7, 52.5),
-    (36.9, 51.0), (37.45, 49.5), (38.4, 48.9), (39.2, 49.3), (40.2, 49.5), (40.5, 50.35), (40.7, 49.9),
-    (41.8, 48.6), (43.0, 47.5), (44.0, 47.3), (44.8, 46.9), (45.6, 47.6), (46.3, 48.5), (46.8, 49.5),
-)
+BASEMAP = Path(__file__).resolve().parent / "data" / "basemap.json"  # built by khazar/web/build_basemap.py
+
+
+@functools.lru_cache(maxsize=1)
+def _basemap() -> dict[str, list[dict[str, Any]]]:
+    """Country and Iranian-province outlines, each ring with its bounding box (lon0, lat0, lon1, lat1)."""
+    data = json.loads(BASEMAP.read_text(encoding="utf-8"))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind in ("countries", "provinces"):
+        out[kind] = []
+        for shape in data[kind]:
+            for ring in shape["rings"]:
+                lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+                out[kind].append({"name": shape.get("name"), "ring": ring,
+                                  "box": (min(lons), min(lats), max(lons), max(lats))})
+    return out
+
+
 # The map never zooms in closer than this (degrees), so two places in one city still read as a region.
 MIN_LAT_SPAN, MIN_LON_SPAN = 6.0, 9.0
 MAX_MAP_PLACES = 40
@@ -94,11 +106,15 @@ def _bbox(places: list[dict[str, Any]]) -> tuple[float, float, float, float]:
     return max(lat0, -90.0), min(lat1, 90.0), max(lon0, -180.0), min(lon1, 180.0)
 
 
-def map_svg(places: list[dict[str, Any]], width: int = 640) -> Markup:
-    """The places as circles (area ~ article count) on an equirectangular projection fitted to them.
+def map_svg(places: list[dict[str, Any]], width: int = 640, zoomable: bool = False) -> Markup:
+    """The places as circles (area ~ article count) on an equirectangular projection fitted to them, over
+    the offline base map: land (country outlines) on the sea's colour, so the Caspian and the Gulf show as
+    what no country covers, and Iran's provinces when Iran is in view.
 
     Equirectangular with the longitude scale shrunk by cos(mid latitude), so that around 40°N a degree
-    east is drawn as long as it is on the ground; the height follows from the box's aspect."""
+    east is drawn as long as it is on the ground; the height follows from the box's aspect. With
+    `zoomable`, khazar.js adds zoom and pan, and labels that overlap at full view (class "minor") appear
+    once zoomed in."""
     if not places:
         return Markup("")
     lat0, lat1, lon0, lon1 = _bbox(places)
@@ -107,19 +123,24 @@ def map_svg(places: list[dict[str, Any]], width: int = 640) -> Markup:
     height = max(160, round((lat1 - lat0) * scale))
     # When the height was raised to its floor, centre the latitudes in it.
     y_off = (height - (lat1 - lat0) * scale) / 2
+    view_lat0, view_lat1 = lat0 - y_off / scale, lat1 + y_off / scale
 
     def xy(lat: float, lon: float) -> tuple[float, float]:
         return (lon - lon0) * kx * scale, y_off + (lat1 - lat) * scale
 
-    parts = [Markup('<svg class="map" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">')
-             .format(width, height, "نقشهٔ مکان‌های نام‌برده در خبرها"),
-             Markup('<rect class="sea-bg" x="0" y="0" width="{}" height="{}"/>').format(width, height)]
-    sea_lats = [p[0] for p in CASPIAN_SCHEMATIC]
-    sea_lons = [p[1] for p in CASPIAN_SCHEMATIC]
-    if min(sea_lats) < lat1 and max(sea_lats) > lat0 and min(sea_lons) < lon1 and max(sea_lons) > lon0:
-        pts = " ".join("{:.1f},{:.1f}".format(*xy(la, lo)) for la, lo in CASPIAN_SCHEMATIC)
-        parts.append(Markup('<polygon class="caspian" points="{}"><title>{}</title></polygon>').format(
-            pts, "دریای خزر (طرح تقریبی)"))
+    def outlines(kind: str, cls: str) -> Markup:
+        paths = []
+        for shape in _basemap()[kind]:
+            b = shape["box"]
+            if b[0] > lon1 or b[2] < lon0 or b[1] > view_lat1 or b[3] < view_lat0:
+                continue
+            paths.append("M" + "L".join("{:.1f},{:.1f}".format(*xy(lat, lon)) for lon, lat in shape["ring"]) + "Z")
+        return Markup('<path class="{}" d="{}"/>').format(cls, " ".join(paths)) if paths else Markup("")
+
+    parts = [Markup('<svg class="map{}" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">')
+             .format(" zoomable" if zoomable else "", width, height, "نقشهٔ مکان‌های نام‌برده در خبرها"),
+             Markup('<rect class="sea-bg" x="0" y="0" width="{}" height="{}"/>').format(width, height),
+             outlines("countries", "land"), outlines("provinces", "province")]
     top = max(p["count"] for p in places)
     taken: list[tuple[float, float, float, float]] = []
     # Biggest first, so smaller circles are drawn on top and stay clickable.
@@ -127,19 +148,21 @@ def map_svg(places: list[dict[str, Any]], width: int = 640) -> Markup:
         x, y = xy(p["lat"], p["lon"])
         r = 4 + 12 * math.sqrt(p["count"] / top)
         cls = "place current" if p.get("current") else "place"
-        label = Markup("")
-        # Greedy label placement: a label that would overlap one already drawn is left out (the circle
-        # keeps its tooltip and link), so a crowded coast stays readable. Width is a rough per-letter guess.
+        # Greedy label placement: a label that would overlap one already drawn is left out at full view (the
+        # circle keeps its tooltip and link; a zoomable map shows it once zoomed), so a crowded coast stays
+        # readable. Width is a rough per-letter guess.
         half = 3.2 * len(str(p["name"])) + 2
         box = (x - half, y + r + 1, x + half, y + r + 15)
-        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+        free = not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken)
+        label = Markup("")
+        if free:
             taken.append(box)
-            label = Markup('<text x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>').format(x, y + r + 12, p["name"])
+        if free or zoomable:
+            label = Markup('<text class="{}" x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>').format(
+                "label" if free else "label minor", x, y + r + 12, p["name"])
         parts.append(Markup(
             '<a class="{}" href="{}"><circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}"><title>{}: {} خبر</title></circle>{}</a>')
             .format(cls, _href(p["id"]), x, y, r, p["name"], p["count"], label))
-    parts.append(Markup('<text class="note" x="4" y="{}" text-anchor="start">{}</text>').format(
-        height - 4, "طرح خزر تقریبی است"))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
 
@@ -180,5 +203,76 @@ def graph_svg(entity: dict[str, Any], size: int = 420) -> Markup:
         '<a class="node centre node-{}" href="{}"><circle cx="{:.1f}" cy="{:.1f}" r="18"><title>{}</title></circle>'
         '<text x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text></a>').format(
         _type_class(entity.get("type")), _href(entity["id"]), c0, cy, entity["name"], c0, cy + 34, entity["name"]))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+MAX_GRAPH_EDGES = 150
+
+
+def _force_layout(n: int, edges: list[tuple[int, int, float]], width: float, height: float,
+                  iterations: int = 300) -> list[tuple[float, float]]:
+    """Fruchterman–Reingold positions for n nodes, started on a circle (most mentioned first), no
+    randomness: the same data always gives the same picture."""
+    import numpy as np
+
+    if n == 0:
+        return []
+    angles = 2 * math.pi * np.arange(n) / n
+    pos = np.stack([np.cos(angles), np.sin(angles)], axis=1) * 0.8
+    k = math.sqrt(4.0 / n)
+    src = np.array([a for a, _b, _w in edges], dtype=int)
+    dst = np.array([b for _a, b, _w in edges], dtype=int)
+    wts = np.array([w for _a, _b, w in edges], dtype=float)
+    temp = 0.2
+    for _ in range(iterations):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
+        disp = ((k * k / dist ** 2)[:, :, None] * delta).sum(axis=1)  # every pair repels
+        if len(src):
+            d = pos[src] - pos[dst]
+            length = np.maximum(np.linalg.norm(d, axis=1), 1e-3)
+            pull = (length / k * wts)[:, None] * d  # neighbours attract, the more shared articles the more
+            np.add.at(disp, src, -pull)
+            np.add.at(disp, dst, pull)
+        disp -= pos * 0.05  # a weak pull to the centre keeps loose nodes on the canvas
+        length = np.maximum(np.linalg.norm(disp, axis=1), 1e-9)
+        pos += disp / length[:, None] * np.minimum(length, temp)[:, None]
+        temp = max(temp * 0.985, 0.005)
+    lo, hi = pos.min(axis=0), pos.max(axis=0)
+    span = np.maximum(hi - lo, 1e-6)
+    margin_x, margin_y = 90, 30
+    xs = margin_x + (pos[:, 0] - lo[0]) / span[0] * (width - 2 * margin_x)
+    ys = margin_y + (pos[:, 1] - lo[1]) / span[1] * (height - 2 * margin_y)
+    return list(zip(xs.tolist(), ys.tolist()))
+
+
+def graph_page_svg(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], focus: str | None = None,
+                   width: int = 960, height: int = 640) -> Markup:
+    """The entity graph: people and organisations as circles (area ~ articles), an edge between two of them
+    as thick as the articles they share, laid out by force (neighbours close), each node a link to its page."""
+    if not nodes:
+        return Markup("")
+    index = {n["id"]: i for i, n in enumerate(nodes)}
+    kept = [e for e in edges if e["a"] in index and e["b"] in index][:MAX_GRAPH_EDGES]
+    top_edge = max((e["count"] for e in kept), default=1)
+    positions = _force_layout(len(nodes), [(index[e["a"]], index[e["b"]], e["count"] / top_edge) for e in kept],
+                              width, height)
+    top = max(n["count"] for n in nodes)
+    parts = [Markup('<svg class="graph graph-page" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+                    'xmlns="http://www.w3.org/2000/svg">').format(width, height, "نمودار روابط اشخاص و سازمان‌ها")]
+    for e in kept:
+        (x1, y1), (x2, y2) = positions[index[e["a"]]], positions[index[e["b"]]]
+        parts.append(Markup('<line class="edge" x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke-width="{:.1f}"'
+                            ' data-a="{}" data-b="{}"><title>{} و {}: {} خبر مشترک</title></line>').format(
+            x1, y1, x2, y2, 0.6 + 5 * e["count"] / top_edge, e["a"], e["b"],
+            nodes[index[e["a"]]]["name"], nodes[index[e["b"]]]["name"], e["count"]))
+    for n, (x, y) in zip(nodes, positions):
+        r = 5 + 13 * math.sqrt(n["count"] / top)
+        cls = "node node-{}{}".format(_type_class(n.get("type")), " centre" if n["id"] == focus else "")
+        parts.append(Markup(
+            '<a class="{}" href="{}" data-id="{}"><circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}"><title>{}: {} خبر</title></circle>'
+            '<text x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text></a>').format(
+            cls, _href(n["id"]), n["id"], x, y, r, n["name"], n["count"], x, y + r + 14, n["name"]))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)

@@ -2,13 +2,44 @@
 markup written here is added around it, so article content can never become markup."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
+
+import jdatetime
 from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
-from ..dates import both_calendars
+from ..dates import jalali
 from ..search.article_rows import entity_id_of
+
+# Unicode isolates around a Gregorian date: in a right-to-left line "2025-11-18" would otherwise be laid out
+# as "18-11-2025" (digits and hyphens are weak bidi characters). Isolates work in text and in attributes.
+_LTR, _END = "\u2066", "\u2069"
+
+
+def both_dates_html(value: str | None) -> Markup:
+    """both_dates for page text: the Gregorian part in <bdi dir="ltr"> (Chromium with the page's web font
+    still reorders "2025-11-18" inside Unicode isolates; the element holds)."""
+    if not value:
+        return Markup("—")
+    if "/" in value:
+        a, b = value.split("/", 1)
+        return Markup("{} – {}").format(both_dates_html(a), both_dates_html(b))
+    j = jalali(value)
+    greg = Markup('<bdi dir="ltr" class="greg">({})</bdi>').format(value)
+    return Markup("{} {}").format(j, greg) if j else Markup('<bdi dir="ltr">{}</bdi>').format(value)
+
+
+def both_dates(value: str | None) -> str:
+    """both_calendars for the pages: `۲۷ آبان ۱۴۰۴ (2025-11-18)` with the Gregorian part kept left to right."""
+    if not value:
+        return "—"
+    if "/" in value:
+        a, b = value.split("/", 1)
+        return f"{both_dates(a)} – {both_dates(b)}"
+    j = jalali(value)
+    return f"{j} {_LTR}({value}){_END}" if j else f"{_LTR}{value}{_END}"
 
 
 def highlight(text: str, spans: list[list[int]]) -> Markup:
@@ -60,9 +91,9 @@ def annotate_text(text: str, article: dict[str, Any], field: str = "text") -> Ma
             info = m[3]
             if kind == "time":
                 value = info["value"]
-                label = both_calendars(value)
+                label = both_dates(value)
                 if len(value) == 10:
-                    href = "/?" + urlencode({"from": value, "to": value, "sort": "date"})
+                    href = "/search?" + urlencode({"from": value, "to": value, "sort": "date"})
                     piece = Markup('<a class="time" href="{}" title="{}"><time datetime="{}">{}</time></a>').format(
                         href, label, value, piece)
                 else:
@@ -76,26 +107,116 @@ def annotate_text(text: str, article: dict[str, Any], field: str = "text") -> Ma
     return Markup("").join(out)
 
 
-def timeline_svg(counts: list[tuple[str, int]], width: int = 640, height: int = 90) -> Markup:
-    """Articles per day (per month past 120 days) as an inline SVG bar chart, drawn here, no script."""
-    if not counts:
+def _bins(first: date, last: date) -> tuple[str, int]:
+    """The bar width for a span of days: a day up to four months, a week up to two years, else a month."""
+    days = (last - first).days + 1
+    return ("day", 1) if days <= 120 else ("week", 7) if days <= 730 else ("month", 0)
+
+
+def _bin_start(d: date, unit: str) -> date:
+    if unit == "day":
+        return d
+    if unit == "week":  # the Iranian week starts on Saturday
+        return d - timedelta(days=(d.weekday() - 5) % 7)
+    j = jdatetime.date.fromgregorian(date=d)  # Jalali months, as the axis is labelled
+    return jdatetime.date(j.year, j.month, 1).togregorian()
+
+
+def _bin_end(start: date, unit: str) -> date:
+    if unit == "day":
+        return start
+    if unit == "week":
+        return start + timedelta(days=6)
+    j = jdatetime.date.fromgregorian(date=start)
+    nxt = jdatetime.date(j.year + (j.month == 12), j.month % 12 + 1, 1).togregorian()
+    return nxt - timedelta(days=1)
+
+
+def _ticks(first: date, last: date) -> list[tuple[date, str]]:
+    """Axis ticks on Jalali boundaries: each year's 1 Farvardin for long spans, each month's first day
+    for shorter ones, each day for a week or two; labelled in Persian."""
+    span = (last - first).days
+    out: list[tuple[date, str]] = []
+    j0 = jdatetime.date.fromgregorian(date=first)
+    if span > 3 * 365:
+        for y in range(j0.year, jdatetime.date.fromgregorian(date=last).year + 1):
+            g = jdatetime.date(y, 1, 1).togregorian()
+            if first <= g <= last:
+                out.append((g, jalali(g.isoformat()).split(" ", 2)[-1]))
+        return out
+    if span > 20:
+        y, m = j0.year, j0.month
+        while True:
+            g = jdatetime.date(y, m, 1).togregorian()
+            if g > last:
+                break
+            if g >= first:
+                label = jalali(g.isoformat()).split(" ", 1)[1]  # "آبان ۱۴۰۴"
+                out.append((g, label))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        step = max(1, -(-len(out) // 8))  # at most about eight labels
+        return out[::step]
+    d = first
+    while d <= last:
+        out.append((d, jalali(d.isoformat()).rsplit(" ", 1)[0]))  # "۲۷ آبان"
+        d += timedelta(days=max(1, -(-span // 8)))
+    return out
+
+
+def timeline_svg(counts: list[tuple[str, int]], link: Any = None, width: int = 640, height: int = 90,
+                 label: str = "خبر") -> Markup:
+    """Articles over time as an inline SVG on a real time axis: x is proportional to the date (a gap in
+    the news is a gap in the chart), newest on the left as a Persian reader reads time, bars of a day,
+    a week or a month depending on the span. `link(from, to)` gives the href of a bar (the search for
+    its dates). The svg carries its date range (data-first, data-last, ISO) and each bar its own, so that
+    khazar.js can turn a dragged stretch into a date filter (brushing)."""
+    days = sorted((date.fromisoformat(d[:10]), c) for d, c in counts if _is_day(d))
+    if not days:
         return Markup("")
-    if len(counts) > 120:
-        months: dict[str, int] = {}
-        for d, c in counts:
-            months[d[:7]] = months.get(d[:7], 0) + c
-        counts = sorted(months.items())
-    top = max(c for _, c in counts)
-    bar = width / len(counts)
-    parts = [Markup('<svg class="timeline" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">').format(
-        width, height + 16, "نمودار زمانی تعداد خبرها")]
-    for i, (d, c) in enumerate(counts):
+    unit, _ = _bins(days[0][0], days[-1][0])
+    bins: dict[date, int] = {}
+    for d, c in days:
+        b = _bin_start(d, unit)
+        bins[b] = bins.get(b, 0) + c
+    first, last = min(bins), _bin_end(max(bins), unit)
+    total_days = (last - first).days + 1
+    top = max(bins.values())
+    pad = 4
+    scale = (width - 2 * pad) / total_days
+
+    def x_of(d: date) -> float:  # right to left: `first` at the right edge
+        return width - pad - (d - first).days * scale
+
+    parts = [Markup('<svg class="timeline" viewBox="0 0 {} {}" role="img" aria-label="{}" data-first="{}" data-last="{}"'
+                    ' data-pad="{}" xmlns="http://www.w3.org/2000/svg">').format(
+        width, height + 18, f"نمودار زمانی تعداد {label}‌ها؛ برای محدود کردن تاریخ، روی آن بکشید", first, last, pad)]
+    parts.append(Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>').format(pad, height, width - pad, height))
+    for tick, label in _ticks(first, last):
+        x = x_of(tick)
+        parts.append(Markup('<line class="tick" x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}"/>'
+                            '<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>').format(
+            x, height, x, height + 4, x, height + 15, label))
+    for b, c in sorted(bins.items()):
+        end = _bin_end(b, unit)
         h = max(1.0, (height - 4) * c / top)
-        # Drawn right to left: the newest day is on the left edge, as a Persian reader reads time.
-        x = width - (i + 1) * bar
-        parts.append(Markup('<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}"><title>{}: {}</title></rect>').format(
-            x + bar * 0.1, height - h, max(bar * 0.8, 0.5), h, both_calendars(d), c))
-    parts.append(Markup('<text x="{}" y="{}" text-anchor="end">{}</text>').format(width, height + 14, both_calendars(counts[0][0])))
-    parts.append(Markup('<text x="0" y="{}" text-anchor="start">{}</text>').format(height + 14, both_calendars(counts[-1][0])))
+        x_right, x_left = x_of(b), x_of(end + timedelta(days=1))
+        w = max(x_right - x_left - (0.5 if unit != "day" or scale > 2 else 0), 0.8)
+        rect = Markup('<rect x="{:.2f}" y="{:.1f}" width="{:.2f}" height="{:.1f}" data-from="{}" data-to="{}">'
+                      '<title>{}: {} {}</title></rect>').format(
+            x_left, height - h, w, h, b, end, both_dates(b.isoformat()) if unit == "day"
+            else f"{both_dates(b.isoformat())} – {both_dates(end.isoformat())}", _fa(c), label)
+        parts.append(Markup('<a href="{}">{}</a>').format(link(b.isoformat(), end.isoformat()), rect) if link else rect)
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value[:10])
+        return True
+    except ValueError:
+        return False
+
+
+def _fa(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
