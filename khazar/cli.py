@@ -27,11 +27,11 @@ def _apply_pipeline_options(args: argparse.Namespace) -> None:
 def cmd_extract(args: argparse.Namespace) -> int:
     from .ingest import read_paths
     from .model import Rejection
-    from .runner import process_stream
+    from .runner import process_stream, progress
 
     _apply_pipeline_options(args)
     read = rejected = 0
-    for item, result in process_stream(read_paths(args.paths), jobs=args.jobs):
+    for item, result in progress(process_stream(read_paths(args.paths), jobs=args.jobs), "extract"):
         if isinstance(result, Rejection):
             rejected += 1
             print(f"rejected: {result.origin}{f':{result.line}' if result.line else ''}: {result.reason}", file=sys.stderr)
@@ -44,12 +44,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+_INDEX_SLICE = 200
 
+
+def cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import read_paths
     from .model import RawDocument, Rejection
-    from .runner import process_stream
+    from .runner import process_stream, progress
     from .store import IngestCounts, open_store
 
     _apply_pipeline_options(args)
@@ -66,10 +67,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                         continue
                 yield item
 
-        progress = tqdm(process_stream(fresh(), jobs=args.jobs), unit=" doc", disable=None, file=sys.stderr,
-                        mininterval=0.5, desc="ingest")
         pending = 0
-        for item, result in progress:
+        for item, result in progress(process_stream(fresh(), jobs=args.jobs), "ingest"):
             if isinstance(result, Rejection):
                 counts.rejected += 1
                 store.add_rejection(result)
@@ -82,7 +81,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 store.commit()
                 pending = 0
         try:
-            store.index_pending()  # the search index, in the ingest's last transaction
+            # The search index, in the ingest's last transaction; in slices, so that its bar moves.
+            for _ in progress(iter(lambda: store.index_pending(_INDEX_SLICE), 0), "index", unit=f"×{_INDEX_SLICE} doc"):
+                pass
             from .corpus.state import Corpus
 
             Corpus(store).update()  # new articles join their stories; nothing already attached is redone

@@ -38,6 +38,16 @@ def _process_item(item: RawDocument | Rejection) -> tuple[RawDocument | Rejectio
 Result = tuple[RawDocument | Rejection, Article | Rejection]
 
 
+def progress(items: Iterable, desc: str, unit: str = " doc"):
+    """A progress bar on stderr for a long CLI step (tqdm): shown on a terminal, silent when stderr is not
+    one (a pipe, a log file, CI), so that no output a script reads ever changes."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit=unit, disable=None, file=sys.stderr, mininterval=0.5, dynamic_ncols=True)
+
+
 def process_stream(items: Iterable[RawDocument | Rejection], jobs: int = 1) -> Iterator[Result]:
     """(input, result) pairs in input order; `jobs` > 1 spreads the work over processes.
 

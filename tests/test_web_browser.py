@@ -1,73 +1,58 @@
-"""The web interface in a real headless Chromium (Debian's chromium + chromium-driver, driven by Selenium).
+"""The web interface in a real headless Chromium (Debian's chromium + chromium-driver, driven by Selenium), on
+real news: the first articles of each ../shared/data/news file plus the seeds, ingested by `khazar ingest`
+(the whole pipeline, stories included), served by `khazar serve`.
 
-Starts `uvicorn` on a free localhost port over a temporary database ingested from the seeds (or the
-package sample), searches, opens an article, follows an entity link (or the date link when the article
-has no entity yet), and saves screenshots under tests/_artifacts/. Skipped when Chromium is absent.
+Every page type is loaded and photographed (screenshots under the test's tmp folder, named in the failure
+message); every link on those pages is followed and none may be 404; snippets keep their ZWNJ; the
+timeline's x axis is proportional to time; the map and the graph draw labelled elements. Skipped when
+Chromium or ../shared is absent.
 """
 from __future__ import annotations
 
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from datetime import date
+from itertools import islice
 from pathlib import Path
 
 import pytest
 
+from live_server import live_server
+
 CHROMIUM = Path("/usr/bin/chromium")
 DRIVER = Path("/usr/bin/chromedriver")
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "_artifacts"
-SEEDS = ROOT.parent / "shared" / "seeds"
-SAMPLE = ROOT / "khazar" / "sample"
+SHARED = ROOT.parent / "shared"
+NEWS = SHARED / "data" / "news"
+SEEDS = SHARED / "seeds"
+PER_FILE = 150  # articles of each news file: enough for stories across outlets, quotes, events, a map
 JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
+ZWNJ = "\u200c"
+LINKS_PER_KIND = 25  # links followed per (path prefix) kind: every kind of link, not every entity of the corpus
 
-pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and DRIVER.exists()),
-                                reason="needs Debian packages chromium and chromium-driver")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = [pytest.mark.skipif(not (CHROMIUM.exists() and DRIVER.exists()),
+                                 reason="needs Debian packages chromium and chromium-driver"),
+              pytest.mark.skipif(not NEWS.is_dir(), reason="../shared/data/news is not beside the repository")]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from khazar.ingest import read_paths
-    from khazar.model import Rejection
-    from khazar.pipeline import process
-    from khazar.store.sqlite import SQLiteStore
-
-    db = str(tmp_path_factory.mktemp("web") / "web.db")
-    source = SEEDS if SEEDS.is_dir() else SAMPLE
-    with SQLiteStore(db) as store:
-        for raw in read_paths([source]):
-            if not isinstance(raw, Rejection):
-                store.add_article(process(raw), raw)
-        store.index_pending()
-        store.commit()
-    port = _free_port()
-    code = ("import sys, uvicorn; from khazar.api import create_app; "
-            "uvicorn.run(create_app(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')")
-    proc = subprocess.Popen([sys.executable, "-c", code, db, str(port)], cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/stories", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the server did not start")
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    folder = tmp_path_factory.mktemp("web")
+    subset = folder / "news.jsonl"
+    with subset.open("w", encoding="utf-8") as out:
+        for f in sorted(NEWS.glob("*.jsonl")):
+            with f.open(encoding="utf-8") as fh:
+                out.writelines(islice(fh, PER_FILE))
+    db = folder / "web.db"
+    subprocess.run([sys.executable, "-m", "khazar.cli", "ingest", str(subset), str(SEEDS), "--db", str(db)],
+                   cwd=ROOT, check=True, capture_output=True)
+    with (folder / "server.log").open("w") as log, live_server(db, log) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -84,63 +69,148 @@ def browser(tmp_path_factory):
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # The driver is given explicitly so that Selenium Manager never tries to download one.
     driver = webdriver.Chrome(service=Service(executable_path=str(DRIVER)), options=opts)
-    driver.set_page_load_timeout(30)
+    driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
 
 
-def _shot(driver, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
 
 
-def test_search_open_article_follow_link(server, browser):
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _open(browser, server: str, path: str, shots: Path, name: str) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 15)
-    browser.get(server + "/")
+    browser.get(server + path)
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fa"
+    assert len(browser.find_elements(By.TAG_NAME, "h1")) == 1, f"{path}: one <h1> per page"
+    browser.save_screenshot(str(shots / f"{name}.png"))
+
+
+def _kind(path: str) -> str:
+    """/entities/per:x → /entities/, /search?q=… → /search: links grouped by what page they open."""
+    parts = urllib.parse.urlsplit(path)
+    segments = parts.path.split("/")
+    return "/".join(segments[:2]) + ("/" if len(segments) > 2 else "") + ("/feed" if parts.path.endswith(".atom") else "")
+
+
+def test_every_page_type_renders_and_no_link_is_404(server, browser, shots):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/search?sort=date")
+    article = browser.find_element(By.CSS_SELECTOR, "li.hit a.title").get_attribute("href")
+    article_path = urllib.parse.urlsplit(article).path
+    browser.get(server + "/entities")
+    entity_path = urllib.parse.urlsplit(browser.find_element(By.CSS_SELECTOR, ".entity-list a").get_attribute("href")).path
+    browser.get(server + "/stories")
+    story_links = browser.find_elements(By.CSS_SELECTOR, "ol.stories a")
+    assert story_links, "the ingest made no story"
+    story_path = urllib.parse.urlsplit(story_links[0].get_attribute("href")).path
+    pages = {"home": "/", "search": "/search?q=ایران", "search-dates": "/search?q=تهران&from=۱ اسفند ۱۳۹۸",
+             "article": article_path, "raw": article_path + "/raw", "entities": "/entities", "entity": entity_path,
+             "quotes": "/quotes", "quotes-surname": "/quotes?speaker=روحانی", "events": "/events", "map": "/map",
+             "graph": "/graph?from=1380-01-01", "stories": "/stories", "story": story_path, "error": "/no/such/page"}
+    links: dict[str, set[str]] = {}
+    for name, path in pages.items():
+        _open(browser, server, path, shots, name)
+        for a in browser.find_elements(By.CSS_SELECTOR, "a[href]"):
+            href = a.get_attribute("href")
+            if href and href.startswith(server) and "#" not in href:
+                rel = href[len(server):]
+                links.setdefault(_kind(rel), set()).add(rel)
+    assert {"/articles/", "/entities/", "/search", "/stories/", "/quotes", "/events"} <= set(links), sorted(links)
+    broken = []
+    for kind, hrefs in sorted(links.items()):
+        for rel in sorted(hrefs)[:LINKS_PER_KIND]:
+            if _status(server + rel) == 404:
+                broken.append(rel)
+    assert not broken, f"404 links: {broken[:10]} (screenshots in {shots})"
+    csp = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert not csp, csp
+
+
+def test_search_snippets_keep_zwnj_and_both_calendars(server, browser, shots):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server, "/search?q=" + urllib.parse.quote(f"بین{ZWNJ}المللی"), shots, "search-zwnj")
+    snippets = [s.text for s in browser.find_elements(By.CSS_SELECTOR, ".snippet")]
+    marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".snippet mark")]
+    assert snippets and marks
+    assert all(m.replace(ZWNJ, "") == "بینالمللی" for m in marks)
+    assert any(ZWNJ in m for m in marks), marks[:5]  # the text's own spelling, not the index's
+    assert not any("بینالمللی" in s for s in snippets if f"بین{ZWNJ}المللی" in s)
+    meta = browser.find_element(By.CSS_SELECTOR, "li.hit .meta").text
+    assert any(m in meta for m in JALALI_MONTHS) and re.search(r"\(\d{4}-\d{2}-\d{2}\)", meta), meta
+    # The search box of the home page leads to the results, and a hit to its article.
+    browser.get(server + "/")
     box = browser.find_element(By.NAME, "q")
     box.send_keys("خزر")
     box.submit()
-    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "li.hit a.title")))
-    assert "q=" in browser.current_url
-    hits = browser.find_elements(By.CSS_SELECTOR, "li.hit")
-    assert hits, "a search for خزر found nothing"
-    assert browser.find_elements(By.CSS_SELECTOR, ".snippet mark"), "no highlighted match in the snippets"
-    # The shipped web font is loaded (a CSP or path mistake would leave the fallback font).
+    title = browser.find_element(By.CSS_SELECTOR, "li.hit a.title")
+    text = title.text
+    title.click()
+    assert browser.find_element(By.CSS_SELECTOR, "article.article h1").text == text
+    # The page's web font is loaded (a CSP or path mistake would leave the fallback font).
     assert browser.execute_async_script(
         "const done = arguments[0]; document.fonts.load('16px Vazirmatn').then(f => done(f.length > 0), () => done(false));")
-    _shot(browser, "1-search")
 
-    title = hits[0].find_element(By.CSS_SELECTOR, "a.title").text
-    hits[0].find_element(By.CSS_SELECTOR, "a.title").click()
-    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "article.article h1")))
-    assert browser.find_element(By.CSS_SELECTOR, "article.article h1").text == title
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
-    meta = browser.find_element(By.CSS_SELECTOR, "article .meta").text
-    assert any(m in meta for m in JALALI_MONTHS), f"no Jalali date in {meta!r}"
-    assert re.search(r"\d{4}-\d{2}-\d{2}", meta), f"no Gregorian date in {meta!r}"
-    _shot(browser, "2-article")
 
-    links = browser.find_elements(By.CSS_SELECTOR, ".article .body a.ent")
-    if links:
-        name = links[0].get_attribute("title")  # the entity's canonical name; the link text is the mention
-        links[0].click()
-        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "h1.entity-name")))
-        assert browser.find_element(By.CSS_SELECTOR, "h1.entity-name").text.startswith(name)
-        assert "/entities/" in browser.current_url
-        assert browser.find_elements(By.CSS_SELECTOR, "ul.articles li"), "entity page lists no article"
-    else:  # no entity recognised yet: a date link (or the outlet link) is the one to follow
-        other = browser.find_elements(By.CSS_SELECTOR, "a.published, .article .body a.time, a.outlet")
-        assert other, "the article page has no link to follow"
-        other[0].click()
-        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "li.hit")))
-        assert "from=" in browser.current_url or "outlet=" in browser.current_url
-    _shot(browser, "3-followed")
+def test_timeline_axis_is_proportional_to_time(server, browser, shots):
+    from selenium.webdriver.common.by import By
 
-    csp_errors = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
-    assert not csp_errors, csp_errors
+    _open(browser, server, "/search?q=ایران", shots, "timeline")
+    svg = browser.find_element(By.CSS_SELECTOR, "svg.timeline")
+    first = date.fromisoformat(svg.get_attribute("data-first"))
+    last = date.fromisoformat(svg.get_attribute("data-last"))
+    assert (last - first).days > 365, "the sample spans years: gaps must show"
+    points = []
+    for rect in svg.find_elements(By.CSS_SELECTOR, "rect[data-from]"):
+        right = float(rect.get_attribute("x")) + float(rect.get_attribute("width"))
+        points.append(((date.fromisoformat(rect.get_attribute("data-from")) - first).days, right))
+    assert len(points) >= 5
+    # Right to left: a bar's right edge sits at a fixed distance per day from the right end of the axis.
+    (d0, x0), (d1, x1) = min(points), max(points)
+    slope = (x1 - x0) / (d1 - d0)
+    assert slope < 0
+    for d, x in points:
+        assert abs(x0 + slope * (d - d0) - x) < 1.5, (d, x)
+    # A drag across the chart sets the date filter (brushing).
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).move_to_element_with_offset(svg, -100, -10).click_and_hold() \
+        .move_by_offset(120, 0).release().perform()
+    time.sleep(1)
+    assert "from=" in browser.current_url and "to=" in browser.current_url
+
+
+def test_map_and_graph_draw_labelled_elements(server, browser, shots):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server, "/map", shots, "map-page")
+    places = browser.find_elements(By.CSS_SELECTOR, "svg.map a.place")
+    assert len(places) >= 5
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.map path.land")  # the offline base map
+    labels = [t.get_attribute("textContent") for t in browser.find_elements(By.CSS_SELECTOR, "svg.map a.place text")]
+    assert sum(bool(x.strip()) for x in labels) >= 5
+    hidden = browser.find_elements(By.CSS_SELECTOR, "svg.map text.minor")
+    if hidden:  # crowded labels wait for the zoom, then show
+        assert not hidden[0].is_displayed()
+        for _ in range(3):
+            browser.find_element(By.CSS_SELECTOR, "button[data-zoom=in]").click()
+        assert hidden[0].is_displayed()
+    browser.save_screenshot(str(shots / "map-zoomed.png"))
+    _open(browser, server, "/graph?from=1380-01-01", shots, "graph-page")
+    nodes = browser.find_elements(By.CSS_SELECTOR, "svg.graph-page a.node")
+    edges = browser.find_elements(By.CSS_SELECTOR, "svg.graph-page line.edge")
+    assert len(nodes) >= 10 and edges
+    assert all(n.find_element(By.TAG_NAME, "text").get_attribute("textContent").strip() for n in nodes)
+    assert {n.get_attribute("class").split()[1] for n in nodes} <= {"node-PER", "node-ORG"}

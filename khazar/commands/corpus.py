@@ -25,9 +25,10 @@ def _articles_from_paths(paths: list[str]):
     from ..ingest import read_paths
     from ..model import RawDocument
     from ..pipeline import process
+    from ..runner import progress
 
     out = []
-    for item in read_paths(paths):
+    for item in progress(read_paths(paths), "report"):
         if isinstance(item, RawDocument):
             try:
                 out.append(process(item))

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .fts5_tables import FOLD, WORD_RANGES
-from .normalize import aligned_search_form, search_form
+from .normalize import aligned_search_form
 from .query import MARK_CLOSE, MARK_OPEN, split_marks
 
 
@@ -248,19 +248,25 @@ def snippet(columns: Sequence[str], phrases: Sequence[Phrase], *, open_: str = M
     return "".join(out)
 
 
-def _origin_up_to(text: str, form: str, needed: int) -> list[int] | None:
-    """aligned_search_form's origins of form[:needed] (form is search_form(text)), from the shortest
-    prefix of text that gives them: a snippet is mostly near the start, and aligning a whole long
-    article for each hit on a page costs more than the page's other work together."""
-    length = int(needed * 1.15) + 64
+def _find_as_written(text: str, cores: list[tuple[int, int, str]]) -> tuple[int, int, int, list[int]] | None:
+    """The first of `cores` (a, b, the snippet's piece [a:b]) found in text's search form: (a, b, where,
+    origins). The text is aligned by growing prefixes, not whole: a snippet is mostly near the start, and
+    aligning every long article of a page costs more than the page's other work together."""
+    length = 1024
     while True:
         aligned = aligned_search_form(text[:length])
         if aligned is None:
             return None
-        # 16 characters of margin: a join at the cut (a suffix after it) can only change the last few.
-        if length >= len(text) or len(aligned[0]) >= needed + 16:
-            return aligned[1][:needed] if form.startswith(aligned[0][:needed]) else None
-        length *= 2
+        form, origin = aligned
+        whole = length >= len(text)
+        for a, b, core in cores:
+            at = form.find(core)
+            # In a cut prefix a join at the cut can still change the last few characters: 16 of margin.
+            if at >= 0 and (whole or at + len(core) <= len(form) - 16):
+                return a, b, at, origin
+        if whole:
+            return None
+        length *= 4
 
 
 def as_written(marked: str, columns: Sequence[str]) -> tuple[str, list[list[int]]]:
@@ -271,26 +277,20 @@ def as_written(marked: str, columns: Sequence[str]) -> tuple[str, list[list[int]
     plain, spans = split_marks(marked)
     lead = 1 if plain.startswith("…") else 0
     trail = 1 if plain.endswith("…") and len(plain) > lead else 0
+    cores = [(a, b, plain[a:b]) for a, b in ((lead, len(plain) - trail), (0, len(plain) - trail),
+                                             (lead, len(plain)), (0, len(plain))) if b > a]
     for column in columns:
-        form = search_form(column)
-        for a, b in ((lead, len(plain) - trail), (0, len(plain) - trail), (lead, len(plain)), (0, len(plain))):
-            core = plain[a:b]
-            at = form.find(core) if core else -1
-            if at >= 0:
-                break
-        else:
+        found = _find_as_written(column, cores)
+        if found is None:
             continue
-        origin = _origin_up_to(column, form, at + len(core))
-        if origin is None:
-            break
-        start, end = origin[at], origin[at + len(core) - 1] + 1
-        prefix = plain[:a]
+        a, b, at, origin = found
+        start, end = origin[at], origin[at + b - a - 1] + 1
         out_spans = []
         for s, e in spans:
             s, e = max(s, a), min(e, b)
             if s < e:
-                out_spans.append([origin[at + s - a] - start + len(prefix), origin[at + e - 1 - a] + 1 - start + len(prefix)])
-        return prefix + column[start:end] + plain[b:], out_spans
+                out_spans.append([origin[at + s - a] - start + a, origin[at + e - 1 - a] + 1 - start + a])
+        return plain[:a] + column[start:end] + plain[b:], out_spans
     return plain, spans
 
 

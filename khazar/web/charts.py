@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 from markupsafe import Markup
 
 from ..kb.loader import load_kb
@@ -32,9 +33,10 @@ def _basemap() -> dict[str, list[dict[str, Any]]]:
         out[kind] = []
         for shape in data[kind]:
             for ring in shape["rings"]:
-                lons, lats = [p[0] for p in ring], [p[1] for p in ring]
-                out[kind].append({"name": shape.get("name"), "ring": ring,
-                                  "box": (min(lons), min(lats), max(lons), max(lats))})
+                lon_lat = np.array(ring, dtype=float)
+                (lon_min, lat_min), (lon_max, lat_max) = lon_lat.min(axis=0), lon_lat.max(axis=0)
+                out[kind].append({"name": shape.get("name"), "ring": lon_lat,
+                                  "box": (lon_min, lat_min, lon_max, lat_max)})
     return out
 
 
@@ -129,12 +131,20 @@ def map_svg(places: list[dict[str, Any]], width: int = 640, zoomable: bool = Fal
         return (lon - lon0) * kx * scale, y_off + (lat1 - lat) * scale
 
     def outlines(kind: str, cls: str) -> Markup:
+        # Whole pixels, and a point on the same pixel as the one before dropped: a world-wide view draws
+        # a few thousand points instead of every vertex of every coast.
+        origin, factor = np.array([lon0, lat1]), np.array([kx * scale, -scale])
         paths = []
         for shape in _basemap()[kind]:
             b = shape["box"]
             if b[0] > lon1 or b[2] < lon0 or b[1] > view_lat1 or b[3] < view_lat0:
                 continue
-            paths.append("M" + "L".join("{:.1f},{:.1f}".format(*xy(lat, lon)) for lon, lat in shape["ring"]) + "Z")
+            pixels = np.rint((shape["ring"] - origin) * factor + (0, y_off)).astype(np.int64)
+            moved = np.ones(len(pixels), dtype=bool)
+            moved[1:] = (pixels[1:] != pixels[:-1]).any(axis=1)
+            pixels = pixels[moved]
+            if len(pixels) >= 3:
+                paths.append("M" + "L".join(f"{x},{y}" for x, y in pixels.tolist()) + "Z")
         return Markup('<path class="{}" d="{}"/>').format(cls, " ".join(paths)) if paths else Markup("")
 
     parts = [Markup('<svg class="map{}" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">')

@@ -2,6 +2,7 @@
 markup written here is added around it, so article content can never become markup."""
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ def both_dates_html(value: str | None) -> Markup:
     return Markup("{} {}").format(j, greg) if j else Markup('<bdi dir="ltr">{}</bdi>').format(value)
 
 
+@functools.lru_cache(maxsize=65536)
 def both_dates(value: str | None) -> str:
     """both_calendars for the pages: `۲۷ آبان ۱۴۰۴ (2025-11-18)` with the Gregorian part kept left to right."""
     if not value:
@@ -113,6 +115,8 @@ def _bins(first: date, last: date) -> tuple[str, int]:
     return ("day", 1) if days <= 120 else ("week", 7) if days <= 730 else ("month", 0)
 
 
+# Jalali conversions are slow (tens of µs) and a timeline asks for thousands of days: remembered.
+@functools.lru_cache(maxsize=65536)
 def _bin_start(d: date, unit: str) -> date:
     if unit == "day":
         return d
@@ -122,6 +126,7 @@ def _bin_start(d: date, unit: str) -> date:
     return jdatetime.date(j.year, j.month, 1).togregorian()
 
 
+@functools.lru_cache(maxsize=65536)
 def _bin_end(start: date, unit: str) -> date:
     if unit == "day":
         return start
@@ -139,7 +144,9 @@ def _ticks(first: date, last: date) -> list[tuple[date, str]]:
     out: list[tuple[date, str]] = []
     j0 = jdatetime.date.fromgregorian(date=first)
     if span > 3 * 365:
-        for y in range(j0.year, jdatetime.date.fromgregorian(date=last).year + 1):
+        years = jdatetime.date.fromgregorian(date=last).year - j0.year + 1
+        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if years / s <= 10)  # at most about ten labels
+        for y in range(j0.year + (-j0.year) % step, j0.year + years, step):
             g = jdatetime.date(y, 1, 1).togregorian()
             if first <= g <= last:
                 out.append((g, jalali(g.isoformat()).split(" ", 2)[-1]))
@@ -193,9 +200,10 @@ def timeline_svg(counts: list[tuple[str, int]], link: Any = None, width: int = 6
     parts.append(Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>').format(pad, height, width - pad, height))
     for tick, label in _ticks(first, last):
         x = x_of(tick)
+        label_x = min(max(x, 18), width - 18)  # a label at either end stays on the canvas
         parts.append(Markup('<line class="tick" x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}"/>'
                             '<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>').format(
-            x, height, x, height + 4, x, height + 15, label))
+            x, height, x, height + 4, label_x, height + 15, label))
     for b, c in sorted(bins.items()):
         end = _bin_end(b, unit)
         h = max(1.0, (height - 4) * c / top)

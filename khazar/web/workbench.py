@@ -5,7 +5,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
@@ -13,15 +13,17 @@ from xml.etree import ElementTree as ET
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from ..extract.events import event_data
 from ..search import QueryError, SearchQuery, parse_date, query_terms, run
 from ..search.query import speaker_ids
 from . import TEMPLATES, _url, pages_of, search_query_from
 from .charts import MAX_GRAPH_EDGES, graph_page_svg, map_svg, search_places
-from .render import timeline_svg
+from .render import both_dates, timeline_svg
 
 PAGE_SIZE = 20
 EXPORT_LIMIT = 10_000  # articles in one export: a result set an analyst reads, not a copy of the store
 FEED_SIZE = 50
+GRAPH_DAYS = 90
 TYPES_FA = {"PER": "اشخاص", "ORG": "سازمان‌ها", "LOC": "مکان‌ها"}
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -43,6 +45,7 @@ def register_workbench(app: FastAPI, store: Callable[[], Any]) -> None:
     def page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
         params = {k: v for k, v in request.query_params.items() if k != "page"}
         context.setdefault("params", params)
+        context.setdefault("type_labels", event_data().labels)
         context.setdefault("url", lambda **ch: _url(request.url.path, params, **ch))
         context.setdefault("page_url", lambda n: _url(request.url.path, params, page=n if n > 1 else None))
         return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
@@ -67,10 +70,11 @@ def register_workbench(app: FastAPI, store: Callable[[], Any]) -> None:
         total, rows = st.list_events(f, t, place or None, page_no, PAGE_SIZE, type or None)
         counts = st.event_counts(f, t, place or None, type or None)
         params = {k: v for k, v in request.query_params.items() if k != "page"}
+        days, outside = (counts["days"], 0) if f or t else _central(counts["days"])
         return page(request, "events.html", {
             "error": None, "rows": rows, "total": total, "types": counts["types"], "page": page_no,
-            "pages": pages_of(total, PAGE_SIZE), "place_name": _kb_name(place) or place,
-            "timeline": timeline_svg(counts["days"], lambda a, b: _url("/events", params, **{"from": a, "to": b}),
+            "pages": pages_of(total, PAGE_SIZE), "place_name": _kb_name(place) or place, "outside": outside,
+            "timeline": timeline_svg(days, lambda a, b: _url("/events", params, **{"from": a, "to": b}),
                                      label="رویداد")})
 
     @app.get("/map", response_class=HTMLResponse, include_in_schema=False)
@@ -96,12 +100,18 @@ def register_workbench(app: FastAPI, store: Callable[[], Any]) -> None:
         except QueryError as exc:
             return page(request, "graph.html", {"error": exc.fa, "graph": "", "nodes": [], "types": chosen,
                                                 "TYPES_FA": TYPES_FA, "size": size}, status=400)
+        period_note = None
+        if not f and not t and not entity and (last := st.latest_day()):
+            # The whole corpus's network is one hairball and costs a scan of every mention at 100k articles:
+            # without dates the page shows the latest GRAPH_DAYS days, and says so.
+            f = (date.fromisoformat(last) - timedelta(days=GRAPH_DAYS)).isoformat()
+            period_note = f"{GRAPH_DAYS} روز آخر: از {both_dates(f)} تا {both_dates(last)}"
         data = st.entity_graph(chosen, f, t, entity or None, size)
         data["edges"] = data["edges"][:MAX_GRAPH_EDGES]
         return page(request, "graph.html", {
             "error": None, "graph": graph_page_svg(data["nodes"], data["edges"], focus=entity or None),
             "nodes": data["nodes"], "edges": data["edges"], "types": chosen, "TYPES_FA": TYPES_FA, "size": size,
-            "entity_name": _entity_name(st, entity) if entity else None})
+            "entity_name": _entity_name(st, entity) if entity else None, "period_note": period_note})
 
     # --------------------------------------------------------------------- exports and feeds ----
 
@@ -175,6 +185,20 @@ def register_workbench(app: FastAPI, store: Callable[[], Any]) -> None:
         sq = SearchQuery(entity=entity_id, sort="date")
         return _atom(request, f"خزر — {name}", "/entities/" + quote(entity_id, safe=":~"),
                      list(_matches(st, sq, FEED_SIZE)))
+
+
+def _central(days: list[tuple[str, int]], tail: float = 0.01) -> tuple[list[tuple[str, int]], int]:
+    """The days between the 1st and the 99th percentile of the events (and how many are left out): an
+    event dated decades away (a historical mention, a misread year) would squeeze the rest into a line."""
+    total = sum(c for _d, c in days)
+    seen, kept, outside = 0, [], 0
+    for d, c in days:
+        if seen + c <= total * tail or seen >= total * (1 - tail):
+            outside += c
+        else:
+            kept.append((d, c))
+        seen += c
+    return kept, outside
 
 
 def _with_bom(chunks: Iterator[str]) -> Iterator[str]:
