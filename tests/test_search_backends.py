@@ -213,6 +213,14 @@ def test_workbench_read_models(store):
     assert [n["id"] for n in store.entity_graph(["LOC"], date_to="2025-10-31")["nodes"]] == ["loc:rasht"]
     assert [n["id"] for n in store.entity_graph(["LOC", "PER"], around="per:araghchi", limit=2)["nodes"]] == \
         ["loc:caspian-sea", "loc:rasht"]
+    p = "?" if isinstance(store.conn, sqlite3.Connection) else "%s"
+    for sid, end, size in (("s:old-big", "2024-01-01", 3), ("s:new", "2025-11-18", 2), ("s:single", "2025-12-01", 1)):
+        store.conn.execute(f'INSERT INTO stories (id, label, start, "end", size) VALUES ({p}, {p}, {p}, {p}, {p})',
+                           (sid, sid, end, end, size))
+    store.commit()
+    assert [r["id"] for r in store.list_stories(min_size=2)[1]] == ["s:new", "s:old-big"]
+    assert [r["id"] for r in store.list_stories(order="size")[1]] == ["s:old-big", "s:new", "s:single"]
+    assert store.list_stories(min_size=2)[0] == 2
 
 
 def test_vectors_round_trip(store):

@@ -174,3 +174,29 @@ def test_exports_and_feeds(client):
 def test_home_page_lists_the_latest_articles(client):
     html = client.get("/").text
     assert "اجلاس استانداران خزر در رشت" in html and "saved-searches" in html
+
+
+def test_stories_list_and_story_page_compare_outlets(tmp_path):
+    db = str(tmp_path / "stories.db")
+    s = with_corpus(SQLiteStore(db))
+    docs = dict(s.conn.execute("SELECT id, doc FROM articles"))
+    s.conn.executemany('INSERT INTO stories (id, label, start, "end", size, entities_json) VALUES (?,?,?,?,?,?)', [
+        ("story:two", "رشت و کریدور", "2025-10-01", "2025-11-18", 2, '[{"id": "loc:rasht", "name": "رشت", "docs": 2}]'),
+        ("story:one", "فوتبال", "2024-03-05", "2024-03-05", 1, "[]")])
+    s.conn.executemany("INSERT INTO story_articles (story_id, doc) VALUES (?, ?)",
+                       [("story:two", docs["rasht"]), ("story:two", docs["corridor"]), ("story:one", docs["football"])])
+    s.commit()
+    s.close()
+    with TestClient(create_app(db)) as c:
+        listed = c.get("/stories").text
+        assert "رشت و کریدور" in listed and "فوتبال" not in listed  # one-article stories on request only
+        assert "فوتبال" in c.get("/stories", params={"all": "1"}).text
+        page = c.get("/stories/story:two").text
+        columns = re.findall(r'<section class="outlet-column"><h3>([^<]*)<', page)
+        assert sorted(x.strip() for x in columns) == ["ایسنا", "خبرگزاری ایرنا"]  # side by side, per outlet
+        assert 'href="/entities/loc:rasht"' in page
+        assert "رشت و کریدور" in c.get("/articles/rasht").text  # an article links to its story
+        home = c.get("/").text
+        assert "رشت و کریدور" in home and "۲ رسانه" in home  # the latest day's story, by outlets
+        assert [r["id"] for r in c.get("/api/stories", params={"order": "size"}).json()["results"]] == \
+            ["story:two", "story:one"]

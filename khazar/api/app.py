@@ -211,8 +211,10 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
         return entity
 
     @app.get("/api/stories", tags=["stories"])
-    def api_stories(st: StoreDep, page: Page = 1, size: Size = 20):
-        total, rows = st.list_stories(page, size)
+    def api_stories(st: StoreDep, page: Page = 1, size: Size = 20,
+                    min_size: Annotated[int, Query(ge=1, le=100_000, description="at least this many articles")] = 1,
+                    order: Annotated[str, Query(pattern="^(recent|size)$")] = "recent"):
+        total, rows = st.list_stories(page, size, min_size, order)
         return {"total": total, "page": page, "size": size, "results": rows}
 
     @app.get("/api/stories/{story_id}", tags=["stories"])

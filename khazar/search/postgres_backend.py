@@ -589,10 +589,16 @@ _STORY_COLUMNS = ("id", "label", "start", "end", "size", "entities_json", "updat
 _STORY_SELECT = 'SELECT id, label, start, "end", size, entities_json, updated_at FROM stories'
 
 
-def list_stories(conn: Connection, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    total = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+_STORY_ORDER = {"recent": 'ORDER BY "end" COLLATE "C" DESC NULLS LAST, size DESC, id COLLATE "C"',
+                "size": 'ORDER BY size DESC, "end" COLLATE "C" DESC NULLS LAST, id COLLATE "C"'}
+
+
+def list_stories(conn: Connection, page: int, size: int, min_size: int = 1,
+                 order: str = "recent") -> tuple[int, list[dict[str, Any]]]:
+    total = conn.execute("SELECT count(*) FROM stories WHERE size >= %s", (min_size,)).fetchone()[0]
     lim, off = _page(size, page)
-    rows = conn.execute(f"{_STORY_SELECT} ORDER BY seq LIMIT %s OFFSET %s", (lim, off))
+    rows = conn.execute(f"{_STORY_SELECT} WHERE size >= %s {_STORY_ORDER[order]} LIMIT %s OFFSET %s",
+                        (min_size, lim, off))
     return total, [dict(zip(_STORY_COLUMNS, r)) for r in rows]
 
 

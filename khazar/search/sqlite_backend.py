@@ -339,10 +339,15 @@ def list_events(conn: sqlite3.Connection, date_from: str | None, date_to: str | 
     return total, _events(conn, conds, args, lim, off)
 
 
-def list_stories(conn: sqlite3.Connection, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    total = conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+_STORY_ORDER = {"recent": 'ORDER BY "end" DESC, size DESC, id', "size": 'ORDER BY size DESC, "end" DESC, id'}
+
+
+def list_stories(conn: sqlite3.Connection, page: int, size: int, min_size: int = 1,
+                 order: str = "recent") -> tuple[int, list[dict[str, Any]]]:
+    total = conn.execute("SELECT count(*) FROM stories WHERE size >= ?", (min_size,)).fetchone()[0]
     lim, off = _page(size, page)
-    cur = conn.execute("SELECT * FROM stories LIMIT ? OFFSET ?", (lim, off))
+    cur = conn.execute(f"SELECT * FROM stories WHERE size >= ? {_STORY_ORDER[order]} LIMIT ? OFFSET ?",
+                       (min_size, lim, off))
     cols = [c[0] for c in cur.description]
     return total, [dict(zip(cols, r)) for r in cur]
 

@@ -131,7 +131,9 @@ class Store(ABC):
         in most articles of the period (those mentioning `around` when given) and the articles each pair shares."""
 
     @abstractmethod
-    def list_stories(self, page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...
+    def list_stories(self, page: int = 1, size: int = 20, min_size: int = 1,
+                     order: str = "recent") -> tuple[int, list[dict]]:
+        """Stories of at least `min_size` articles, the latest-ending first ("recent") or the largest ("size")."""
 
     @abstractmethod
     def get_story(self, story_id: str) -> dict | None: ...

@@ -466,9 +466,9 @@ class PostgresStore(Store):
         with pgb.own_transaction(self.conn):
             return pgb.entity_graph(self.conn, types, date_from, date_to, around, limit)
 
-    def list_stories(self, page=1, size=20):
+    def list_stories(self, page=1, size=20, min_size=1, order="recent"):
         with pgb.own_transaction(self.conn):
-            return pgb.list_stories(self.conn, page, size)
+            return pgb.list_stories(self.conn, page, size, min_size, order)
 
     def get_story(self, story_id):
         with pgb.own_transaction(self.conn):

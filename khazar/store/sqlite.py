@@ -360,10 +360,10 @@ class SQLiteStore(Store):
 
         return sqlite_backend.entity_graph(self.conn, types, date_from, date_to, around, limit)
 
-    def list_stories(self, page=1, size=20):
+    def list_stories(self, page=1, size=20, min_size=1, order="recent"):
         from ..search import sqlite_backend
 
-        return sqlite_backend.list_stories(self.conn, page, size)
+        return sqlite_backend.list_stories(self.conn, page, size, min_size, order)
 
     def get_story(self, story_id):
         from ..search import sqlite_backend

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from ..dates import jalali
+from ..kb.loader import TYPE_BY_ID_PREFIX
 from ..model import Article
 from ..search import QueryError, SearchQuery, parse_date
 from ..search.article_rows import entity_id_of
@@ -225,18 +226,30 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
             "place_map": map_svg(entity_places(entity), width=420)})
 
     @app.get("/stories", response_class=HTMLResponse, include_in_schema=False)
-    def page_stories(request: Request, st: StoreDep, page: PageNo = 1):
-        total, rows = st.list_stories(page, PAGE_SIZE)
+    def page_stories(request: Request, st: StoreDep, page: PageNo = 1,
+                     sort: Annotated[str, Query(pattern="^(recent|size)$")] = "recent", all: bool = False):
+        # One-article "stories" are most of them and tell nothing a search would not: shown on request.
+        total, rows = st.list_stories(page, PAGE_SIZE, 1 if all else 2, sort)
         return TEMPLATES.TemplateResponse(request, "stories.html", {
-            "total": total, "rows": rows, "page": page, "pages": pages_of(total, PAGE_SIZE),
-            "page_url": lambda n: _url("/stories", {}, page=n if n > 1 else None)})
+            "total": total, "rows": rows, "page": page, "pages": pages_of(total, PAGE_SIZE), "sort": sort,
+            "show_all": all, "page_url": lambda n: _url("/stories", {"sort": sort, "all": all or None},
+                                                        page=n if n > 1 else None)})
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     def page_story(request: Request, st: StoreDep, story_id: Annotated[str, PathParam(max_length=300)]):
         story = st.get_story(story_id)
         if story is None:
             raise HTTPException(404, "ماجرایی با این شناسه پیدا نشد.")
-        return TEMPLATES.TemplateResponse(request, "story.html", {"s": story})
+        by_outlet: dict[str, list[dict[str, Any]]] = {}
+        for a in story.get("articles") or []:  # in time order already: each outlet's column is too
+            by_outlet.setdefault(a.get("outlet") or "", []).append(a)
+        try:
+            entities = [{**e, "type": TYPE_BY_ID_PREFIX.get(str(e["id"]).split(":")[0])}
+                        for e in json.loads(story.get("entities_json") or "[]") if isinstance(e, dict) and e.get("id")]
+        except (TypeError, ValueError):
+            entities = []
+        return TEMPLATES.TemplateResponse(request, "story.html", {
+            "s": story, "outlets": sorted(by_outlet.items(), key=lambda kv: -len(kv[1])), "entities": entities})
 
 
 __all__ = ["Markup", "TEMPLATES", "escape", "register_pages", "render_error"]

@@ -2,7 +2,7 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   // Changing the sort order (or an event type) re-runs the search at once.
-  document.querySelectorAll("select.autosubmit").forEach(function (el) {
+  document.querySelectorAll("select.autosubmit, input.autosubmit").forEach(function (el) {
     el.addEventListener("change", function () { if (el.form) { el.form.submit(); } });
   });
   // Hovering one mention of an entity outlines every mention of it in the article.
