@@ -199,7 +199,8 @@ def test_workbench_read_models(store):
     total, rows = store.find_quotes([], "عراقچی", [])  # a word of the written name
     assert total == 1 and rows[0]["context"] == {"before": "عراقچی گفت: «", "text": "همکاری خزر مهم است.",
                                                  "after": "»"}
-    assert store.find_quotes(["per:araghchi"], "ظریف", [])[0] == 1  # the KB id alone is enough
+    assert store.find_quotes(["per:araghchi"], "ظریف", [])[0] == 1  # the KB ids decide when there are some
+    assert store.find_quotes(["per:nobody"], "عراقچی", [])[0] == 0
     assert store.find_quotes([], None, ["همکاری", "خزر"])[0] == 1
     assert store.find_quotes([], None, ["فوتبال"])[0] == 0
     assert store.list_events(event_type="meeting")[0] == 1 and store.list_events(event_type="visit")[0] == 0

@@ -809,9 +809,12 @@ def find_quotes(conn: Connection, speaker_ids: list[str], speaker: str | None, w
     compared with the ZWNJ taken out, which is the difference that matters in practice."""
     index_pending(conn)
     conds, args = [], []
-    if speaker is not None:
-        conds.append("(q.speaker_kb_id = ANY(%s) OR (' ' || q.speaker_form || ' ') LIKE %s)")
-        args += [[_t(i) for i in speaker_ids], _like(f" {search_form(speaker)} ")]
+    if speaker_ids:
+        conds.append("q.speaker_kb_id = ANY(%s)")
+        args.append([_t(i) for i in speaker_ids])
+    elif speaker is not None:
+        conds.append("(' ' || q.speaker_form || ' ') LIKE %s")
+        args.append(_like(f" {search_form(speaker)} "))
     for w in words:
         conds.append("replace(q.text, U&'\\200C', '') LIKE %s")
         args.append(_like(_t(w)))

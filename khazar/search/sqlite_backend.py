@@ -395,8 +395,8 @@ def top_stories(conn: sqlite3.Connection, day: str, limit: int) -> list[dict[str
         "SELECT s.id, s.label, s.start, s.\"end\", s.size, count(DISTINCT coalesce(a.outlet_kb_id, a.outlet)),"
         " json_group_array(DISTINCT a.outlet) FROM stories s JOIN story_articles sa ON sa.story_id = s.id"
         " JOIN articles a ON a.doc = sa.doc WHERE s.id IN (SELECT sa2.story_id FROM story_articles sa2"
-        " JOIN articles a2 ON a2.doc = sa2.doc WHERE substr(a2.published, 1, 10) = ?)"
-        " GROUP BY s.id ORDER BY 6 DESC, 5 DESC, s.id LIMIT ?", (day, limit)).fetchall()
+        " JOIN articles a2 ON a2.doc = sa2.doc WHERE a2.published >= ? AND a2.published <= ?)"
+        " GROUP BY s.id ORDER BY 6 DESC, 5 DESC, s.id LIMIT ?", (day, day + "\uffff", limit)).fetchall()
     return [{"id": i, "label": lab, "start": st, "end": en, "size": n, "outlets": o,
              "outlet_names": sorted(x for x in json.loads(names) if x)} for i, lab, st, en, n, o, names in rows]
 
@@ -422,10 +422,12 @@ def find_quotes(conn: sqlite3.Connection, speaker_ids: list[str], speaker: str |
     words (in search form), newest first, each with the sentence around it."""
     index_pending(conn)
     conds, args = [], []
-    if speaker is not None:
-        conds.append("(q.speaker_kb_id IN (SELECT value FROM json_each(?))"
-                     f" OR (' ' || {_LETTER_FORMS.format('q.speaker')} || ' ') LIKE ? ESCAPE '\\')")
-        args += [json.dumps(speaker_ids), _like_word(f" {search_form(speaker)} ")]
+    if speaker_ids:  # the knowledge base knows who is meant: its ids, through the index
+        conds.append("q.speaker_kb_id IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps(speaker_ids))
+    elif speaker is not None:  # else the written name, word for word, over every quote
+        conds.append(f"(' ' || {_LETTER_FORMS.format('q.speaker')} || ' ') LIKE ? ESCAPE '\\'")
+        args.append(_like_word(f" {search_form(speaker)} "))
     for w in words:
         conds.append(f"{_LETTER_FORMS.format('q.text')} LIKE ? ESCAPE '\\'")
         args.append(_like_word(w))

@@ -113,8 +113,8 @@ class Store(ABC):
     @abstractmethod
     def find_quotes(self, speaker_ids: list[str], speaker: str | None, words: list[str], page: int = 1,
                     size: int = 20) -> tuple[int, list[dict]]:
-        """Quotes by a speaker — any of the KB ids, or a speaker whose written name has `speaker` as a word
-        (no speaker filter when None) — whose text has all of `words` (search form), newest first; each
+        """Quotes by a speaker — any of the KB ids, or when there are none a speaker whose written name has
+        `speaker` as a word (no speaker filter when None) — whose text has all of `words`, newest first; each
         row as list_quotes' plus "context" (the sentence around it: before, text, after)."""
 
     @abstractmethod

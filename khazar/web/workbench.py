@@ -119,13 +119,14 @@ def register_workbench(app: FastAPI, store: Callable[[], Any]) -> None:
         """The hits of a search, page after page, up to `limit` (date order when no words rank them)."""
         n = 0
         page_no = 1
+        size = min(100, limit)
         while n < limit:
-            sq.page, sq.size, sq.facets = page_no, 100, False
+            sq.page, sq.size, sq.facets = page_no, size, False
             hits = run(st, sq).results
             for h in hits[: limit - n]:
                 yield h
             n += len(hits)
-            if len(hits) < 100:
+            if len(hits) < size:
                 return
             page_no += 1
 
