@@ -269,3 +269,19 @@ def test_entity_roles_are_counted_with_the_dates_of_the_articles_giving_them():
         "role": "وزیر امور خارجه", "count": 2, "first": "2025-11-18", "last": "2025-11-18",
         "written": ["وزیر امور خارجه", "وزیر امور خارجه ایران", "وزیر امور خارجه جمهوری اسلامی ایران"]}
     assert roles["وزیر امور خارجه روسیه"]["count"] == 1  # another country's minister is another role
+
+
+_ALIGN_ALPHABET = list("ابتیيكکهه‌ای ۱4٤ـًٔآئةۀ") + ["های", "می ", " ها", "\u200c", "ﻻ", "é", "e\u0301", "\u0627\u0654"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ALIGN_ALPHABET), max_size=30).map("".join))
+def test_aligned_search_form_is_search_form_with_origins(s):
+    from khazar.search.normalize import aligned_search_form
+
+    aligned = aligned_search_form(s)
+    if aligned is None:  # refused, never wrong
+        return
+    form, origin = aligned
+    assert form == search_form(s)
+    assert len(origin) == len(form) and origin == sorted(origin) and all(0 <= i < len(s) for i in origin)

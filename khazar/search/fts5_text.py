@@ -248,13 +248,14 @@ def snippet(columns: Sequence[str], phrases: Sequence[Phrase], *, open_: str = M
     return "".join(out)
 
 
-def _find_as_written(text: str, cores: list[tuple[int, int, str]]) -> tuple[int, int, int, list[int]] | None:
+def _find_as_written(text: str, cores: list[tuple[int, int, str]],
+                     aligned_whole: tuple[str, list[int]] | None = None) -> tuple[int, int, int, list[int]] | None:
     """The first of `cores` (a, b, the snippet's piece [a:b]) found in text's search form: (a, b, where,
     origins). The text is aligned by growing prefixes, not whole: a snippet is mostly near the start, and
     aligning every long article of a page costs more than the page's other work together."""
-    length = 1024
+    length = len(text) if aligned_whole else 2048
     while True:
-        aligned = aligned_search_form(text[:length])
+        aligned = aligned_whole or aligned_search_form(text[:length])
         if aligned is None:
             return None
         form, origin = aligned
@@ -269,18 +270,20 @@ def _find_as_written(text: str, cores: list[tuple[int, int, str]]) -> tuple[int,
         length *= 4
 
 
-def as_written(marked: str, columns: Sequence[str]) -> tuple[str, list[list[int]]]:
+def as_written(marked: str, columns: Sequence[str],
+               aligned: Sequence[tuple[str, list[int]] | None] = ()) -> tuple[str, list[list[int]]]:
     """A snippet cut from the search form of one of `columns` (highlights between MARK_OPEN/MARK_CLOSE,
     FTS5's ellipses at cut ends) → the same stretch of that column as written, with its ZWNJs, digits and
     letter forms, and the highlight spans moved onto it. The search form is what is indexed, never what a
-    reader should see ("بینالمللی" for "بین‌المللی"). Unchanged when the stretch cannot be found."""
+    reader should see ("بینالمللی" for "بین‌المللی"). Unchanged when the stretch cannot be found.
+    `aligned` may give a column's aligned_search_form already computed (the title's, for its highlights)."""
     plain, spans = split_marks(marked)
     lead = 1 if plain.startswith("…") else 0
     trail = 1 if plain.endswith("…") and len(plain) > lead else 0
     cores = [(a, b, plain[a:b]) for a, b in ((lead, len(plain) - trail), (0, len(plain) - trail),
                                              (lead, len(plain)), (0, len(plain))) if b > a]
-    for column in columns:
-        found = _find_as_written(column, cores)
+    for k, column in enumerate(columns):
+        found = _find_as_written(column, cores, aligned[k] if k < len(aligned) else None)
         if found is None:
             continue
         a, b, at, origin = found
@@ -294,10 +297,12 @@ def as_written(marked: str, columns: Sequence[str]) -> tuple[str, list[list[int]
     return plain, spans
 
 
-def highlight_spans(text: str, phrases: Sequence[Phrase]) -> list[list[int]]:
+def highlight_spans(text: str, phrases: Sequence[Phrase],
+                    aligned: tuple[str, list[int]] | None = None) -> list[list[int]]:
     """Where the phrases of a query occur in `text` as written (a title): [start, end) character spans,
-    overlapping matches merged; the words are matched in their search form, as the index matches them."""
-    aligned = aligned_search_form(text)
+    overlapping matches merged; the words are matched in their search form, as the index matches them.
+    `aligned`: the text's aligned_search_form when the caller has it."""
+    aligned = aligned or aligned_search_form(text)
     if aligned is None or not phrases:
         return []
     form, origin = aligned

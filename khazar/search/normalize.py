@@ -72,8 +72,14 @@ def aligned_search_form(text: str) -> tuple[str, list[int]] | None:
     forms = {ch: _CHAR_FORMS[ch] for ch in set(text)}
     if all(len(f) <= 1 for f in forms.values()):  # the usual case: a character becomes one or none
         form = text.translate({ord(ch): f for ch, f in forms.items()})
-        dropped = {ch for ch, f in forms.items() if not f}
-        origin = [i for i, ch in enumerate(text) if ch not in dropped]
+        dropped = [ch for ch, f in forms.items() if not f]
+        origin = []
+        pos = 0
+        if dropped:  # the kept stretches between dropped characters, as ranges (a loop per ZWNJ, not per letter)
+            for m in re.finditer("[" + "".join(map(re.escape, dropped)) + "]", text):
+                origin.extend(range(pos, m.start()))
+                pos = m.end()
+        origin.extend(range(pos, len(text)))
     else:
         form = "".join(forms[ch] for ch in text)
         origin = [i for i, ch in enumerate(text) for _ in forms[ch]]
@@ -89,4 +95,8 @@ def aligned_search_form(text: str) -> tuple[str, list[int]] | None:
             pieces.append(form[pos:])
             kept.extend(origin[pos:])
             form, origin = "".join(pieces), kept
+    # Character by character equals the whole text's search form unless NFKC composes across characters,
+    # which a text already in NFKC (nearly every text: the pipeline writes it so) cannot do.
+    if unicodedata.is_normalized("NFKC", text):
+        return form, origin
     return (form, origin) if form == search_form(text) else None

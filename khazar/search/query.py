@@ -106,13 +106,15 @@ def page_hit(article_id: str, title: str, outlet: str | None, published: str | N
     (`marked`, MARK-delimited; None without matched words) put back into the words as written, and the
     query's phrases highlighted in the title."""
     from .fts5_text import as_written, highlight_spans
+    from .normalize import aligned_search_form
 
+    title_form = aligned_search_form(title) if marked is not None or phrases else None
     if marked is not None:
-        snippet, spans = as_written(marked, [title, text])
+        snippet, spans = as_written(marked, [title, text], [title_form])
     else:
         snippet, spans = text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""), []
     return SearchHit(article_id, title, outlet, published, snippet.replace("\n", " "), spans, score,
-                     highlight_spans(title, phrases))
+                     highlight_spans(title, phrases, title_form) if phrases else [])
 
 
 @dataclass
