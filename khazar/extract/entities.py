@@ -71,6 +71,7 @@ _ITEM = rf"{_LIST_WORD}(?: {_LIST_WORD})?"
 def _name_parts() -> NameParts:
     data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     plural = {match_key(k): v for k, v in data["plural_titles"].items()}
+
     reporter = (_alternation(data["outlet_reporters"]) + r"(?:\s+(?!" + _alternation(data["outlet_not_desk"])
                 + r"(?![\w\u200c]))[\w\u200c]+){0,3}")
     heads = "|".join(re.escape(k).replace(r"\ ", r"[\s\u200c]?") for k in sorted(data["plural_titles"], key=len, reverse=True))
@@ -197,7 +198,7 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     glued = _glued_words(text)
     kb_matches = get_matcher().find(text) + _names_glued_on(text, glued)
     # "فارس" inside the KB's "خبرگزاری فارس" is that match's; a cue makes a bare "فارس" the agency
-    outlets = [o for o in _outlets_by_cue(text)
+    outlets = [o for o in _outlets_by_cue(text, kb_matches)
                if not any(k.start <= o.start and o.end <= k.end and k.end - k.start > o.end - o.start for k in kb_matches)]
     kb_hits = []
     for m in kb_matches:
@@ -353,7 +354,7 @@ _LISTED_AFTER = re.compile(r"[\s\u200c]*(?:و|،|,)[\s\u200c]*$")
 _INTERVIEW_TURN = re.compile(r"[\s\u200c]*:")
 
 
-def _outlets_by_cue(text: str) -> list[KBMatch]:
+def _outlets_by_cue(text: str, kb_matches: list[KBMatch]) -> list[KBMatch]:
     """Outlets named by a weak alias where only an outlet fits: after a reporting word ("به گزارش فارس" is the
     agency, not the province; "خبرنگار مهر" its reporter, not the month), listed after an outlet ("ایرنا و
     فارس"), or as the interviewer's turn at the start of a line ("فارس: ...")."""
@@ -361,18 +362,18 @@ def _outlets_by_cue(text: str) -> list[KBMatch]:
     found: list[KBMatch] = []
     outlet_ends = None
     for m in _outlet_weak_aliases().find(text):
-        line_start = text.rfind("\n", 0, m.start) + 1
-        before = text[line_start:m.start]
-        if cue.search(text, max(line_start, m.start - 60), m.start) or (
-                not before.strip() and _INTERVIEW_TURN.match(text, m.end)):
+        # news lines run long: look back a few words, never to the start of the line
+        line_start = text.rfind("\n", max(0, m.start - 60), m.start) + 1 or max(0, m.start - 60)
+        if cue.search(text, line_start, m.start) or (
+                _INTERVIEW_TURN.match(text, m.end) and not text[text.rfind("\n", 0, m.start) + 1:m.start].strip()):
             found.append(m)
             continue
-        listed = _LISTED_AFTER.search(before)
+        listed = _LISTED_AFTER.search(text, max(line_start, m.start - 8), m.start)
         if listed:
             if outlet_ends is None:
                 kb = load_kb()
-                outlet_ends = {h.end for h in get_matcher().find(text) if any(kb[i].kind == "outlet" for i in h.ids)}
-            if line_start + listed.start() in outlet_ends | {o.end for o in found}:
+                outlet_ends = {h.end for h in kb_matches if any(kb[i].kind == "outlet" for i in h.ids)}
+            if listed.start() in outlet_ends | {o.end for o in found}:
                 found.append(m)
     return found
 
@@ -394,20 +395,26 @@ def _glued_words(text: str) -> dict[int, tuple[int, int, bool]]:
     from ..text.zwnj import get_model
 
     plain = get_model().plain
-    rare = [m for m in _LETTERS.finditer(text) if plain.get(m.group(0), 0) < _GLUED_MAX_COUNT]
+    rare = [w for w in set(_LETTERS.findall(text)) if plain.get(w, 0) < _GLUED_MAX_COUNT]
+    if len(rare) < 2:
+        return {}
     rests: dict[str, set[str]] = {}
-    for m in rare:
-        word = m.group(0)
+    for word in rare:
         for cut in range(4, len(word) - 2):
             if plain.get(word[:cut], 0) >= _COMMON_MIN_COUNT and not word.startswith(_PLURAL_ENDINGS, cut):
                 rests.setdefault(word[:cut], set()).add(word[cut:])
-    out = {}
-    for m in rare:
-        word = m.group(0)
+    cut_of = {}
+    for word in rare:
         cuts = [cut for cut in range(4, len(word) - 2) if len(rests.get(word[:cut], ())) >= 2]
         if cuts:
-            cut = max(cuts)
-            out[m.start()] = (m.start() + cut, m.end(), plain.get(word[cut:], 0) >= _COMMON_MIN_COUNT)
+            cut_of[word] = max(cuts)
+    if not cut_of:
+        return {}
+    out = {}
+    for m in _LETTERS.finditer(text):
+        cut = cut_of.get(m.group(0))
+        if cut is not None:
+            out[m.start()] = (m.start() + cut, m.end(), plain.get(m.group(0)[cut:], 0) >= _COMMON_MIN_COUNT)
     return out
 
 

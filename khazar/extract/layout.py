@@ -23,6 +23,7 @@ _DUMP_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?
 _LINE = re.compile(r"[^\n]+")
 # A byline can follow a one-paragraph lead; it is never deeper in the story.
 _LEAD_SEARCH_LINES = 3
+_TRAILER_WINDOW = 200
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Pattern:
     reason: str
     regex: re.Pattern[str]
     known_outlet: bool = False
+    needle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def boilerplate() -> Boilerplate:
     data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
 
     def compiled(name: str) -> tuple[Pattern, ...]:
-        return tuple(Pattern(p["reason"], re.compile(p["pattern"]), bool(p.get("known_outlet"))) for p in data.get(name, []))
+        return tuple(Pattern(p["reason"], re.compile(p["pattern"]), bool(p.get("known_outlet")), p.get("needle"))
+                     for p in data.get(name, []))
 
     return Boilerplate(
         line_keys=frozenset(match_key(x) for x in data.get("lines", [])),
@@ -167,7 +170,8 @@ def _strip_trailing(layout: Layout, t: TrackedText, kept: list[tuple[int, int]],
     while stripped:
         stripped = False
         for p in bp.trailing_patterns:
-            m = p.regex.search(t.text, start, end)
+            # a trailer is short: look at the end of the line only, long lines are common
+            m = p.regex.search(t.text, max(start, end - _TRAILER_WINDOW), end)
             if not (m and m.end() == end and m.start() > start):
                 continue
             source = m.groupdict().get("source")
@@ -188,6 +192,8 @@ def _inline_cuts(layout: Layout, t: TrackedText, kept: list[tuple[int, int]], bp
     cuts = []
     for start, end in kept:
         for p in bp.inline_patterns:
+            if p.needle and t.text.find(p.needle, start, end) == -1:
+                continue
             for m in p.regex.finditer(t.text, start, end):
                 cuts.append((m.start(), m.end()))
                 _record(layout, t, m.start(), m.end(), p.reason)
