@@ -203,3 +203,20 @@ def test_an_outlet_named_only_as_the_source_is_marked_and_left_out_of_the_entity
     assert by_id["out:mehr"]["attribution"] is False  # named as a subject of the story
     ids = {row[0] for row in article_rows(json.dumps(a, ensure_ascii=False)).entities}
     assert "out:fars" not in ids and "out:mehr" in ids
+
+
+def test_words_of_a_date_are_no_name():
+    people = {e["name"] for e in article("شاه سعودی با برپایی نماز عید سعید فطر بدون نمازگزار موافقت کرد.")["entities"]
+              if e["type"] == "PER"}
+    assert not any("فطر" in p for p in people)
+
+
+def test_a_town_after_a_given_name_that_the_tagger_reads_as_a_person_is_a_surname():
+    from khazar.extract.entities import _surname_of_tagged_person
+    from khazar.kb.matcher import get_matcher
+
+    text = "جلسه رسیدگی به اتهامات علی بخشایش و دیگران برگزار شد."
+    hit = next(m for m in get_matcher().find(text) if m.text == "بخشایش")
+    person = (text.index("علی"), text.index("بخشایش") + len("بخشایش"), "PER")
+    assert _surname_of_tagged_person(text, hit, [person])
+    assert not _surname_of_tagged_person(text, hit, [])

@@ -207,7 +207,10 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
         tagged_type = tagged_at.get((m.start, m.end))
         if m.ambiguous and tagged_type != "LOC" and _previous_word(text, m.start) not in parts.place_context:
             continue
-        kb_hits.append((m, _choose_record(m.ids, tagged_type)))
+        record = _choose_record(m.ids, tagged_type)
+        if record.kind in _TOWN_KINDS and _surname_of_tagged_person(text, m, tagged):
+            continue  # "علی بخشایش": a town's name as a person's surname
+        kb_hits.append((m, record))
     # an organisation named after its place ("شهرداری کرج") is a name of its own around the place, which stays
     # a mention of the place too (nested), so the organisation is found and the place keeps its link
     named_after_place = {(s, e) for s, e, typ in tagged if typ == "ORG" and _org_named_after_place(text, s, e, kb_hits)}
@@ -442,6 +445,13 @@ def _unglued(start: int, end: int, glued: dict[int, tuple[int, int, bool]]) -> t
     return start, end
 
 
+def _surname_of_tagged_person(text: str, m: KBMatch, tagged: list[tuple[int, int, str]]) -> bool:
+    """Does the tagger read the match as the surname of a person whose given name stands right before it?"""
+    given = _previous_word(text, m.start)
+    return (norm(given) in FIRST_NAMES and text[max(0, m.start - len(given) - 1):m.start].strip() == given
+            and any(typ == "PER" and s <= m.start - len(given) - 1 and m.end <= e for s, e, typ in tagged))
+
+
 def _names_by_structure(text: str) -> list[tuple[int, int, str]]:
     """PER spans (honorific included) by the structure of Persian names (name_parts.yaml): given names and a
     surname, after an optional honorific, or an honorific and a surname. A surname has a surname ending
@@ -633,7 +643,10 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
     per_field: dict[str, list[Mention]] = {}
     for field_name, text in texts.items():
         mentions, roles = _mentions_in(field_name, text, use_tagger)
-        per_field[field_name] = mentions
+        # a tagged "name" inside a date ("عید سعید فطر", "روز جهانی قدس") is the occasion's words
+        dates = [(t.start, t.end) for t in article.times if t.field == field_name]
+        per_field[field_name] = [m for m in mentions if m.origin == "kb" or m.kb_id
+                                 or not any(_overlaps((m.start, m.end), d) for d in dates)]
         all_roles.extend((field_name, r) for r in roles)
     # Full names first, so that a lone surname can find the person it belongs to.
     for field_name in ("text", "title"):
