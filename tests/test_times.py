@@ -257,3 +257,8 @@ def test_all_news_articles_run_and_spans_are_exact():
                 count += 1
             check_weekdays(text, times, ref)
     assert count > 1000
+
+
+def test_a_line_of_a_date_with_a_two_digit_year_is_no_dateline():
+    assert parse_dateline("جمعه 13 شهریور 94") is None
+    assert parse_dateline("جمعه 13 شهریور 1394") == (dt.date(2015, 9, 4), None)

@@ -187,6 +187,7 @@ _RX_FUTURE = re.compile(_L + _alt(_WORDS["future_markers"]))
 _RX_SENTENCE_END = re.compile(r"[.!?؟\n]")
 _RX_CLOCK_LINE_EDGE = re.compile(
     rf"^(?:{_alt(_WORDS['clock_words'])}[ ]?)?(?P<h>\d{{1,2}}):(?P<mi>\d{{2}})(?::\d{{2}})?[ ]?(?:{_DASH}|[،,|])?[ ]?")
+_RX_TWO_DIGIT_END = re.compile(r"(?<=[ ])\d{2}$")
 _RX_DATELINE_LABEL = re.compile(rf"^{_alt(_WORDS['dateline_labels'])}[ ]?:?[ ]?")
 _RX_DATELINE_TAIL = re.compile(
     rf"(?:[ ]?(?:{_DASH}|[،,|])?[ ]?(?:{_alt(_WORDS['clock_words'])}[ ]?)?(?P<h>\d{{1,2}}):(?P<mi>\d{{2}})(?::\d{{2}})?)?[ ]*")  # fullmatch
@@ -1030,6 +1031,8 @@ def parse_dateline(line: str) -> tuple[dt.date, str | None] | None:
     days = [c for c in _select(_date_cands(shadow, None, windows)) if c.kind == "day" and c.span]
     if len(days) != 1 or days[0].start != 0:
         return None
+    if _RX_TWO_DIGIT_END.search(shadow, days[0].start, days[0].end):
+        return None  # a dateline writes its year in full; "جمعه 13 شهریور 94" alone on a line is a heading
     tail = _RX_DATELINE_TAIL.fullmatch(shadow, days[0].end)
     if not tail:
         return None
