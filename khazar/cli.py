@@ -22,6 +22,14 @@ def _apply_pipeline_options(args: argparse.Namespace) -> None:
         from .extract import entities
 
         entities.USE_TAGGER = False  # set before any worker forks, so the pool inherits it
+    if getattr(args, "ner", None):
+        from .ner.tagger import load_tagger
+
+        try:
+            load_tagger(args.ner)  # a tagger that cannot load stops the run here, not in a worker
+        except (FileNotFoundError, ValueError) as exc:
+            raise SystemExit(f"error: --ner {args.ner}: {exc}") from None
+        os.environ["KHAZAR_NER"] = args.ner  # the tagger the pipeline loads, in this process and its workers
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -100,7 +108,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from .ner.conll import tag_conll
 
     try:
-        tag_conll(args.conll, sys.stdout, tagger=tagger_for(args.ner))
+        tagger = tagger_for(args.ner)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: --ner {args.ner}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        tag_conll(args.conll, sys.stdout, tagger=tagger)
     except (OSError, UnicodeDecodeError) as exc:
         print(f"error: cannot read {args.conll}: {exc}", file=sys.stderr)
         return 1
@@ -157,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="one JSON object per line")
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.add_argument("--no-tagger", action="store_true", help="entities from the knowledge base and patterns only")
+    p.add_argument("--ner", default=None, metavar="nn|crf|e5|PATH",
+                   help="the NER tagger (default: $KHAZAR_NER, else nn); e5: the fine-tuned encoder, the best "
+                        "names, far slower")
     p.set_defaults(func=cmd_extract)
 
     p = with_db(sub.add_parser("ingest", help="process articles and store them"))
@@ -164,12 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="worker processes")
     p.add_argument("--batch", type=int, default=200, help="articles per transaction")
     p.add_argument("--no-tagger", action="store_true", help="entities from the knowledge base and patterns only")
+    p.add_argument("--ner", default=None, metavar="nn|crf|e5|PATH",
+                   help="the NER tagger (default: $KHAZAR_NER, else nn); e5: the fine-tuned encoder, the best "
+                        "names, far slower")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("tag", help="tag a token-per-line NER file; prints each line with the predicted tag appended")
     p.add_argument("--conll", required=True, metavar="FILE", help="token|TAG, token TAG or token<TAB>TAG lines")
-    p.add_argument("--ner", default=None, metavar="crf|nn|PATH|pipeline|kb",
-                   help="tagger: crf, nn or a model path (default: $KHAZAR_NER, else the default tagger); pipeline: "
+    p.add_argument("--ner", default=None, metavar="crf|nn|e5|PATH|pipeline|kb",
+                   help="tagger: crf, nn, e5 (the fine-tuned encoder: best names, far slower) or a model path "
+                        "(default: $KHAZAR_NER, else the default tagger); pipeline: "
                         "the names an article gets (knowledge base, patterns and the tagger); kb: the same "
                         "without the tagger")
     p.set_defaults(func=cmd_tag)

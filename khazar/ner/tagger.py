@@ -1,7 +1,8 @@
-"""Persian NER taggers: the CRF trained on PEYMA (see model/MODEL_CARD.md) and the choice between it
-and the neural tagger (nn_tagger.py, model_nn/MODEL_CARD.md).
+"""Persian NER taggers: the CRF trained on PEYMA (see model/MODEL_CARD.md) and the choice between it,
+the neural tagger (nn_tagger.py, model_nn/MODEL_CARD.md) and the fine-tuned encoder (e5_tagger.py,
+model_e5/MODEL_CARD.md).
 
-    load_tagger()            # KHAZAR_NER=nn|crf|MODEL_PATH, default DEFAULT_NER
+    load_tagger()            # KHAZAR_NER=nn|crf|e5|MODEL_PATH, default DEFAULT_NER
     load_tagger("crf")
 """
 from __future__ import annotations
@@ -94,8 +95,9 @@ DEFAULT_NER = "nn"
 
 
 def load_tagger(which: str | Path | None = None):
-    """The NER tagger named by ``which`` or the environment variable ``KHAZAR_NER``: ``crf``, ``nn``, or a
-    model path (a directory holding ``model.onnx`` or ``ner.crfsuite``, or one of those files).
+    """The NER tagger named by ``which`` or the environment variable ``KHAZAR_NER``: ``crf``, ``nn``, ``e5``, or a
+    model path (a directory holding ``model.onnx`` — with ``vocab.json`` for an e5 model — or ``ner.crfsuite``,
+    or one of those files).
     Both kinds have the same interface: ``tag(tokens)``, ``tag_sents(sents)``, ``tag_text(text)``."""
     which = str(which or os.environ.get("KHAZAR_NER") or DEFAULT_NER)
     if which == "crf":
@@ -104,7 +106,15 @@ def load_tagger(which: str | Path | None = None):
         from .nn_tagger import NNTagger
 
         return NNTagger.load()
+    if which == "e5":
+        from .e5_tagger import E5Tagger
+
+        return E5Tagger.load()
     p = Path(which)
+    if (p / "vocab.json").exists() or (p.suffix == ".onnx" and (p.parent / "vocab.json").exists()):
+        from .e5_tagger import E5Tagger
+
+        return E5Tagger.load(p)
     if p.suffix == ".onnx" or (p / "model.onnx").exists():
         from .nn_tagger import NNTagger
 

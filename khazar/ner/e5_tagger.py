@@ -1,0 +1,158 @@
+"""The accurate Persian NER tagger: multilingual-e5-small fine-tuned on PEYMA (train_e5.py, model_e5/MODEL_CARD.md),
+run with onnxruntime. Slower than the default BiLSTM-CRF (nn_tagger.py) by two orders of magnitude; for users who
+want the best names and can wait (``--ner e5``, ``KHAZAR_NER=e5``).
+
+Same interface as :class:`khazar.ner.tagger.Tagger`. Each word is split into the encoder's pieces
+(e5_file.PieceTokenizer over the pruned vocabulary in vocab.json); the tag of a word is read at its first piece
+and the tags of a sentence are decoded with BIO constraints (no I- after O or after another type).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .e5_file import PieceTokenizer
+from .features import split_sentences, tokenize
+from .nn_tagger import viterbi
+from .tagger import bio_spans, clean
+
+E5_MODEL_DIR = Path(__file__).resolve().parent / "model_e5"
+MAX_PIECES = 256  # a longer sentence is cut into windows of whole words
+IGNORE = -100
+_CACHE: dict[str, "E5Tagger"] = {}
+_LOCK = threading.Lock()
+
+
+def encode_sentence(tok: PieceTokenizer, words: list[str], labels: list[int] | None = None,
+                    max_pieces: int = MAX_PIECES) -> list[tuple[list[int], list[int], list[int]]]:
+    """(piece ids with <s> … </s>, index of each word's first piece, its label) per window of whole words."""
+    out, ids, first, labs = [], [tok.bos], [], []
+    for j, w in enumerate(words):
+        p = list(tok.encode_word(w))[:max_pieces - 2]
+        if len(ids) + len(p) + 1 > max_pieces:
+            out.append((ids + [tok.eos], first, labs))
+            ids, first, labs = [tok.bos], [], []
+        first.append(len(ids))
+        labs.append(labels[j] if labels is not None else IGNORE)
+        ids.extend(p)
+    out.append((ids + [tok.eos], first, labs))
+    return out
+
+
+def make_batches(examples: list, budget: int, max_sents: int) -> list[list[int]]:
+    """Indices of examples grouped by length: padded pieces per batch ≤ budget, ≤ max_sents sentences."""
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i][0]))
+    batches, cur = [], []
+    for i in order:
+        n = len(examples[i][0])
+        if cur and ((len(cur) + 1) * n > budget or len(cur) >= max_sents):
+            batches.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def bio_constraints(tags: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Transition, start and end scores for viterbi(): 0 where BIO allows a move, a large penalty where not."""
+    K = len(tags)
+    trans = np.zeros((K, K), dtype=np.float32)
+    for j, t in enumerate(tags):
+        if t.startswith("I-"):
+            for i, p in enumerate(tags):
+                if p == "O" or p[2:] != t[2:]:
+                    trans[i, j] = -1e4
+    start = np.array([-1e4 if t.startswith("I-") else 0.0 for t in tags], dtype=np.float32)
+    return trans, start, np.zeros(K, dtype=np.float32)
+
+
+def load_vocab(model_dir: Path) -> tuple[PieceTokenizer, dict]:
+    v = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
+    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    sp = cfg["special"]
+    tok = PieceTokenizer(v["pieces"], v["scores"], v["normalise"], unk=sp["unk"], bos=sp["bos"], eos=sp["eos"],
+                         pad=sp["pad"], unk_score=cfg["unk_score"])
+    return tok, cfg
+
+
+class E5Tagger:
+    BATCH_PIECES = 4096
+
+    def __init__(self, model_dir: Path | str = E5_MODEL_DIR, onnx_file: str = "model.onnx"):
+        import onnxruntime as ort
+
+        model_dir = Path(model_dir)
+        if model_dir.suffix == ".onnx":
+            model_dir, onnx_file = model_dir.parent, model_dir.name
+        path = model_dir / onnx_file
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: run `python -m khazar.ner.train_e5`")
+        self.tok, cfg = load_vocab(model_dir)
+        self.tags = cfg["tags"]
+        self.max_pieces = cfg["max_pieces"]
+        self.trans, self.start, self.end = bio_constraints(self.tags)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        self._sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> "E5Tagger":
+        key = str(Path(path).resolve()) if path else str(E5_MODEL_DIR)
+        with _LOCK:
+            t = _CACHE.get(key)
+            if t is None:
+                t = _CACHE[key] = cls(key)
+        return t
+
+    def log_probs(self, sents: list[list[str]]) -> list[np.ndarray]:
+        """Per sentence, (words, tags) log-probabilities read at each word's first piece."""
+        examples, owner = [], []
+        for s_i, words in enumerate(sents):
+            for win in encode_sentence(self.tok, words, max_pieces=self.max_pieces):
+                examples.append(win)
+                owner.append(s_i)
+        per_window: list[np.ndarray | None] = [None] * len(examples)
+        for idx in make_batches(examples, self.BATCH_PIECES, 256):
+            T = max(len(examples[i][0]) for i in idx)
+            ids = np.full((len(idx), T), self.tok.pad, dtype=np.int64)
+            mask = np.zeros((len(idx), T), dtype=np.int64)
+            for b, i in enumerate(idx):
+                p = examples[i][0]
+                ids[b, :len(p)] = p
+                mask[b, :len(p)] = 1
+            lp = self._sess.run(None, {"ids": ids, "mask": mask})[0]
+            for b, i in enumerate(idx):
+                per_window[i] = lp[b, examples[i][1]]
+        out: list[list[np.ndarray]] = [[] for _ in sents]
+        for i, s_i in enumerate(owner):
+            out[s_i].append(per_window[i])
+        return [np.concatenate(parts) for parts in out]
+
+    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
+        live = [i for i, s in enumerate(sents) if s]
+        out: list[list[str]] = [[] for _ in sents]
+        if not live:
+            return out
+        lps = self.log_probs([list(sents[i]) for i in live])
+        lengths = np.array([len(x) for x in lps], dtype=np.int64)
+        em = np.zeros((len(lps), int(lengths.max()), len(self.tags)), dtype=np.float32)
+        for b, x in enumerate(lps):
+            em[b, :len(x)] = x
+        best = viterbi(em, lengths, self.trans, self.start, self.end).tolist()
+        for b, i in enumerate(live):
+            out[i] = clean([self.tags[k] for k in best[b][:lengths[b]]])
+        return out
+
+    def tag(self, tokens: list[str]) -> list[str]:
+        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
+        return self.tag_sents([list(tokens)])[0] if tokens else []
+
+    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
+        """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
+        sents = split_sentences(text, tokenize(text))
+        return bio_spans(sents, self.tag_sents([[t for t, _, _ in s] for s in sents]))
