@@ -133,7 +133,8 @@ class E5Tagger:
             out[s_i].append(per_window[i])
         return [np.concatenate(parts) for parts in out]
 
-    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
+    def all_tags(self, sents: list[list[str]]) -> list[list[str]]:
+        """BIO tags of every type the model knows (PEYMA's: dates, times, money and percentages too)."""
         live = [i for i, s in enumerate(sents) if s]
         out: list[list[str]] = [[] for _ in sents]
         if not live:
@@ -145,8 +146,11 @@ class E5Tagger:
             em[b, :len(x)] = x
         best = viterbi(em, lengths, self.trans, self.start, self.end).tolist()
         for b, i in enumerate(live):
-            out[i] = clean([self.tags[k] for k in best[b][:lengths[b]]])
+            out[i] = [self.tags[k] for k in best[b][:lengths[b]]]
         return out
+
+    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
+        return [clean(t) for t in self.all_tags(sents)]
 
     def tag(self, tokens: list[str]) -> list[str]:
         """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""

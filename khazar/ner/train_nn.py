@@ -237,6 +237,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--only-kept", action="store_true", help="train on PER/ORG/LOC tags only")
+    ap.add_argument("--extra", type=Path, action="append", default=[],
+                    help="more training sentences (token|TAG), e.g. a teacher's pseudo-labels (khazar.ner.distil)")
     ap.add_argument("--compact-only", action="store_true",
                     help="no training: rewrite an existing torch export OUT/model.onnx with compact_onnx")
     args = ap.parse_args(argv)
@@ -291,6 +293,9 @@ def main(argv=None):
                 return fx
     fx_dev = Featurizer(wi, ci, lex)
     train_data = _encode(fx_train, train, tag_index)
+    # Extra sentences see the whole PEYMA entity memory, like unseen text does; they add no word to the vocabulary.
+    extra = [s for path in args.extra for s in read_conll(path)]
+    train_data += _encode(lambda i: fx_dev, extra, tag_index)
     dev_data = _encode(lambda i: fx_dev, dev, tag_index)
     print(f"vocab {len(words)} words ({n_pre} from news vectors), {len(chars)} chars; "
           f"features done ({time.time()-t0:.0f}s)", flush=True)
