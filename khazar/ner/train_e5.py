@@ -211,7 +211,6 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     model = E5TokenClassifier(E5Encoder.from_file(f, keep, args.dropout), {n: len(t) for n, t in heads.items()},
                               args.dropout)
-    del f.tensors  # the float32 copy of the 250k-row table is no longer needed
     N = args.frozen_layers
     enc = model.encoder
     for module in [enc.word, enc.pos, enc.ln, *enc.layers[:N]]:
