@@ -6,6 +6,9 @@ from datetime import date
 import jdatetime
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# The dates khazar accepts as a publication date or a reference for relative dates: far inside what both
+# datetime.date and jdatetime can represent, so that a day before or a year after never leaves the range.
+DATE_RANGE = (date(1000, 1, 1), date(8999, 12, 31))
 
 
 def jalali(d: date | str | None, *, persian_digits: bool = True) -> str | None:
@@ -19,7 +22,10 @@ def jalali(d: date | str | None, *, persian_digits: bool = True) -> str | None:
             d = date.fromisoformat(d)
         except ValueError:
             return None
-    j = jdatetime.date.fromgregorian(date=d)
+    try:
+        j = jdatetime.date.fromgregorian(date=d)
+    except ValueError:  # year 1 or 9999 in a store written before DATE_RANGE: shown as ISO alone
+        return None
     text = f"{j.day} {j.j_months_fa[j.month - 1]} {j.year}"
     return text.translate(_PERSIAN_DIGITS) if persian_digits else text
 

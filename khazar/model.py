@@ -7,8 +7,34 @@ that downstream tools never have to guess.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# An article id is a URL path segment, a header value and a CLI argument: letters and digits of any script,
+# ZWNJ, and _ . - ~ : @ + after the first character (a letter, digit or _, so never "." or ".."), at most
+# ID_MAX_CHARS (docs/api.md). Anything else is unreachable or breaks a header once stored.
+ID_MAX_CHARS = 200
+_ID = re.compile(r"\w[\w\u200c.\-~:@+]*")
+_NOT_ID = re.compile(r"[^\w\u200c.\-~:@+]+")
+
+
+def id_problem(value: object) -> str | None:
+    """Why `value` cannot be an article id, or None when it can."""
+    if not isinstance(value, str) or not value:
+        return "an id must be a non-empty string"
+    if len(value) > ID_MAX_CHARS:
+        return f"an id has at most {ID_MAX_CHARS} characters, this one {len(value)}"
+    if not _ID.fullmatch(value):
+        return ("an id is letters and digits of any script, ZWNJ and _ . - ~ : @ + (starting with a letter, digit"
+                " or _), with no spaces, slashes or control characters")
+    return None
+
+
+def clean_id(value: str) -> str | None:
+    """The nearest valid id (runs of other characters become "-"), or None when nothing of it is left."""
+    cleaned = _NOT_ID.sub("-", value).lstrip(".-~:@+")[:ID_MAX_CHARS].rstrip("-")
+    return cleaned if cleaned and id_problem(cleaned) is None else None
 
 
 @dataclass
@@ -31,6 +57,7 @@ class RawDocument:
     outlet: str | None = None  # outlet as metadata names it (JSONL `source`, dump header, site name)
     category: str | None = None
     tags: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the reader had to repair; the article keeps them
 
     @property
     def content_hash(self) -> str:

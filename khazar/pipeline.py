@@ -17,6 +17,7 @@ from .extract.meta import outlet_and_attribution
 from .extract.quotes import extract_quotes
 from .extract.times import check_weekdays, estimate_published, find_times
 from .extract.topics import extract_topics
+from .dates import DATE_RANGE
 from .model import Article, RawDocument, TimeValue
 from .text.normalize import ascii_digits, normalize
 
@@ -43,12 +44,15 @@ def _metadata_date(value: str | None) -> tuple[date | None, str | None, str | No
         d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         return None, None, f"published value is not a calendar date: {value!r}"
+    if not DATE_RANGE[0] <= d <= DATE_RANGE[1]:
+        # Year 1 or 9999 is a placeholder, not a date: it has no Jalali twin to show and resolves nothing.
+        return None, None, f"published value is outside the years {DATE_RANGE[0].year}–{DATE_RANGE[1].year}: {value!r}"
     hm = f"{int(m.group(4)):02d}:{m.group(5)}" if m.group(4) else None
     return d, hm, None
 
 
 def process(raw: RawDocument, *, today: date | None = None) -> Article:
-    warnings: list[str] = []
+    warnings: list[str] = list(raw.warnings)
     tracked = normalize(raw.raw)
     meta_title = normalize(raw.title).text.strip() if raw.title else None
     layout = analyse(tracked, title=meta_title, is_dump=raw.format == "dump")

@@ -21,12 +21,17 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 
 
 def safe_process(raw: RawDocument) -> Article | Rejection:
+    """The article, or a rejection: for a failure inside `process`, or when no body text is left."""
     try:
-        return process(raw)
+        article = process(raw)
     except Exception as exc:  # one bad article is a rejection, never the end of the batch
         where = traceback.extract_tb(exc.__traceback__)[-1]
         return Rejection(raw.origin, raw.line,
                          f"processing failed: {type(exc).__name__}: {exc} ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})")
+    if not article.text.strip():
+        return Rejection(raw.origin, raw.line, "no article text left once the title, header and boilerplate lines"
+                                               " were taken out")
+    return article
 
 
 def _process_item(item: RawDocument | Rejection) -> tuple[RawDocument | Rejection, Article | Rejection]:

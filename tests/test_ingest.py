@@ -18,7 +18,7 @@ def split(items):
 
 
 def test_decode_utf8_cp1256_and_utf16():
-    assert decode_bytes(PERSIAN.encode("utf-8")) == (PERSIAN, "utf-8")
+    assert decode_bytes(PERSIAN.encode("utf-8")) == (PERSIAN, "utf-8", None)
     text = "وزير امور خارجه گفت"  # cp1256 has Arabic yeh, as old sites wrote
     assert decode_bytes(text.encode("cp1256"))[1] == "cp1256"
     assert decode_bytes(text.encode("cp1256"))[0] == text

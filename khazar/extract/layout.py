@@ -93,8 +93,8 @@ def analyse(t: TrackedText, *, title: str | None, is_dump: bool) -> Layout:
             layout.header_label = label or None
             _record(layout, t, *lines[0], "dump header")
             i = 1
-    if is_dump and title is None and i < len(lines):
-        # A dump's first line is its title.
+    if is_dump and title is None and i < len(lines) - 1:
+        # A dump's first line is its title, when a body follows it: a dump of one line is all body.
         layout.title = t.text[lines[i][0]:lines[i][1]].strip()
         _record(layout, t, *lines[i], "title line")
         i += 1

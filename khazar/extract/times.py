@@ -20,6 +20,7 @@ import ahocorasick
 import jdatetime
 import yaml
 
+from ..dates import DATE_RANGE
 from ..model import TimeValue
 
 from hijridate import Gregorian as _HijriGregorian, Hijri as _Hijri
@@ -920,9 +921,6 @@ def _clock_times(shadow: str, text: str, chosen: list[_Cand]) -> list[TimeValue]
     return out
 
 
-_REF_RANGE = (dt.date(1000, 1, 1), dt.date(8999, 12, 31))
-
-
 def find_times(text: str, ref: dt.date | None = None) -> list[TimeValue]:
     """All date expressions in `text`, sorted and non-overlapping, longest match first.
 
@@ -935,7 +933,7 @@ def find_times(text: str, ref: dt.date | None = None) -> list[TimeValue]:
         return []
     if isinstance(ref, dt.datetime):
         ref = ref.date()
-    if ref is not None and not _REF_RANGE[0] <= ref <= _REF_RANGE[1]:
+    if ref is not None and not DATE_RANGE[0] <= ref <= DATE_RANGE[1]:
         # Metadata may claim year 1 or 9999; relative dates resolved from it would leave the range of
         # datetime.date and jdatetime. Such a date resolves nothing, as no date at all does.
         ref = None

@@ -5,10 +5,13 @@ broken JSON line each become a Rejection with the file, line and reason, and rea
 """
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
-from ..model import RawDocument, Rejection
+from ..model import RawDocument, Rejection, clean_id, id_problem
 from .decode import DecodeError, decode_bytes
 from .dump import read_dump
 from .feed import read_feed
@@ -37,27 +40,84 @@ def detect_format(path: Path, text: str) -> str:
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Rejection]:
+    """Every entry of the given files and folders (hidden ones inside folders left out), in name order.
+
+    Whether an entry is a regular file is decided when it is opened (`read_file`), not here: a file may be
+    replaced or deleted in between, and whatever it turned out to be, it is read or rejected, never skipped.
+    """
     for p in paths:
         path = Path(p)
         if path.is_dir():
             for f in sorted(path.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts):
-                    yield f
-        elif path.exists():
+                if any(part.startswith(".") for part in f.relative_to(path).parts):
+                    continue
+                # A real folder is walked by rglob itself; a link to one is not followed, and read_file says so.
+                if f.is_dir() and not f.is_symlink():
+                    continue
+                yield f
+        elif path.exists() or path.is_symlink():
             yield path
         else:
             yield Rejection(str(path), None, "no such file or folder")
 
 
-def read_file(path: Path) -> Iterator[RawDocument | Rejection]:
+_KINDS = ((stat.S_ISDIR, "a folder reached through a symbolic link (not followed)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return f"{kind}, not a regular file"
+
+
+def _os_reason(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT:
+        return "broken symbolic link (its target does not exist)" if path.is_symlink() else \
+            "the file disappeared before it could be read"
+    if exc.errno == errno.ENXIO:
+        return "a socket or device without a reader, not a regular file"
+    return f"unreadable: {exc.strerror or exc}"
+
+
+def _read_regular(path: Path) -> bytes | Rejection:
+    """The bytes of a regular file, at most MAX_FILE_BYTES of them, or why not.
+
+    The type is checked before opening (opening a tape device may rewind it, a FIFO blocks until a writer
+    comes) and again on the open descriptor, opened without blocking, in case the path changed in between.
+    """
+    origin = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            yield Rejection(str(path), None, f"file too large ({size} bytes; limit {MAX_FILE_BYTES})")
-            return
-        data = path.read_bytes()
+        problem = _not_regular(os.stat(path).st_mode)
+        if problem:
+            return Rejection(origin, None, problem)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        yield Rejection(str(path), None, f"unreadable: {exc.strerror or exc}")
+        return Rejection(origin, None, _os_reason(path, exc))
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            info = os.fstat(fh.fileno())
+            problem = _not_regular(info.st_mode)
+            if problem:
+                return Rejection(origin, None, problem)
+            if info.st_size > MAX_FILE_BYTES:
+                return Rejection(origin, None, f"file too large ({info.st_size} bytes; limit {MAX_FILE_BYTES})")
+            data = fh.read(MAX_FILE_BYTES + 1)  # a file still growing is bounded too
+        except OSError as exc:
+            return Rejection(origin, None, _os_reason(path, exc))
+    if len(data) > MAX_FILE_BYTES:
+        return Rejection(origin, None, f"file too large (more than {MAX_FILE_BYTES} bytes)")
+    return data
+
+
+def read_file(path: Path) -> Iterator[RawDocument | Rejection]:
+    data = _read_regular(path)
+    if isinstance(data, Rejection):
+        yield data
         return
     yield from read_blob(str(path), data)
 
@@ -87,19 +147,36 @@ def read_blob(path_name: str, data: bytes) -> Iterator[RawDocument | Rejection]:
         yield Rejection(path_name, None, f"file too large ({len(data)} bytes; limit {MAX_FILE_BYTES})")
         return
     try:
-        text, _encoding = decode_bytes(data)
+        text, _encoding, decode_warning = decode_bytes(data)
     except DecodeError as exc:
         yield Rejection(path_name, None, str(exc))
         return
     fmt = detect_format(path, text)
     if fmt == "jsonl":
-        yield from read_jsonl(path, text)
+        items = read_jsonl(path, text)
     elif fmt == "feed":
-        yield from read_feed(path, data)
+        items = read_feed(path, data)
     elif fmt == "html":
-        yield from read_html(path, text)
+        items = read_html(path, text)
     else:
-        yield from read_dump(path, text)
+        items = read_dump(path, text)
+    for item in items:
+        if isinstance(item, RawDocument):
+            if decode_warning:
+                item.warnings.append(decode_warning)
+            _give_valid_id(item)
+        yield item
+
+
+def _give_valid_id(doc: RawDocument) -> None:
+    """A batch keeps an article whose id (a record's id, a file name) cannot be an id, under a cleaned one."""
+    problem = id_problem(doc.id)
+    if problem is None:
+        return
+    given = doc.id
+    doc.id = clean_id(given) or f"doc-{doc.content_hash[:16]}"
+    shown = repr(given) if len(given) <= 80 else repr(given[:80]) + "…"
+    doc.warnings.append(f"id {shown} is not a valid id ({problem}); stored as {doc.id!r}")
 
 
 def read_paths(paths: Iterable[str | Path]) -> Iterator[RawDocument | Rejection]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,24 @@ from ..model import RawDocument, Rejection
 _TEXT_KEYS = ("text", "body", "content")
 # JSON's \ud800 escapes decode to lone surrogates, which no UTF-8 consumer (SQLite, the CRF tagger) accepts.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class BadJSON(ValueError):
+    """Text that is not one JSON value khazar can take; the message says why (and where, when known)."""
+
+
+def parse_json(text: str | bytes) -> object:
+    """json.loads that fails only with BadJSON: also for nesting deeper than the interpreter's recursion
+    limit (RecursionError) and integers longer than Python converts (ValueError), which json.loads lets out."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}" if exc.lineno > 1 else f"column {exc.colno}"
+        raise BadJSON(f"{exc.msg} at {where}") from None
+    except RecursionError:
+        raise BadJSON("nested too deeply") from None
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        raise BadJSON(f"a number longer than {sys.get_int_max_str_digits()} digits") from None
 
 
 def _without_surrogates(value: object) -> object:
@@ -53,9 +72,9 @@ def read_jsonl(path: Path, text: str) -> Iterator[RawDocument | Rejection]:
     if stripped.startswith("["):
         # A JSON array of records is the same data in another wrapping.
         try:
-            records = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            yield Rejection(str(path), exc.lineno, f"broken JSON: {exc.msg}")
+            records = parse_json(stripped)
+        except BadJSON as exc:
+            yield Rejection(str(path), None, f"broken JSON: {exc}")
             return
         for n, rec in enumerate(records, 1):
             yield record_to_document(rec, origin=str(path), line=n, fallback_id=f"{path.stem}-{n}")
@@ -67,8 +86,8 @@ def read_jsonl(path: Path, text: str) -> Iterator[RawDocument | Rejection]:
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Rejection(str(path), n, f"broken JSON line: {exc.msg} at column {exc.colno}")
+            rec = parse_json(line)
+        except BadJSON as exc:
+            yield Rejection(str(path), n, f"broken JSON line: {exc}")
             continue
         yield record_to_document(rec, origin=str(path), line=n, fallback_id=f"{path.stem}-{n}")
