@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# An article id is a URL path segment, a header value and a CLI argument: letters and digits of any script,
-# ZWNJ, and _ . - ~ : @ + after the first character (a letter, digit or _, so never "." or ".."), at most
-# ID_MAX_CHARS (docs/api.md). Anything else is unreachable or breaks a header once stored.
+# An article id is a URL path segment, a header value and a CLI argument: 1 to ID_MAX_CHARS printable
+# characters of any script (ZWNJ and ZWJ included), except white space, control and formatting characters
+# (bidi overrides) and / \\ ? # %, and not starting with "." (never "." or ".."), as docs/api.md says. Anything
+# else is unreachable once stored, breaks a header or reads differently from what it is.
 ID_MAX_CHARS = 200
-_ID = re.compile(r"\w[\w\u200c.\-~:@+]*")
-_NOT_ID = re.compile(r"[^\w\u200c.\-~:@+]+")
+_ID_PUNCTUATION = set("/\\?#%")
+_ID_JOINERS = {"\u200c", "\u200d"}
+
+
+def _id_char(c: str) -> bool:
+    if c in _ID_JOINERS:
+        return True
+    return c not in _ID_PUNCTUATION and unicodedata.category(c)[0] not in "CZ"  # C*: controls etc., Z*: spaces
 
 
 def id_problem(value: object) -> str | None:
@@ -25,15 +33,19 @@ def id_problem(value: object) -> str | None:
         return "an id must be a non-empty string"
     if len(value) > ID_MAX_CHARS:
         return f"an id has at most {ID_MAX_CHARS} characters, this one {len(value)}"
-    if not _ID.fullmatch(value):
-        return ("an id is letters and digits of any script, ZWNJ and _ . - ~ : @ + (starting with a letter, digit"
-                " or _), with no spaces, slashes or control characters")
+    if value.startswith("."):
+        return "an id must not start with '.'"
+    bad = next((c for c in value if not _id_char(c)), None)
+    if bad is not None:
+        return (f"an id has no white space, control or formatting characters and none of / \\ ? # %"
+                f" (found {bad!r})")
     return None
 
 
 def clean_id(value: str) -> str | None:
     """The nearest valid id (runs of other characters become "-"), or None when nothing of it is left."""
-    cleaned = _NOT_ID.sub("-", value).lstrip(".-~:@+")[:ID_MAX_CHARS].rstrip("-")
+    cleaned = re.sub("-{2,}", "-", "".join(c if _id_char(c) else "-" for c in value))
+    cleaned = cleaned.lstrip(".-")[:ID_MAX_CHARS].rstrip("-")
     return cleaned if cleaned and id_problem(cleaned) is None else None
 
 

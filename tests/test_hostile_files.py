@@ -187,15 +187,15 @@ def test_a_file_deleted_after_listing_is_a_rejection(tmp_path):
 # --- 4 (batches): ids that cannot be ids ------------------------------------------------------------------
 
 @pytest.mark.parametrize("given, problem", [
-    ("../../etc/passwd", "no spaces, slashes"), (" ", "no spaces"), ("a\r\nb", "control"), ("x" * 5000, "at most 200"),
-    ("", "non-empty"), (".hidden", "starting with"),
+    ("../../etc/passwd", "not start with '.'"), ("a/b", "found '/'"), (" ", "white space"), ("a\r\nb", "found '\\r'"),
+    ("x" * 5000, "at most 200"), ("", "non-empty"), ("a\u202eb", "formatting"), ("50%", "found '%'"),
 ])
 def test_id_rules(given, problem):
     assert problem in id_problem(given)
 
 
 @pytest.mark.parametrize("good", ["farsnews-8707060255", "000_1ab23d847dbd6c0b", "خبر-۱", "a~1b2c3d", "x:y@z+1",
-                                  "می‌شود"])
+                                  "می‌شود", "mashregh-['1028847']"])
 def test_real_ids_are_valid(good):
     assert id_problem(good) is None and clean_id(good) == good
 
