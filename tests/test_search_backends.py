@@ -193,9 +193,29 @@ def test_entities_quotes_events_stories(store):
     assert store.list_stories() == (0, []) and store.get_story("x") is None
 
 
+def test_top_stories_are_the_newest_several_outlets_told_with_their_contradictions(store):
+    def story(sid, docs, end):
+        return ({"id": sid, "label": sid, "start": "2024-03-05", "end": end, "docs": docs, "entities": []}, {})
+
+    contradiction = {"id": "story:two:c1", "story": "story:two", "kind": "number", "day": "2025-11-18",
+                     "values": {"rasht": 9, "corridor": 7}}
+    store.corpus_save({"stories": [story("story:two", ["rasht", "corridor"], "2025-11-18"),
+                                   story("story:older", ["corridor", "football"], "2025-10-01"),
+                                   story("story:one", ["rasht"], "2025-11-18")],
+                       "contradictions": {"story:two": [contradiction]}})
+    # rasht (ایرنا), corridor and football (ایسنا): story:older is one outlet's, story:one one article.
+    top = store.top_stories(12, 2)
+    assert [(s["id"], s["outlets"], s["contradictions"]) for s in top] == [("story:two", 2, 1)]
+    assert top[0]["outlet_names"] == ["ایسنا", "خبرگزاری ایرنا"]
+    assert [s["id"] for s in store.top_stories(12, 1)] == ["story:two", "story:one", "story:older"]  # same day: outlets
+    total, rows = store.list_stories(1, 20, 1, "recent")
+    assert total == 3 and {r["id"]: r["contradictions"] for r in rows} == {"story:two": 1, "story:older": 0,
+                                                                          "story:one": 0}
+
+
 def test_workbench_read_models(store):
     assert store.latest_day() == "2025-11-18"
-    assert store.top_stories("2025-11-18") == [] and store.stories_of("rasht") == []  # no story stage ran
+    assert store.top_stories(12, 1) == [] and store.stories_of("rasht") == []  # no story stage ran
     total, rows = store.find_quotes([], "عراقچی", [])  # a word of the written name
     assert total == 1 and rows[0]["context"] == {"before": "عراقچی گفت: «", "text": "همکاری خزر مهم است.",
                                                  "after": "»"}

@@ -1,5 +1,6 @@
 """The web interface in a real headless Chromium (Debian's chromium + chromium-driver, driven by Selenium), on
-real news: the first articles of each ../shared/data/news file plus the seeds, ingested by `khazar ingest`
+real news: the first articles of each ../shared/data/news file, the annotated xdoc-dev week (real stories
+across outlets, their contradictions, daily figures as series) and the seeds, ingested by `khazar ingest`
 (the whole pipeline, stories included), served by `khazar serve`.
 
 Every page type is loaded and photographed (screenshots under the test's tmp folder, named in the failure
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 NEWS = SHARED / "data" / "news"
 SEEDS = SHARED / "seeds"
+WEEK = SHARED / "gold" / "xdoc-dev.articles.jsonl"
 PER_FILE = 150  # articles of each news file: enough for stories across outlets, quotes, events, a map
 JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
 ZWNJ = "\u200c"
@@ -49,7 +51,7 @@ def server(tmp_path_factory):
             with f.open(encoding="utf-8") as fh:
                 out.writelines(islice(fh, PER_FILE))
     db = folder / "web.db"
-    subprocess.run([sys.executable, "-m", "khazar.cli", "ingest", str(subset), str(SEEDS), "--db", str(db)],
+    subprocess.run([sys.executable, "-m", "khazar.cli", "ingest", str(subset), str(WEEK), str(SEEDS), "--db", str(db)],
                    cwd=ROOT, check=True, capture_output=True)
     with (folder / "server.log").open("w") as log, live_server(db, log) as base:
         yield base
@@ -115,10 +117,16 @@ def test_every_page_type_renders_and_no_link_is_404(server, browser, shots):
     story_links = browser.find_elements(By.CSS_SELECTOR, "ol.stories a")
     assert story_links, "the ingest made no story"
     story_path = urllib.parse.urlsplit(story_links[0].get_attribute("href")).path
+    browser.get(server + "/series")
+    series_links = browser.find_elements(By.CSS_SELECTOR, "ol.stories a")
+    assert series_links, "the ingest made no series"
+    series_path = urllib.parse.urlsplit(series_links[0].get_attribute("href")).path
     pages = {"home": "/", "search": "/search?q=ایران", "search-dates": "/search?q=تهران&from=۱ اسفند ۱۳۹۸",
              "article": article_path, "raw": article_path + "/raw", "entities": "/entities", "entity": entity_path,
              "quotes": "/quotes", "quotes-surname": "/quotes?speaker=روحانی", "events": "/events", "map": "/map",
-             "graph": "/graph?from=1380-01-01", "stories": "/stories", "story": story_path, "error": "/no/such/page"}
+             "graph": "/graph?from=1380-01-01", "stories": "/stories", "story": story_path,
+             "contradictions": "/contradictions", "series-list": "/series", "series": series_path,
+             "error": "/no/such/page"}
     links: dict[str, set[str]] = {}
     for name, path in pages.items():
         _open(browser, server, path, shots, name)
@@ -127,7 +135,8 @@ def test_every_page_type_renders_and_no_link_is_404(server, browser, shots):
             if href and href.startswith(server) and "#" not in href:
                 rel = href[len(server):]
                 links.setdefault(_kind(rel), set()).add(rel)
-    assert {"/articles/", "/entities/", "/search", "/stories/", "/quotes", "/events"} <= set(links), sorted(links)
+    assert {"/articles/", "/entities/", "/search", "/stories/", "/quotes", "/events", "/series/",
+            "/contradictions"} <= set(links), sorted(links)
     broken = []
     for kind, hrefs in sorted(links.items()):
         for rel in sorted(hrefs)[:LINKS_PER_KIND]:
@@ -140,6 +149,7 @@ def test_every_page_type_renders_and_no_link_is_404(server, browser, shots):
 
 def test_search_snippets_keep_zwnj_and_both_calendars(server, browser, shots):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     _open(browser, server, "/search?q=" + urllib.parse.quote(f"بین{ZWNJ}المللی"), shots, "search-zwnj")
     snippets = [s.text for s in browser.find_elements(By.CSS_SELECTOR, ".snippet")]
@@ -155,7 +165,8 @@ def test_search_snippets_keep_zwnj_and_both_calendars(server, browser, shots):
     box = browser.find_element(By.NAME, "q")
     box.send_keys("خزر")
     box.submit()
-    title = browser.find_element(By.CSS_SELECTOR, "li.hit a.title")
+    # submit() does not wait for the next page: on a loaded machine the home page may still be shown.
+    title = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.CSS_SELECTOR, "li.hit a.title"))
     text = title.text
     title.click()
     assert browser.find_element(By.CSS_SELECTOR, "article.article h1").text == text
@@ -214,3 +225,35 @@ def test_map_and_graph_draw_labelled_elements(server, browser, shots):
     assert len(nodes) >= 10 and edges
     assert all(n.find_element(By.TAG_NAME, "text").get_attribute("textContent").strip() for n in nodes)
     assert {n.get_attribute("class").split()[1] for n in nodes} <= {"node-PER", "node-ORG"}
+
+
+def test_contradiction_reports_side_by_side_and_a_series_chart(server, browser, shots):
+    """The seeds' contradiction (9 vs 7 foreign regions) flagged on the home page, shown on its story page
+    with each outlet's sentence beside the other and the value marked in it; a series' figure charted."""
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server, "/", shots, "home-flags")
+    flag = browser.find_element(By.CSS_SELECTOR, "ol.stories a.flag")
+    flag.click()
+    assert "/stories/" in browser.current_url and browser.current_url.endswith("#contradictions")
+    browser.save_screenshot(str(shots / "story-contradiction.png"))
+    card = browser.find_element(By.CSS_SELECTOR, "#contradictions article.contradiction")
+    sides = card.find_elements(By.CSS_SELECTOR, "section.side-report")
+    assert len(sides) == 2
+    (a, b) = (s.rect for s in sides)
+    assert abs(a["y"] - b["y"]) < 2 and a["x"] > b["x"], "side by side, the older report on the right"
+    values = [s.find_element(By.CSS_SELECTOR, ".value").text for s in sides]
+    marked = [s.find_element(By.CSS_SELECTOR, ".evidence mark").text for s in sides]
+    assert sorted(values) == ["۷", "۹"] and marked == values  # the sentence marks the very value it gives
+    assert all(m.is_displayed() for s in sides for m in s.find_elements(By.CSS_SELECTOR, ".evidence mark"))
+    _open(browser, server, "/contradictions", shots, "contradictions-list")
+    assert browser.find_elements(By.CSS_SELECTOR, "article.contradiction section.side-report")
+    browser.get(server + "/series")
+    browser.find_element(By.CSS_SELECTOR, "ol.stories li.has-figures a").click()
+    browser.save_screenshot(str(shots / "series-chart.png"))
+    chart = browser.find_element(By.CSS_SELECTOR, "svg.figure-chart")
+    points = chart.find_elements(By.CSS_SELECTOR, "a.point circle")
+    assert len(points) >= 2 and chart.find_elements(By.CSS_SELECTOR, "polyline.line")
+    dates = [p.get_attribute("data-date") for p in points]
+    xs = [p.rect["x"] for p in points]
+    assert dates == sorted(dates) and xs == sorted(xs, reverse=True), "time runs right to left"

@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from markupsafe import escape
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -214,3 +215,76 @@ def test_stories_list_and_story_page_compare_outlets(tmp_path):
         assert "رشت و کریدور" in home and "۲ رسانه" in home  # the latest day's story, by outlets
         assert [r["id"] for r in c.get("/api/stories", params={"order": "size"}).json()["results"]] == \
             ["story:two", "story:one"]
+
+
+@pytest.fixture()
+def corpus_client(seed_articles, tmp_path):
+    """The seeds (one story of three outlets, one contradiction: 9 vs 7 foreign regions) and one outlet's
+    daily coin prices (a series), through the corpus stage as `khazar ingest` runs it."""
+    from khazar.corpus.report import report_from_store
+    from test_stories import _arts, _price_reports, _store_with
+
+    path = tmp_path / "corpus.db"
+    store = _store_with(path, _arts(seed_articles) + _price_reports())
+    report_from_store(store)
+    store.close()
+    with TestClient(create_app(str(path)), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_story_page_sets_the_contradiction_side_by_side_with_its_sentences(corpus_client):
+    c = corpus_client
+    [contradiction] = c.get("/api/contradictions").json()["results"]
+    story = c.get(f"/api/stories/{contradiction['story']}").json()
+    html = c.get(f"/stories/{contradiction['story']}").text
+    assert h1_count(html) == 1 and 'id="contradictions"' in html
+    sides = re.findall(r'<section class="side-report">(.*?)</section>', html, re.S)
+    assert len(sides) == 2
+    # Each side: its outlet, its value, and its own sentence with exactly that value marked.
+    for doc, value in contradiction["values"].items():
+        side = next(s for s in sides if f'href="/articles/{doc}"' in s)
+        assert contradiction["outlets"][doc] in side
+        assert f'<p class="value">{str(value).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))}</p>' in side
+        sentence = re.search(r'<blockquote class="evidence">(.*?)</blockquote>', side, re.S).group(1)
+        assert re.findall(r"<mark>(.*?)</mark>", sentence) == [contradiction["spans"][doc]["text"]]
+        assert re.sub(r"</?mark>", "", sentence) == str(escape(contradiction["evidence"][doc]))
+    # The rest of the story: its articles in time order, its outlets side by side, event, entities, quotes.
+    listed = re.search(r'<ol class="articles timeline-list">(.*?)</ol>', html, re.S).group(1)
+    assert re.findall(r'href="/articles/([^"]+)"', listed) == [a["id"] for a in story["articles"]]
+    assert len(re.findall(r'<section class="outlet-column">', html)) == len(story["outlets"]) >= 2
+    assert 'class="story-events"' in html and 'href="/entities/loc:rasht"' in html
+    assert re.search(r'<section class="speaker"><h3>', html) and 'class="quotes"' in html
+
+
+def test_contradictions_list_links_each_to_its_story(corpus_client):
+    html = corpus_client.get("/contradictions").text
+    [story] = re.findall(r'ماجرا: <a href="/stories/([^"]+)"', html)
+    assert story == corpus_client.get("/api/contradictions").json()["results"][0]["story"]
+    assert html.count('<section class="side-report">') == 2 and "۱ ناسازگاری" in html
+
+
+def test_home_and_story_list_flag_stories_with_contradictions(corpus_client):
+    [contradiction] = corpus_client.get("/api/contradictions").json()["results"]
+    flag = f'<a class="flag" href="/stories/{contradiction["story"]}#contradictions">۱ ناسازگاری</a>'
+    home = corpus_client.get("/").text
+    assert flag in home
+    # Only stories several outlets told: the series' one-outlet price reports are not top stories.
+    assert "قیمت سکه" not in home.split('<aside class="side">')[0]
+    assert flag in corpus_client.get("/stories").text
+
+
+def test_series_page_charts_each_figure_on_a_time_axis(corpus_client):
+    listed = corpus_client.get("/series").text
+    [series_id] = re.findall(r'<a href="/series/([^"]+)"', listed)
+    html = corpus_client.get(f"/series/{series_id}").text
+    assert h1_count(html) == 1
+    chart = re.search(r'<svg class="figure-chart".*?</svg>', html, re.S).group(0)
+    points = [(d, float(v), float(x)) for x, d, v in
+              re.findall(r'<circle cx="([\d.]+)" cy="[\d.]+" r="4" data-date="([^"]+)" data-value="([^"]+)"', chart)]
+    assert [(d, v) for d, v, _x in points] == [("2020-02-24", 5700000), ("2020-02-25", 5720000), ("2020-02-26", 5690000)]
+    # Right to left and proportional: a day apart is the same distance leftwards each time.
+    xs = [x for _d, _v, x in points]
+    assert xs[0] > xs[1] > xs[2] and abs((xs[0] - xs[1]) - (xs[1] - xs[2])) < 0.5
+    # Each point leads to the report that gave it.
+    assert re.findall(r'<a class="point" href="/articles/([^"]+)">', chart) == ["price-0", "price-1", "price-2"]
+    assert corpus_client.get("/series/series:nope").status_code == 404

@@ -597,9 +597,10 @@ def list_stories(conn: Connection, page: int, size: int, min_size: int = 1,
                  order: str = "recent") -> tuple[int, list[dict[str, Any]]]:
     total = conn.execute("SELECT count(*) FROM stories WHERE size >= %s", (min_size,)).fetchone()[0]
     lim, off = _page(size, page)
-    rows = conn.execute(f"{_STORY_SELECT} WHERE size >= %s {_STORY_ORDER[order]} LIMIT %s OFFSET %s",
-                        (min_size, lim, off))
-    return total, [dict(zip(_STORY_COLUMNS, r)) for r in rows]
+    rows = [dict(zip(_STORY_COLUMNS, r)) for r in conn.execute(
+        f"{_STORY_SELECT} WHERE size >= %s {_STORY_ORDER[order]} LIMIT %s OFFSET %s", (min_size, lim, off))]
+    flagged = contradiction_counts(conn, [r["id"] for r in rows])
+    return total, [{**r, "contradictions": flagged.get(r["id"], 0)} for r in rows]
 
 
 def get_story(conn: Connection, story_id: str) -> dict[str, Any] | None:
@@ -784,16 +785,26 @@ def latest_day(conn: Connection) -> str | None:
     return _day(row[0]) if row else None
 
 
-def top_stories(conn: Connection, day: str, limit: int) -> list[dict[str, Any]]:
+def top_stories(conn: Connection, limit: int, min_outlets: int = 2) -> list[dict[str, Any]]:
     rows = conn.execute(
-        'SELECT s.id, s.label, s.start, s."end", s.size, count(DISTINCT coalesce(a.outlet_kb_id, a.outlet)),'
-        " coalesce(json_agg(DISTINCT a.outlet) FILTER (WHERE a.outlet IS NOT NULL), '[]')"
-        " FROM stories s JOIN story_articles sa ON sa.story_id = s.id"
-        " JOIN articles a ON a.doc = sa.doc WHERE s.id IN (SELECT sa2.story_id FROM story_articles sa2"
-        " JOIN articles a2 ON a2.doc = sa2.doc WHERE a2.published = %s::date)"
-        ' GROUP BY s.id ORDER BY 6 DESC, 5 DESC, s.id COLLATE "C" LIMIT %s', (_t(day), limit)).fetchall()
-    return [{"id": i, "label": lab, "start": st, "end": en, "size": n, "outlets": o,
-             "outlet_names": sorted(x for x in names if x)} for i, lab, st, en, n, o, names in rows]
+        'SELECT id, label, start, "end", size, outlets FROM (SELECT s.id, s.label, s.start, s."end", s.size,'
+        " (SELECT count(DISTINCT coalesce(a.outlet_kb_id, a.outlet)) FROM story_articles sa"
+        " JOIN articles a ON a.doc = sa.doc WHERE sa.story_id = s.id) AS outlets FROM stories s WHERE s.size >= %s) t"
+        ' WHERE outlets >= %s ORDER BY "end" COLLATE "C" DESC NULLS LAST, outlets DESC, size DESC, id COLLATE "C"'
+        " LIMIT %s", (min_outlets, min_outlets, limit)).fetchall()
+    ids = [r[0] for r in rows]
+    names = {i: sorted(x for x in n if x) for i, n in conn.execute(
+        "SELECT sa.story_id, coalesce(json_agg(DISTINCT a.outlet) FILTER (WHERE a.outlet IS NOT NULL), '[]')"
+        " FROM story_articles sa JOIN articles a ON a.doc = sa.doc WHERE sa.story_id = ANY(%s) GROUP BY sa.story_id",
+        (ids,))}
+    flagged = contradiction_counts(conn, ids)
+    return [{"id": i, "label": lab, "start": st, "end": en, "size": n, "outlets": o, "outlet_names": names.get(i, []),
+             "contradictions": flagged.get(i, 0)} for i, lab, st, en, n, o in rows]
+
+
+def contradiction_counts(conn: Connection, story_ids: list[str]) -> dict[str, int]:
+    return dict(conn.execute("SELECT story_id, count(*) FROM corpus_items WHERE kind = 'contradiction'"
+                             " AND story_id = ANY(%s) GROUP BY story_id", (story_ids,)).fetchall())
 
 
 def stories_of(conn: Connection, article_id: str) -> list[dict[str, Any]]:

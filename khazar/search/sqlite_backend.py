@@ -349,7 +349,9 @@ def list_stories(conn: sqlite3.Connection, page: int, size: int, min_size: int =
     cur = conn.execute(f"SELECT * FROM stories WHERE size >= ? {_STORY_ORDER[order]} LIMIT ? OFFSET ?",
                        (min_size, lim, off))
     cols = [c[0] for c in cur.description]
-    return total, [dict(zip(cols, r)) for r in cur]
+    rows = [dict(zip(cols, r)) for r in cur]
+    flagged = contradiction_counts(conn, [r["id"] for r in rows])
+    return total, [{**r, "contradictions": flagged.get(r["id"], 0)} for r in rows]
 
 
 def get_story(conn: sqlite3.Connection, story_id: str) -> dict[str, Any] | None:
@@ -388,17 +390,29 @@ def latest_day(conn: sqlite3.Connection) -> str | None:
     return row[0][:10] if row and row[0] else None
 
 
-def top_stories(conn: sqlite3.Connection, day: str, limit: int) -> list[dict[str, Any]]:
-    """Stories with an article published on `day`, most outlets first (then most articles): what the
-    news of that day was about, as a reader would rank it."""
+def top_stories(conn: sqlite3.Connection, limit: int, min_outlets: int = 2) -> list[dict[str, Any]]:
+    """The newest stories told by at least `min_outlets` outlets, newest last article first, then most
+    outlets: what the latest days' news was about, as a reader would rank it (a day of one outlet's
+    articles does not push the stories several outlets told off the page). With their contradictions."""
     rows = conn.execute(
-        "SELECT s.id, s.label, s.start, s.\"end\", s.size, count(DISTINCT coalesce(a.outlet_kb_id, a.outlet)),"
-        " json_group_array(DISTINCT a.outlet) FROM stories s JOIN story_articles sa ON sa.story_id = s.id"
-        " JOIN articles a ON a.doc = sa.doc WHERE s.id IN (SELECT sa2.story_id FROM story_articles sa2"
-        " JOIN articles a2 ON a2.doc = sa2.doc WHERE a2.published >= ? AND a2.published <= ?)"
-        " GROUP BY s.id ORDER BY 6 DESC, 5 DESC, s.id LIMIT ?", (day, day + "\uffff", limit)).fetchall()
-    return [{"id": i, "label": lab, "start": st, "end": en, "size": n, "outlets": o,
-             "outlet_names": sorted(x for x in json.loads(names) if x)} for i, lab, st, en, n, o, names in rows]
+        'SELECT id, label, start, "end", size, outlets FROM (SELECT s.id, s.label, s.start, s."end", s.size,'
+        " (SELECT count(DISTINCT coalesce(a.outlet_kb_id, a.outlet)) FROM story_articles sa"
+        " JOIN articles a ON a.doc = sa.doc WHERE sa.story_id = s.id) AS outlets FROM stories s WHERE s.size >= ?)"
+        ' WHERE outlets >= ? ORDER BY "end" DESC, outlets DESC, size DESC, id LIMIT ?',
+        (min_outlets, min_outlets, limit)).fetchall()
+    ids = json.dumps([r[0] for r in rows])
+    names = {i: sorted(x for x in json.loads(n) if x) for i, n in conn.execute(
+        "SELECT sa.story_id, json_group_array(DISTINCT a.outlet) FROM story_articles sa JOIN articles a ON a.doc = sa.doc"
+        " WHERE sa.story_id IN (SELECT value FROM json_each(?)) GROUP BY sa.story_id", (ids,))}
+    flagged = contradiction_counts(conn, [r[0] for r in rows])
+    return [{"id": i, "label": lab, "start": st, "end": en, "size": n, "outlets": o, "outlet_names": names.get(i, []),
+             "contradictions": flagged.get(i, 0)} for i, lab, st, en, n, o in rows]
+
+
+def contradiction_counts(conn: sqlite3.Connection, story_ids: list[str]) -> dict[str, int]:
+    return dict(conn.execute(
+        "SELECT story_id, count(*) FROM corpus_items WHERE kind = 'contradiction'"
+        " AND story_id IN (SELECT value FROM json_each(?)) GROUP BY story_id", (json.dumps(story_ids),)))
 
 
 def stories_of(conn: sqlite3.Connection, article_id: str) -> list[dict[str, Any]]:

@@ -102,9 +102,9 @@ class Store(ABC):
         """The newest publication day stored (ISO), or None for an empty store."""
 
     @abstractmethod
-    def top_stories(self, day: str, limit: int = 12) -> list[dict]:
-        """Stories with an article of `day`, most outlets first: id, label, start, end, size, outlets
-        (how many), outlet_names."""
+    def top_stories(self, limit: int = 12, min_outlets: int = 2) -> list[dict]:
+        """The newest stories told by at least `min_outlets` outlets (newest end first, then most outlets):
+        id, label, start, end, size, outlets (how many), outlet_names, contradictions (how many)."""
 
     @abstractmethod
     def stories_of(self, article_id: str) -> list[dict]:
@@ -133,7 +133,8 @@ class Store(ABC):
     @abstractmethod
     def list_stories(self, page: int = 1, size: int = 20, min_size: int = 1,
                      order: str = "recent") -> tuple[int, list[dict]]:
-        """Stories of at least `min_size` articles, the latest-ending first ("recent") or the largest ("size")."""
+        """Stories of at least `min_size` articles, the latest-ending first ("recent") or the largest ("size"),
+        each with how many contradictions were found in it."""
 
     @abstractmethod
     def get_story(self, story_id: str) -> dict | None: ...

@@ -446,9 +446,9 @@ class PostgresStore(Store):
         with pgb.own_transaction(self.conn):
             return pgb.latest_day(self.conn)
 
-    def top_stories(self, day, limit=12):
+    def top_stories(self, limit=12, min_outlets=2):
         with pgb.own_transaction(self.conn):
-            return pgb.top_stories(self.conn, day, limit)
+            return pgb.top_stories(self.conn, limit, min_outlets)
 
     def stories_of(self, article_id):
         with pgb.own_transaction(self.conn):

@@ -335,10 +335,10 @@ class SQLiteStore(Store):
 
         return sqlite_backend.latest_day(self.conn)
 
-    def top_stories(self, day, limit=12):
+    def top_stories(self, limit=12, min_outlets=2):
         from ..search import sqlite_backend
 
-        return sqlite_backend.top_stories(self.conn, day, limit)
+        return sqlite_backend.top_stories(self.conn, limit, min_outlets)
 
     def stories_of(self, article_id):
         from ..search import sqlite_backend

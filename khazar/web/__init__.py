@@ -1,9 +1,9 @@
 """The web interface: server-rendered Jinja2 pages (autoescaped), right-to-left Persian, no external assets.
 
-Pages: / (the latest day's top stories), /search (search with facets, a timeline and a map; exports and an
+Pages: / (the latest days' top stories), /search (search with facets, a timeline and a map; exports and an
 Atom feed of any search), /articles/{id} (clean text with entities, dates and quotes marked from their
-spans), /articles/{id}/raw, /entities, /entities/{id}, /quotes, /events, /map, /graph, /stories,
-/stories/{id}. Every message a reader sees is Persian; errors are pages of the site, not bare text.
+spans), /articles/{id}/raw, /entities, /entities/{id}, /quotes, /events, /map, /graph (workbench.py),
+/stories, /stories/{id}, /series, /series/{id}, /contradictions (stories.py). Every message a reader sees is Persian; errors are pages of the site, not bare text.
 """
 
 import http
@@ -19,12 +19,11 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from ..dates import jalali
-from ..kb.loader import TYPE_BY_ID_PREFIX
 from ..model import Article
 from ..search import QueryError, SearchQuery, parse_date
 from ..search.article_rows import entity_id_of
 from .charts import entity_places, graph_svg, map_svg, search_places
-from .render import annotate_text, both_dates, both_dates_html, highlight, timeline_svg
+from .render import annotate_text, both_dates, both_dates_html, fa_number, highlight, timeline_svg
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 TEMPLATES.env.autoescape = True  # every .html already is; made explicit because the XSS test relies on it
@@ -35,6 +34,7 @@ TEMPLATES.env.filters["path"] = lambda v: quote(str(v), safe=":~")
 TEMPLATES.env.filters["entity_id"] = entity_id_of
 FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 TEMPLATES.env.filters["fa_digits"] = lambda v: str(v).translate(FA_DIGITS)
+TEMPLATES.env.filters["fa_number"] = fa_number
 
 TYPE_FA = {"PER": "شخص", "ORG": "سازمان", "LOC": "مکان"}
 TEMPLATES.env.globals["TYPE_FA"] = TYPE_FA
@@ -52,6 +52,7 @@ NOTES_FA = {"the query has no searchable words; showing all articles":
             "برخی خبرها هنوز بردار معنایی ندارند؛ فرمان khazar search --reindex --semantic را اجرا کنید."}
 SEARCH_PARAMS = ("q", "from", "to", "outlet", "entity", "topic", "story", "sort", "semantic", "page")
 PAGE_SIZE = 20
+HOME_STORIES = 12
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
@@ -125,10 +126,12 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
     from ..search import run
     from ..search import semantic as semantic_mod
 
+    from .stories import register_stories
     from .workbench import register_workbench
 
     # First: /entities/{id}/feed.atom must be matched before /entities/{id:path} takes the whole path.
     register_workbench(app, store)
+    register_stories(app, store)
     StoreDep = Annotated[Any, Depends(store)]
     PageNo = Annotated[int, Query(ge=1, le=10_000)]
 
@@ -136,11 +139,16 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
     def page_home(request: Request, st: StoreDep):
         if any(k in request.query_params for k in SEARCH_PARAMS):  # links made before /search existed
             return RedirectResponse("/search?" + str(request.query_params), status_code=307)
-        day = st.latest_day()
-        stories = st.top_stories(day, 12) if day else []
+        # Stories several outlets told, the latest days first; a store where no story has two outlets yet
+        # shows its newest stories.
+        stories = st.top_stories(HOME_STORIES, 2)
+        several = bool(stories)
+        days: dict[str, list[dict[str, Any]]] = {}
+        for s in stories or st.top_stories(HOME_STORIES, 1):
+            days.setdefault((s.get("end") or "")[:10], []).append(s)
         latest = run(st, SearchQuery(sort="date", size=10, facets=False)).results
         return TEMPLATES.TemplateResponse(request, "home.html", {
-            "day": day, "stories": stories, "latest": latest, "total": st.count_articles()})
+            "days": list(days.items()), "several": several, "latest": latest, "total": st.count_articles()})
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def page_search(request: Request, st: StoreDep):
@@ -224,32 +232,6 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
             "page_url": lambda n: _url(f"/entities/{quote(entity_id, safe=':~')}", {}, page=n if n > 1 else None),
             # Narrower viewBox than the search page: the figure is half a column wide, so text stays legible.
             "place_map": map_svg(entity_places(entity), width=420)})
-
-    @app.get("/stories", response_class=HTMLResponse, include_in_schema=False)
-    def page_stories(request: Request, st: StoreDep, page: PageNo = 1,
-                     sort: Annotated[str, Query(pattern="^(recent|size)$")] = "recent", all: bool = False):
-        # One-article "stories" are most of them and tell nothing a search would not: shown on request.
-        total, rows = st.list_stories(page, PAGE_SIZE, 1 if all else 2, sort)
-        return TEMPLATES.TemplateResponse(request, "stories.html", {
-            "total": total, "rows": rows, "page": page, "pages": pages_of(total, PAGE_SIZE), "sort": sort,
-            "show_all": all, "page_url": lambda n: _url("/stories", {"sort": sort, "all": all or None},
-                                                        page=n if n > 1 else None)})
-
-    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    def page_story(request: Request, st: StoreDep, story_id: Annotated[str, PathParam(max_length=300)]):
-        story = st.get_story(story_id)
-        if story is None:
-            raise HTTPException(404, "ماجرایی با این شناسه پیدا نشد.")
-        by_outlet: dict[str, list[dict[str, Any]]] = {}
-        for a in story.get("articles") or []:  # in time order already: each outlet's column is too
-            by_outlet.setdefault(a.get("outlet") or "", []).append(a)
-        try:
-            entities = [{**e, "type": TYPE_BY_ID_PREFIX.get(str(e["id"]).split(":")[0])}
-                        for e in json.loads(story.get("entities_json") or "[]") if isinstance(e, dict) and e.get("id")]
-        except (TypeError, ValueError):
-            entities = []
-        return TEMPLATES.TemplateResponse(request, "story.html", {
-            "s": story, "outlets": sorted(by_outlet.items(), key=lambda kv: -len(kv[1])), "entities": entities})
 
 
 __all__ = ["Markup", "TEMPLATES", "escape", "register_pages", "render_error"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,7 @@ import numpy as np
 from markupsafe import Markup
 
 from ..kb.loader import load_kb
+from .render import both_dates, fa_number, time_ticks
 
 TYPES = ("PER", "ORG", "LOC")  # anything else becomes "other" so the class attribute holds only known words
 
@@ -284,5 +286,74 @@ def graph_page_svg(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], foc
             '<a class="{}" href="{}" data-id="{}"><circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}"><title>{}: {} خبر</title></circle>'
             '<text x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text></a>').format(
             cls, _href(n["id"]), n["id"], x, y, r, n["name"], n["count"], x, y + r + 14, n["name"]))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def _nice_step(span: float, ticks: int = 4) -> float:
+    """A round step (1, 2 or 5 times a power of ten) that cuts `span` into about `ticks` pieces."""
+    raw = span / ticks if span > 0 else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def figure_chart_svg(noun: str, points: list[dict[str, Any]], titles: dict[str, str] | None = None,
+                     width: int = 640, height: int = 200) -> Markup:
+    """One figure of a recurring report over time (a series' deaths or a coin's price): a line through
+    its values on a real time axis, the oldest on the right as on the timeline, the value axis on the
+    right too; each point is a link to the report that gave it. The value axis starts at zero unless the
+    values vary by less than half their size (a price moving by 1% would be a flat line at zero)."""
+    pts = sorted(((date.fromisoformat(str(p["date"])[:10]), float(p["value"]), p.get("doc")) for p in points
+                  if p.get("date") and isinstance(p.get("value"), (int, float))), key=lambda p: (p[0], p[2] or ""))
+    if not pts:
+        return Markup("")
+    titles = titles or {}
+    first, last = pts[0][0], pts[-1][0]
+    if first == last:  # one report: a day either side, so that it sits in the middle of an axis
+        first, last = first - timedelta(days=1), last + timedelta(days=1)
+    lo, hi = min(p[1] for p in pts), max(p[1] for p in pts)
+    if lo >= 0 and (hi == 0 or (hi - lo) / hi > 0.5):
+        lo = 0.0
+    step = _nice_step(hi - lo if hi > lo else abs(hi) or 1.0)
+    lo, hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    if hi == lo:
+        hi = lo + step
+    axis_w, top_pad, bottom = 70, 16, height - 22
+    left, right = 8, width - axis_w
+
+    def x_of(d: date) -> float:
+        return right - (d - first).days / max((last - first).days, 1) * (right - left - 12) - 6
+
+    def y_of(v: float) -> float:
+        return bottom - (v - lo) / (hi - lo) * (bottom - top_pad)
+
+    parts = [Markup('<svg class="figure-chart" viewBox="0 0 {} {}" role="img" aria-label="{}" data-first="{}" '
+                    'data-last="{}" xmlns="http://www.w3.org/2000/svg">').format(
+        width, height, f"نمودار «{noun}» در طول زمان", first, last)]
+    v = lo
+    while v <= hi + step / 2:
+        y = y_of(v)
+        parts.append(Markup('<line class="grid" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/>'
+                            '<text class="value-tick" x="{}" y="{:.1f}" text-anchor="start">{}</text>').format(
+            left, y, right, y, right + 6, y + 4, fa_number(round(v, 6))))
+        v += step
+    parts.append(Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>').format(left, bottom, right, bottom))
+    for tick, label in time_ticks(first, last):
+        x = x_of(tick)
+        parts.append(Markup('<line class="tick" x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}"/>'
+                            '<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>').format(
+            x, bottom, x, bottom + 4, min(max(x, left + 20), right - 20), bottom + 16, label))
+    coords = [(x_of(d), y_of(val)) for d, val, _doc in pts]
+    parts.append(Markup('<polyline class="line" points="{}"/>').format(" ".join(f"{x:.1f},{y:.1f}" for x, y in coords)))
+    label_each = len(pts) <= 12
+    for (d, val, doc), (x, y) in zip(pts, coords):
+        tip = f"{both_dates(d.isoformat())}: {fa_number(val)} {noun}" + (f" — {titles[doc]}" if titles.get(doc) else "")
+        dot = Markup('<circle cx="{:.1f}" cy="{:.1f}" r="4" data-date="{}" data-value="{}"><title>{}</title></circle>').format(
+            x, y, d, val, tip)
+        if label_each:
+            dot += Markup('<text class="point-label" x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>').format(
+                x, y - 8, fa_number(val))
+        parts.append(Markup('<a class="point" href="{}">{}</a>').format("/articles/" + quote(str(doc), safe=":~"), dot)
+                     if doc else dot)
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)

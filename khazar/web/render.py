@@ -137,7 +137,7 @@ def _bin_end(start: date, unit: str) -> date:
     return nxt - timedelta(days=1)
 
 
-def _ticks(first: date, last: date) -> list[tuple[date, str]]:
+def time_ticks(first: date, last: date) -> list[tuple[date, str]]:
     """Axis ticks on Jalali boundaries: each year's 1 Farvardin for long spans, each month's first day
     for shorter ones, each day for a week or two; labelled in Persian."""
     span = (last - first).days
@@ -198,7 +198,7 @@ def timeline_svg(counts: list[tuple[str, int]], link: Any = None, width: int = 6
                     ' data-pad="{}" xmlns="http://www.w3.org/2000/svg">').format(
         width, height + 18, f"نمودار زمانی تعداد {label}‌ها؛ برای محدود کردن تاریخ، روی آن بکشید", first, last, pad)]
     parts.append(Markup('<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"/>').format(pad, height, width - pad, height))
-    for tick, label in _ticks(first, last):
+    for tick, label in time_ticks(first, last):
         x = x_of(tick)
         label_x = min(max(x, 18), width - 18)  # a label at either end stays on the canvas
         parts.append(Markup('<line class="tick" x1="{:.1f}" y1="{}" x2="{:.1f}" y2="{}"/>'
@@ -218,6 +218,19 @@ def timeline_svg(counts: list[tuple[str, int]], link: Any = None, width: int = 6
     return Markup("").join(parts)
 
 
+def fa_number(value: Any) -> str:
+    """A figure as a Persian reader writes it: Persian digits, ٬ between thousands, ٫ before decimals."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        text = f"{value:,}"
+    elif isinstance(value, float):
+        text = f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    else:
+        return str(value)
+    return text.replace(",", "٬").replace(".", "٫").translate(_FA_DIGITS)
+
+
 def _is_day(value: str) -> bool:
     try:
         date.fromisoformat(value[:10])
@@ -226,5 +239,8 @@ def _is_day(value: str) -> bool:
         return False
 
 
+_FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
 def _fa(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    return str(n).translate(_FA_DIGITS)
