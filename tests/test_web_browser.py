@@ -257,3 +257,12 @@ def test_contradiction_reports_side_by_side_and_a_series_chart(server, browser, 
     dates = [p.get_attribute("data-date") for p in points]
     xs = [p.rect["x"] for p in points]
     assert dates == sorted(dates) and xs == sorted(xs, reverse=True), "time runs right to left"
+    browser.get(server + "/series")
+    charted = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "ol.stories li.has-figures a")]
+    for url in charted:  # a label at either end of the time axis stays inside its chart, whole
+        browser.get(url)
+        for chart in browser.find_elements(By.CSS_SELECTOR, "svg.figure-chart"):
+            box = chart.rect
+            for label in chart.find_elements(By.CSS_SELECTOR, "text.point-label"):
+                r = label.rect
+                assert box["x"] <= r["x"] and r["x"] + r["width"] <= box["x"] + box["width"], f"{url}: label cut off"

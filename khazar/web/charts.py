@@ -351,8 +351,11 @@ def figure_chart_svg(noun: str, points: list[dict[str, Any]], titles: dict[str, 
         dot = Markup('<circle cx="{:.1f}" cy="{:.1f}" r="4" data-date="{}" data-value="{}"><title>{}</title></circle>').format(
             x, y, d, val, tip)
         if label_each:
-            dot += Markup('<text class="point-label" x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>').format(
-                x, y - 8, fa_number(val))
+            # A label centred on a point at either end would run past the plot (cut off by the SVG's edge, or
+            # over the value axis): there it ends, or starts, at its point instead.
+            anchor = "start" if x < left + 40 else ("end" if x > right - 40 else "middle")
+            dot += Markup('<text class="point-label" x="{:.1f}" y="{:.1f}" text-anchor="{}">{}</text>').format(
+                x, y - 8, anchor, fa_number(val))
         parts.append(Markup('<a class="point" href="{}">{}</a>').format("/articles/" + quote(str(doc), safe=":~"), dot)
                      if doc else dot)
     parts.append(Markup("</svg>"))
