@@ -61,7 +61,7 @@ def test_entities(news):
 
 
 def test_roles(news):
-    assert news["role_ok"] >= 29
+    assert news["role_ok"] >= 37
 
 
 def test_time_values(news):
@@ -69,7 +69,7 @@ def test_time_values(news):
 
 
 def test_quotes(news):
-    assert news["quotes"]["f1"] >= 0.52
+    assert news["quotes"]["f1"] >= 0.764
 
 
 def test_events(news):

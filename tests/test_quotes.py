@@ -49,7 +49,7 @@ def test_typo_light_verb_synonym_and_perfect_forms_are_cues():
         assert not pat.fullmatch(not_cue), not_cue
 
 
-def test_organisation_speaker_stays_null_with_reason():
+def test_organisation_speaker_is_kept_with_its_type():
     text = "وزارت بهداشت اعلام کرد: شمار بیماران در هفته گذشته کاهش یافته است."
     org = {"id": "o1", "type": "ORG", "name": "وزارت بهداشت", "kb_id": "org:moh", "roles": [],
            "mentions": [{"start": 0, "end": 12, "text": "وزارت بهداشت", "field": "text"}]}
@@ -57,7 +57,43 @@ def test_organisation_speaker_stays_null_with_reason():
     extract_quotes(a)
     assert len(a.quotes) == 1
     q = a.quotes[0]
-    assert q["speaker"] is None and "organisation" in q["reason"]
+    assert (q["speaker"], q["speaker_type"], q["speaker_id"], q["reason"]) == ("وزارت بهداشت", "ORG", "o1", None)
+
+
+def test_lead_role_belongs_to_the_person_named_next_who_speaks_both():
+    text = ("مدیرعامل کانون بازنشستگان استان اصفهان گفت: دولت تنها یک‌سوم از بدهی خود را پرداخت کرده است.\n"
+            "مجید روستایی امروز در گفت‌وگو با خبرنگار فارس اظهار داشت: بازنشستگان مطالباتی از دولت دارند.\n"
+            "این مسئول افزود: مطالبات نباید به صورت قطره‌چکانی پرداخت شود.")
+    person = _person("p1", "مجید روستایی", [_span(text, "مجید روستایی")])
+    a = _article(text, [person])
+    extract_quotes(a)
+    assert [q["speaker"] for q in a.quotes] == ["مجید روستایی"] * 3
+    assert person["roles"] == ["مدیرعامل کانون بازنشستگان استان اصفهان"]
+    assert a.quotes[0]["confidence"] < a.quotes[1]["confidence"]
+
+
+def test_direct_speech_ends_where_the_reporter_resumes():
+    text = ("علی رضایی گفت: بودجه امسال افزایش می‌یابد. این کار لازم است. "
+            "رضایی پیش از این در مجلس نماینده بود. مریم احمدی هم گفت که این بودجه کافی نیست و باید بیشتر شود.")
+    a = _article(text, [_person("p1", "علی رضایی", [_span(text, "علی رضایی"), _span(text, "رضایی", nth=1)]),
+                        _person("p2", "مریم احمدی", [_span(text, "مریم احمدی")])])
+    extract_quotes(a)
+    assert [(q["speaker"], q["text"]) for q in a.quotes] == [
+        ("علی رضایی", "بودجه امسال افزایش می‌یابد. این کار لازم است."),
+        ("مریم احمدی", "این بودجه کافی نیست و باید بیشتر شود.")]
+
+
+def test_nominal_reports_and_an_omitted_subject():
+    text = ("عبدالعلی رهنما از توزیع رایگان ۶ هزار اصله نهال در املش خبر داد.\n"
+            "در پاسخ به پرسشی درباره جنگل‌ها اظهار کرد: مساحت جنگل‌کاری امسال ۵۳ هکتار است.\n"
+            "وی برگزاری کارگاه‌های آموزشی برای روستاییان را خواستار شد.")
+    a = _article(text, [_person("p1", "عبدالعلی رهنما", [_span(text, "عبدالعلی رهنما")])])
+    extract_quotes(a)
+    assert [(q["speaker"], q["text"]) for q in a.quotes] == [
+        ("عبدالعلی رهنما", "از توزیع رایگان ۶ هزار اصله نهال در املش خبر داد"),
+        ("عبدالعلی رهنما", "مساحت جنگل‌کاری امسال ۵۳ هکتار است."),
+        ("عبدالعلی رهنما", "برگزاری کارگاه‌های آموزشی برای روستاییان را خواستار شد")]
+    assert a.quotes[1]["confidence"] < a.quotes[0]["confidence"]
 
 
 def test_unresolved_role_is_not_guessed_and_blocks_the_next_pronoun():

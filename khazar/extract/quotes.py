@@ -1,22 +1,35 @@
 """Who said what: direct and indirect quotations with their speaker, from Persian news text.
 
-All cue words are data (kb/data/speech_verbs.yaml); this module compiles them and applies five patterns:
+All cue words are data (kb/data/speech_verbs.yaml); this module compiles them and works in two passes.
 
-  direct     "X گفت: CONTENT" — a speech verb, then a colon; the content runs to the end of the paragraph, or to
-             the sentence where a new attribution starts.  «» right after the verb also count ("او گفت «...»"),
-             and so does "«CONTENT»، X افزود." when the marks hold a sentence (names and slogans do not).
+**Speech acts.** Each sentence is searched for these patterns:
+
+  direct     "X گفت: CONTENT" — a speech verb, then a colon; the content runs on through the paragraph until a sentence
+             that starts another speech act or the reporter's narrative (a person or pronoun as subject, "این در حالی
+             است که ...").  «» right after the verb also count ("او گفت «...»"), and so does "«CONTENT»، X افزود."
+             when the marks hold a sentence (names and slogans do not).
   title      "سفیر ایران: CONTENT" — in a title only, a person or role, a colon, the content.
-  that       "X خبر داد که CONTENT" — a speech verb followed by "که"; the content runs to the end of the sentence.
+  that       "X خبر داد که CONTENT", and a verb followed straight by a clause ("X اعلام کرد برای ..."); the content
+             runs to the end of the sentence.
   lead-in    "X با بیان اینکه CONTENT، افزود" — the content runs to the last comma before the main verb.
-  according  "به گفته X، CONTENT".
+  according  "به گفته X، CONTENT", "بر اساس گزارش X، CONTENT".
   judgement  "X Y را Z دانست" — the content is "Y را Z".
+  nominal    "X از CONTENT خبر داد", "X CONTENT را خواستار شد", "X خواستار CONTENT شد": the content with its verb.
 
-The speaker is the subject of the clause before the cue, found among the entity linker's mentions
-(article.entities): a PER mention (names and the role mentions the linker attached to a person) wins; a pronoun
-(وی، او، ایشان) is the person the article was last talking about; a role the linker left unattached is matched
-against the roles of the article's persons; a bare description ("استاندار", "عالی‌ترین مقام ...") refers back to the
-person whose role starts with it, else to the person last talked about. An organisation as subject, or nothing
-that resolves, leaves `speaker` null with a `reason` — a wrong speaker is worse than none.
+**Speakers.** The subject of the clause before the cue, found among the entity linker's mentions, is resolved
+as a reader does, in article order, keeping track of whom the article is talking about (the salient speaker):
+  * a person's name (or a role the linker attached to a person) is that person;
+  * a pronoun (وی، او، ایشان), a demonstrative description ("این مسئول", "این نماینده مجلس") or an omitted subject
+    ("افزود: ...") is the salient speaker — a person for person words, an organisation for "این روزنامه";
+  * a role ("مدیرعامل کانون بازنشستگان ...") is the person of the article holding it (given it in the article, or
+    by the knowledge base at the article's date); if nobody does, the speaker is someone not named yet: when the
+    next speaker the article introduces by name has no role of their own, the role is theirs and so are the
+    quotes said so far under it (the agency lead: "ROLE گفت: ..." then "NAME امروز در گفت‌وگو با خبرنگار ...").
+    A role nobody holds used while a speaker without a role is being quoted refers back to that speaker;
+  * an organisation, or a country or city standing for its government, is kept as the speaker with its type.
+Every resolved quote has `speaker_type` (PER, ORG, LOC) and a `confidence` by how it was resolved; a quote whose
+speaker stays unknown has `speaker: null` and a `reason` — a wrong speaker is worse than none. Roles learnt by
+cataphora or reference are added to the person's `roles`.
 """
 from __future__ import annotations
 
@@ -30,7 +43,7 @@ from typing import Any
 import yaml
 
 from ..kb import load_kb
-from ..kb.roles import find_roles
+from ..kb.roles import find_roles, standard_title
 from ..model import Article
 from ..text.keys import match_key
 from .sentences import Sentence, split_sentences
@@ -44,6 +57,7 @@ _VARIANT_CLASS = {"ا": "[اأإ]", "أ": "[اأإ]", "ی": "[یيى]", "ي": "[
 _ROLE_ONLY_KEYS = ("وزیر", "وزارت")  # "معاون وزیر امور خارجه" = "معاون وزارت امور خارجه"
 _COLON = ":："
 _OPEN, _CLOSE = "«“", "»”"
+_WORD = re.compile(r"[\w\u200c]+")
 
 
 def _letters(word: str) -> str:
@@ -69,7 +83,16 @@ class Cues:
     pronoun: re.Pattern[str]
     person_noun: re.Pattern[str]
     sentence_lead: re.Pattern[str]
+    narrative: re.Pattern[str]
+    demonstrative: re.Pattern[str]
+    object_cues: tuple[tuple[re.Pattern[str], str], ...]
+    wrapping: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     prepositions: frozenset[str]
+    lead_keys: frozenset[str]
+    not_content: frozenset[str]
+    az_compounds: frozenset[str]
+    organisation_nouns: frozenset[str]
+    confidence: dict[str, float]
     title_max_words: int
     min_words_in_marks: int
 
@@ -87,25 +110,41 @@ def _verb_alternatives(phrase: str, synonyms: dict[str, list[str]], endings: str
 def cues() -> Cues:
     data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     synonyms = data.get("light_verb_synonyms") or {}
-    endings = "(?:" + "|".join(_phrase(e) if " " not in e else _SEP.join(_letters(w) for w in e.split())
-                               for e in sorted(data.get("endings") or [], key=len, reverse=True)) + ")?"
+    endings = "(?:" + "|".join(_phrase(e) for e in sorted(data.get("endings") or [], key=len, reverse=True)) + ")?"
     verbs = list(data["verbs"]) + list((data.get("typos") or {}).keys())
-    verb_alts = sorted({_verb_alternatives(v, synonyms, endings) for v in verbs}, key=len, reverse=True)
-    judge_alts = sorted({_verb_alternatives(v, synonyms, endings) for v in data["judgement_verbs"]},
-                        key=len, reverse=True)
+
+    def verb_pattern(items: list[str]) -> re.Pattern[str]:
+        alts = sorted({_verb_alternatives(v, synonyms, endings) for v in items}, key=len, reverse=True)
+        return re.compile(_B + "(?:" + "|".join(alts) + ")" + _E)
 
     def alternation(items: list[str]) -> re.Pattern[str]:
         return re.compile(_B + "(?:" + "|".join(_phrase(x) for x in sorted(items, key=len, reverse=True)) + ")" + _E)
 
+    person_words = list(data["person_nouns"]) + list(data.get("descriptive_person_nouns") or [])
+    org_words = list(data.get("organisation_nouns") or [])
+    demonstrative = re.compile(_B + "(?:" + "|".join(_phrase(d) for d in data["demonstratives"]) + r")[\s\u200c]+"
+                               + "(?P<noun>" + "|".join(_phrase(w) for w in sorted(person_words + org_words, key=len,
+                                                                                    reverse=True)) + ")" + _E)
+    leads = list(data["sentence_leads"])
     return Cues(
-        verb=re.compile(_B + "(?:" + "|".join(verb_alts) + ")" + _E),
+        verb=verb_pattern(verbs),
         lead_in=alternation(data["lead_ins"]),
         according=alternation(data["according_to"]),
-        judgement=re.compile(_B + "(?:" + "|".join(judge_alts) + ")" + _E),
+        judgement=verb_pattern(data["judgement_verbs"]),
         pronoun=alternation(data["pronouns"]),
         person_noun=alternation(data["person_nouns"]),
-        sentence_lead=re.compile(r"\s*(?:" + "|".join(_phrase(x) for x in data["sentence_leads"]) + r")[^،,:؛]{0,80}[،,؛]"),
+        sentence_lead=re.compile(r"\s*(?:" + "|".join(_phrase(x) for x in leads) + r")[^،,:؛]{0,80}[،,؛]"),
+        narrative=re.compile(r"\s*(?:" + "|".join(_phrase(x) for x in data["narrative_openers"]) + ")" + _E),
+        demonstrative=demonstrative,
+        object_cues=tuple((verb_pattern(vs), marker) for marker, vs in (data.get("object_cues") or {}).items()),
+        wrapping=tuple((re.compile(_B + _phrase(a) + _E), re.compile(_B + _phrase(b) + _E))
+                       for a, b in data.get("wrapping_cues") or []),
         prepositions=frozenset(match_key(p) for p in data["prepositions"]),
+        lead_keys=frozenset(match_key(x) for x in leads),
+        not_content=frozenset(match_key(w) for w in data.get("not_content_openers") or []),
+        az_compounds=frozenset(match_key(w) for w in data.get("az_compounds") or []),
+        organisation_nouns=frozenset(match_key(w) for w in org_words),
+        confidence={str(k): float(v) for k, v in (data.get("confidence") or {}).items()},
         title_max_words=int(data.get("title_speaker_max_words", 6)),
         min_words_in_marks=int(data.get("min_words_in_marks", 4)),
     )
@@ -118,9 +157,29 @@ def cues() -> Cues:
 class Candidate:
     start: int
     end: int
-    kind: str  # per | org | pronoun | role | noun
+    kind: str  # per | org | place | pronoun | role | noun | anaphor
     entity: dict | None = None
     title: str | None = None
+    wants_org: bool = False  # an anaphor whose noun names an organisation ("این روزنامه")
+
+
+@dataclass
+class Act:
+    """One speech act before its speaker is resolved."""
+    start: int
+    end: int
+    kind: str  # direct | indirect
+    cue: str
+    sent: int
+    subject_from: int
+    subject_to: int
+    near: int | None = None
+    closed: bool = False  # content delimited by «» or by its pattern, not running on through the paragraph
+    needs_ra: bool = False  # judgement: "را" must stand between the subject and the verb
+    content_after_subject: str | None = None  # nominal report: "از", "بر", "را" or "" (right after the subject)
+    verb_start: int = 0
+    verb_end: int = 0
+    subject: Candidate | None = None
 
 
 @dataclass
@@ -130,19 +189,30 @@ class FieldContext:
     sentences: list[Sentence]
     per: list[tuple[int, int, dict]]
     org: list[tuple[int, int, dict]]
+    loc: list[tuple[int, int, dict]]
     roles: list  # RoleMatch
     persons: list[dict]
     published: str | None = None
-    salient: dict | None = None
-    # set when the last attributed speaker could not be resolved: a following "وی" is that unknown speaker,
-    # not an older person
-    salient_unknown: bool = False
     taken: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _word_before(text: str, pos: int) -> str:
     m = re.search(r"([\w\u200c]+)[\s\u200c]*$", text[max(0, pos - 40):pos])
     return match_key(m.group(1)) if m else ""
+
+
+def _surname_candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
+    """A person's last name opening the clause ("روستایی با بیان اینکه ..."), even where the linker, which leaves
+    everyday words to the tagger, did not mark it."""
+    m = _WORD.search(ctx.text, a, b)
+    if m is None or ctx.text[a:m.start()].strip(" \u200c،,"):
+        return []
+    word = match_key(m.group(0))
+    for person in ctx.persons:
+        parts = person.get("name", "").split()
+        if len(parts) >= 2 and len(word) >= 3 and match_key(parts[-1]) == word:
+            return [Candidate(m.start(), m.end(), "per", person)]
+    return []
 
 
 def _candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
@@ -160,19 +230,32 @@ def _candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
             out.append(Candidate(r.start, r.end, "role", title=r.title))
     for m in c.pronoun.finditer(text, a, b):
         out.append(Candidate(m.start(), m.end(), "pronoun"))
+    for m in c.demonstrative.finditer(text, a, b):
+        noun = m.group("noun")
+        out.append(Candidate(m.start(), m.end(), "anaphor", title=noun,
+                             wants_org=match_key(noun) in c.organisation_nouns))
     for m in c.person_noun.finditer(text, a, b):
         out.append(Candidate(m.start(), m.end(), "noun", title=m.group(0)))
-    order = {"per": 0, "role": 1, "org": 2, "noun": 3, "pronoun": 4}
+    out.extend(_surname_candidates(ctx, a, b))
+    order = {"per": 0, "anaphor": 1, "role": 2, "org": 3, "noun": 4, "pronoun": 5}
     out.sort(key=lambda x: (x.start, -(x.end - x.start), order[x.kind]))
+    kept = _kept(ctx, out)
+    if not kept:  # a country or city as the actor ("قزاقستان اعلام کرد"), only when nothing else is there
+        kept = _kept(ctx, [Candidate(s, e, "place", ent) for s, e, ent in ctx.loc if a <= s < b])
+    return kept
+
+
+def _kept(ctx: FieldContext, cands: list[Candidate]) -> list[Candidate]:
+    prepositions = cues().prepositions
     kept: list[Candidate] = []
-    for cand in out:
+    for cand in cands:
         # a span inside an earlier, longer candidate is part of it ("وزارت امور خارجه" inside a role)
         if any(k.start <= cand.start < k.end for k in kept):
             continue
-        if _word_before(text, cand.start) in c.prepositions:
+        if _word_before(ctx.text, cand.start) in prepositions:
             continue
         if any(s <= cand.start < e for s, e in ctx.taken):
-            continue  # inside an earlier quote's content
+            continue  # inside a quote's content
         kept.append(cand)
     return kept
 
@@ -203,58 +286,10 @@ def _roles_of(person: dict, when: str | None) -> list[str]:
     return roles
 
 
-def _last_mentioned(ctx: FieldContext, people: list[dict], pos: int) -> dict | None:
-    best, best_pos = None, -1
-    for s, _, ent in ctx.per:
-        if s < pos and s > best_pos and ent in people:
-            best, best_pos = ent, s
-    return best or (people[0] if len(people) == 1 else None)
-
-
-def _resolve(ctx: FieldContext, cand: Candidate | None) -> tuple[dict | None, str | None]:
-    if cand is None:
-        return None, "no speaker found before the speech verb"
-    if cand.kind == "per":
-        return cand.entity, None
-    if cand.kind == "org":
-        return None, f"the speaker is an organisation: {cand.entity.get('name')}"
-    if cand.kind == "pronoun":
-        if ctx.salient_unknown:
-            return None, "pronoun for a speaker that could not be resolved"
-        if ctx.salient is not None:
-            return ctx.salient, None
-        last = _last_mentioned(ctx, ctx.persons, cand.start)
-        if last is not None:
-            return last, None
-        return None, "pronoun with no person before it"
-    if cand.kind == "role":
-        fitting = [p for p in ctx.persons if any(_fits(cand.title, r) for r in _roles_of(p, ctx.published))]
-        hit = _last_mentioned(ctx, fitting, cand.start) if fitting else None
-        if hit is not None:
-            return hit, None
-        return None, f"no person of the article holds the role: {cand.title}"
-    # a bare description: the person whose role starts with that word, else the person last talked about
-    word = match_key(cand.title)
-    fitting = [p for p in ctx.persons if any(match_key(r).startswith(word) for r in _roles_of(p, ctx.published))]
-    hit = _last_mentioned(ctx, fitting, cand.start) if fitting else None
-    if hit is not None:
-        return hit, None
-    if ctx.salient is not None and not ctx.salient_unknown:
-        return ctx.salient, None
-    return None, f"description with no person to refer to: {cand.title}"
-
-
 def _clause_start(ctx: FieldContext, sent: Sentence, upto: int) -> int:
     """Where the subject may start: the sentence start, after a lead ("به گزارش ایرنا،")."""
     m = cues().sentence_lead.match(ctx.text, sent.start, upto)
     return m.end() if m else sent.start
-
-
-def _subject(ctx: FieldContext, a: int, b: int, near: int | None = None) -> Candidate | None:
-    cands = _candidates(ctx, a, b)
-    if near is not None:
-        cands = [c for c in cands if c.start - a <= near]
-    return cands[0] if cands else None
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -284,80 +319,32 @@ def _matching_close(text: str, s: int, limit: int) -> int | None:
     return None
 
 
-def _starts_attribution(ctx: FieldContext, sent: Sentence) -> bool:
-    """A sentence that says who speaks: a new quote begins there, the previous one ends before it."""
-    c = cues()
-    text = ctx.text
-    if c.sentence_lead.match(text, sent.start, sent.end):
-        return True
-    for m in c.verb.finditer(text, sent.start, sent.end):
-        after = text[m.end():m.end() + 3].lstrip()
-        if after[:1] in _COLON:
-            return True
-    return bool(c.lead_in.search(text, sent.start, sent.end) or c.according.search(text, sent.start, sent.end))
-
-
-def _paragraph_end(ctx: FieldContext, sent_index: int, pos: int) -> int:
-    sents = ctx.sentences
-    sent = sents[sent_index]
-    end = sent.end
-    for nxt in sents[sent_index + 1:]:
-        if nxt.paragraph != sent.paragraph or _starts_attribution(ctx, nxt):
-            break
-        end = nxt.end
-    return max(end, pos)
-
-
 def _words(s: str) -> int:
-    return len(re.findall(r"[\w\u200c]+", s))
+    return len(_WORD.findall(s))
+
+
+def _is_nominal_use(text: str, m: re.Match[str]) -> bool:
+    """"به گفته وی" and "این گفته" use the participle as a noun, not as a verb of saying."""
+    return _word_before(text, m.start()) in cues().prepositions | {match_key("این"), match_key("آن")}
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Pass 1: speech acts of one sentence
 
-def _quote(ctx: FieldContext, speaker: dict | None, reason: str | None, s: int, e: int, kind: str, cue: str
-           ) -> dict[str, Any] | None:
-    s, e = _trim(ctx.text, s, e)
-    if re.match(r"که(?![\w\u200c])", ctx.text[s:e]):
-        return None  # "او که ..." — a relative clause about the subject, not what was said
-    if e - s < 8 or _words(ctx.text[s:e]) < 3:
-        return None
-    if any(s < te and ts < e for ts, te in ctx.taken):
-        return None
-    ctx.taken.append((s, e))
-    return {
-        "speaker": speaker.get("name") if speaker else None,
-        "speaker_kb_id": speaker.get("kb_id") if speaker else None,
-        "speaker_id": speaker.get("id") if speaker else None,
-        "text": ctx.text[s:e],
-        "kind": kind,
-        "start": s,
-        "end": e,
-        "cue": cue,
-        "field": ctx.name,
-        "reason": None if speaker else (reason or "speaker not resolved"),
-    }
-
-
-def _sentence_quotes(ctx: FieldContext, i: int) -> list[dict]:
+def _sentence_acts(ctx: FieldContext, i: int) -> list[Act]:
     c = cues()
     text = ctx.text
     sent = ctx.sentences[i]
-    found: list[dict] = []
+    acts: list[Act] = []
     lead_ins = list(c.lead_in.finditer(text, sent.start, sent.end))
-    verbs = list(c.verb.finditer(text, sent.start, sent.end))
+    verbs = [v for v in c.verb.finditer(text, sent.start, sent.end) if not _is_nominal_use(text, v)]
     base = _clause_start(ctx, sent, sent.end)
 
-    def subject_before(pos: int, near: int | None = None) -> tuple[dict | None, str | None, Candidate | None]:
-        stop = pos
-        for li in lead_ins:
-            if li.start() < stop:
-                stop = li.start()
-                break
-        cand = _subject(ctx, base, stop, near)
-        who, why = _resolve(ctx, cand)
-        return who, why, cand
+    def subject_stop(pos: int) -> int:
+        return next((li.start() for li in lead_ins if li.start() < pos), pos)
 
     # lead-in: "X با بیان اینکه CONTENT، VERB"
+    lead_content_end = {}
     for li in lead_ins:
         main = next((v for v in verbs if v.start() > li.end()), None)
         stop = main.start() if main else sent.end
@@ -366,97 +353,351 @@ def _sentence_quotes(ctx: FieldContext, i: int) -> list[dict]:
             stop = comma
         elif main is None:
             continue
-        who, why, _ = subject_before(li.start())
-        q = _quote(ctx, who, why, li.end(), stop, "indirect", li.group(0))
-        if q:
-            found.append(q)
+        lead_content_end[li.start()] = stop
+        acts.append(Act(li.end(), stop, "indirect", li.group(0), i, base, subject_stop(li.start()), closed=True))
 
-    # according to: "به گفته X، CONTENT"
-    for ac in c.according.finditer(text, sent.start, sent.end):
-        cands = _candidates(ctx, ac.end(), min(sent.end, ac.end() + 60))
-        cand = cands[0] if cands and cands[0].start - ac.end() <= 2 else None
-        if cand is None:
-            continue
-        who, why = _resolve(ctx, cand)
-        comma = text.find("،", cand.end, sent.end)
-        start = comma + 1 if 0 <= comma - cand.end <= 60 else cand.end
-        q = _quote(ctx, who, why, start, sent.end, "indirect", ac.group(0))
-        if q:
-            found.append(q)
+    def after_lead_in(pos: int) -> int:
+        """Where a clause ending at `pos` may start its content: after a lead-in's content."""
+        ends = [e for s, e in lead_content_end.items() if s < pos and e <= pos]
+        return max(ends) + 1 if ends else base
 
-    # direct (colon or marks) and "که"
+    # direct (colon or marks), "که", a clause straight after the verb, and nominal reports
     for v in verbs:
         after = text[v.end():]
         stripped = after.lstrip(" \u200c")
         gap = len(after) - len(stripped)
-        who = why = None
         if stripped[:1] in _COLON:
             content_start = v.end() + gap + 1
             body = text[content_start:].lstrip()
             content_start += len(text[content_start:]) - len(body)
-            who, why, _ = subject_before(v.start())
             if body[:1] in _OPEN:
                 close = _matching_close(text, content_start, len(text))
-                if close is not None and text[close + 1:close + 3].strip(" .") == "" or (
-                        close is not None and text[close + 1:_paragraph_end(ctx, i, close)].strip(" .!?؟") == ""):
-                    q = _quote(ctx, who, why, content_start + 1, close, "direct", v.group(0))
-                    if q:
-                        found.append(q)
+                if close is not None and (text[close + 1:close + 3].strip(" .") == "" or
+                                          _ends_paragraph(ctx, i, close)):
+                    acts.append(Act(content_start + 1, close, "direct", v.group(0), i, base, subject_stop(v.start()),
+                                    closed=True))
                     continue
-            end = _paragraph_end(ctx, i, content_start)
-            q = _quote(ctx, who, why, content_start, end, "direct", v.group(0))
-            if q:
-                found.append(q)
+            acts.append(Act(content_start, sent.end, "direct", v.group(0), i, base, subject_stop(v.start())))
         elif stripped[:1] in _OPEN:
             s = v.end() + gap
             close = _matching_close(text, s, len(text))
             if close is None or _words(text[s + 1:close]) < c.min_words_in_marks:
                 continue
-            who, why, _ = subject_before(v.start())
-            q = _quote(ctx, who, why, s + 1, close, "direct", v.group(0))
-            if q:
-                found.append(q)
+            acts.append(Act(s + 1, close, "direct", v.group(0), i, base, subject_stop(v.start()), closed=True))
         elif re.match(r"که(?![\w\u200c])", stripped):
-            who, why, _ = subject_before(v.start())
-            q = _quote(ctx, who, why, v.end() + gap + 2, sent.end, "indirect", v.group(0))
-            if q:
-                found.append(q)
+            acts.append(Act(v.end() + gap + 2, sent.end, "indirect", v.group(0), i, base, subject_stop(v.start()),
+                            closed=True))
         else:
-            # "«CONTENT»، X افزود." — marks at the sentence start, attribution closing the sentence
             lead = text[sent.start:v.start()].lstrip()
             if lead[:1] in _OPEN and text[v.end():sent.end].strip(" .!?؟") == "":
+                # "«CONTENT»، X افزود." — marks at the sentence start, attribution closing the sentence
                 open_at = sent.start + (len(text[sent.start:v.start()]) - len(lead))
                 close = _matching_close(text, open_at, v.start())
                 if close is None or _words(text[open_at + 1:close]) < c.min_words_in_marks:
                     continue
-                cand = _subject(ctx, close + 1, v.start())
-                who, why = _resolve(ctx, cand)
-                q = _quote(ctx, who, why, open_at + 1, close, "direct", v.group(0))
-                if q:
-                    found.append(q)
+                acts.append(Act(open_at + 1, close, "direct", v.group(0), i, close + 1, v.start(), closed=True))
+                continue
+            nominal = _nominal_act(ctx, i, v, after_lead_in(v.start()))
+            if nominal is not None:
+                acts.append(nominal)
+                continue
+            rest = text[v.end():sent.end].lstrip(" \u200c،,؛")
+            first = _WORD.match(rest)
+            if first and match_key(first.group(0)) not in c.not_content and _words(rest) >= 3 \
+                    and not v.group(0).endswith("ه"):
+                start = sent.end - len(text[v.end():sent.end].lstrip(" \u200c،,؛"))
+                acts.append(Act(start, sent.end, "indirect", v.group(0), i, base, subject_stop(v.start()),
+                                closed=True))
+
+    # "خواستار CONTENT شد"
+    for opener, closer in c.wrapping:
+        for o in opener.finditer(text, sent.start, sent.end):
+            cl = closer.search(text, o.end(), sent.end)
+            if cl is None or _words(text[o.end():cl.start()]) < 2 or \
+                    any(a.start <= o.start() < a.end for a in acts):
+                continue
+            acts.append(Act(o.start(), cl.end(), "indirect", text[o.start():cl.end()], i, after_lead_in(o.start()),
+                            o.start(), closed=True))
+
+    # according to: "به گفته X، CONTENT"; an opener that is also a sentence lead only when nothing else is said
+    for ac in c.according.finditer(text, sent.start, sent.end):
+        if match_key(ac.group(0)) in c.lead_keys and acts:
+            continue
+        cands = _candidates(ctx, ac.end(), min(sent.end, ac.end() + 60))
+        cand = cands[0] if cands and cands[0].start - ac.end() <= 2 else None
+        if cand is None:
+            continue
+        comma = text.find("،", cand.end, sent.end)
+        start = comma + 1 if 0 <= comma - cand.end <= 60 else cand.end
+        act = Act(start, sent.end, "indirect", ac.group(0), i, ac.end(), cand.end, closed=True)
+        act.subject = cand
+        acts.append(act)
 
     # judgement: "X Y را Z دانست"
     for j in c.judgement.finditer(text, sent.start, sent.end):
         follow = text[j.end():j.end() + 3]
         if follow.strip() and not re.match(r"\s*(?:[.،,؛!؟]|و(?![\w\u200c]))", follow):
             continue
-        clause = _clause_start(ctx, sent, j.start())
+        if any(a.cue == j.group(0) and a.verb_start == j.start() for a in acts):
+            continue
+        clause = max(_clause_start(ctx, sent, j.start()), after_lead_in(j.start()))
         # the clause of this verb starts after the last colon, semicolon or quote before it
         for sep in (":", "؛"):
             k = text.rfind(sep, clause, j.start())
             if k >= 0:
                 clause = k + 1
-        cand = _subject(ctx, clause, j.start(), near=25)
-        if cand is None or "را" not in re.findall(r"[\w\u200c]+", text[cand.end:j.start()]):
+        acts.append(Act(clause, j.start(), "indirect", j.group(0), i, clause, j.start(), near=25, closed=True,
+                        needs_ra=True, content_after_subject="", verb_start=j.start()))
+    return acts
+
+
+def _nominal_act(ctx: FieldContext, i: int, v: re.Match[str], clause: int) -> Act | None:
+    """"X از CONTENT خبر داد", "X CONTENT را خواستار شد"."""
+    c = cues()
+    text = ctx.text
+    sent = ctx.sentences[i]
+    follow = text[v.end():v.end() + 3]
+    if follow.strip() and not re.match(r"\s*(?:[.،,؛!؟]|و(?![\w\u200c]))", follow):
+        return None
+    for pattern, marker in c.object_cues:
+        m = pattern.match(text, v.start())
+        if m is None or m.end() != v.end():
             continue
-        who, why = _resolve(ctx, cand)
-        q = _quote(ctx, who, why, cand.end, j.start(), "indirect", j.group(0))
-        if q:
-            found.append(q)
-    return found
+        for sep in (":", "؛"):
+            k = text.rfind(sep, clause, v.start())
+            if k >= 0:
+                clause = k + 1
+        clause = max(clause, _clause_start(ctx, sent, v.start()))
+        return Act(clause, v.start(), "indirect", v.group(0), i, clause, v.start(), closed=True,
+                   content_after_subject=marker, verb_start=v.start(), verb_end=v.end())
+    return None
 
 
-def _title_quote(ctx: FieldContext) -> dict | None:
+def _ends_paragraph(ctx: FieldContext, i: int, pos: int) -> bool:
+    sents = ctx.sentences
+    j = i
+    while j + 1 < len(sents) and sents[j + 1].paragraph == sents[i].paragraph and sents[j + 1].start <= pos:
+        j += 1
+    end = sents[j].end
+    return ctx.text[pos + 1:end].strip(" .!?؟") == "" and (j + 1 >= len(sents) or sents[j + 1].paragraph != sents[i].paragraph)
+
+
+def _opens_narrative(ctx: FieldContext, sent: Sentence) -> bool:
+    """A sentence the reporter says about someone: a person, role or pronoun as its subject, or a narrative opener."""
+    c = cues()
+    if c.narrative.match(ctx.text, sent.start, sent.end):
+        return True
+    start = _clause_start(ctx, sent, sent.end)
+    first = _candidates(ctx, start, min(sent.end, start + 40))
+    return bool(first) and first[0].start - start <= 1 and first[0].kind in ("per", "pronoun", "role", "anaphor")
+
+
+def _field_acts(ctx: FieldContext) -> list[Act]:
+    per_sentence = [_sentence_acts(ctx, i) for i in range(len(ctx.sentences))]
+    speaking = {i for i, acts in enumerate(per_sentence) if acts}
+    acts: list[Act] = []
+    for i, sent_acts in enumerate(per_sentence):
+        for act in sent_acts:
+            if not act.closed:
+                # direct speech runs on through its paragraph until someone else speaks or the reporter resumes
+                for j in range(i + 1, len(ctx.sentences)):
+                    nxt = ctx.sentences[j]
+                    if nxt.paragraph != ctx.sentences[i].paragraph or j in speaking or _opens_narrative(ctx, nxt):
+                        break
+                    act.end = nxt.end
+            acts.append(act)
+    acts.sort(key=lambda a: (a.start, -(a.end - a.start)))
+    return acts
+
+
+def _subject_of(ctx: FieldContext, act: Act) -> Candidate | None:
+    if act.subject is not None:
+        return act.subject
+    cands = _candidates(ctx, act.subject_from, act.subject_to)
+    if act.near is not None:
+        cands = [c for c in cands if c.start - act.subject_from <= act.near]
+    cand = cands[0] if cands else None
+    if act.needs_ra and (cand is None or "را" not in _WORD.findall(ctx.text[cand.end:act.verb_start])):
+        return None
+    return cand
+
+
+def _nominal_content(ctx: FieldContext, act: Act, cand: Candidate | None) -> tuple[int, int] | None:
+    """The content of a nominal report once its subject is known."""
+    text = ctx.text
+    start = cand.end if cand is not None else act.subject_from
+    marker = act.content_after_subject
+    if not marker:
+        return start, act.end
+    words = list(_WORD.finditer(text, start, act.verb_start))
+    keys = [match_key(w.group(0)) for w in words]
+    if marker == "را":
+        return (start, act.verb_end) if "را" in keys else None
+    for k, w in enumerate(keys):
+        if w == match_key(marker) and (k == 0 or keys[k - 1] not in cues().az_compounds):
+            return words[k].start(), act.verb_end
+    return None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Pass 2: speakers
+
+@dataclass
+class Referent:
+    """Who speaks: a known entity, or someone the article has so far called only by a role."""
+    entity: dict | None = None
+    roles: list[str] = field(default_factory=list)
+    in_field: str = "text"  # where the article first spoke of them
+    at: int = 0
+    quotes: list[dict] = field(default_factory=list)
+
+
+class Discourse:
+    """Whom the article is talking about, across the title and the text."""
+
+    def __init__(self, article: Article):
+        self.article = article
+        self.by_entity: dict[int, Referent] = {}
+        self.unknown: list[Referent] = []
+        self.salient: Referent | None = None
+        self.salient_org: Referent | None = None
+        # (field, entity) -> offset of the entity's first mention in that field
+        self.first_mention: dict[tuple[str, int], int] = {}
+        for ent in article.entities:
+            for m in ent.get("mentions") or []:
+                k = (m.get("field", "text"), id(ent))
+                self.first_mention[k] = min(self.first_mention.get(k, m["start"]), m["start"])
+
+    def of(self, ent: dict) -> Referent:
+        ref = self.by_entity.get(id(ent))
+        if ref is None:
+            ref = self.by_entity[id(ent)] = Referent(ent)
+        return ref
+
+
+def _person_holding(ctx: FieldContext, d: Discourse, title: str, pos: int) -> dict | None:
+    fitting = [p for p in ctx.persons if any(_fits(title, r) for r in _roles_of(p, ctx.published))]
+    if not fitting:
+        return None
+    best, best_pos = None, -1
+    for s, _, ent in ctx.per:
+        if s < pos and s > best_pos and ent in fitting:
+            best, best_pos = ent, s
+    return best or fitting[0]
+
+
+def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int) -> tuple[Referent | None, str, str]:
+    """(referent, how, reason): how names the confidence class; reason says why there is no referent."""
+    if cand is None:
+        if d.salient is not None:
+            return d.salient, "omitted", ""
+        return None, "", "no speaker found before the speech verb"
+    if cand.kind == "per":
+        ref = d.of(cand.entity)
+        return _cataphora(ctx, d, ref), "name", ""
+    if cand.kind in ("org", "place"):
+        ref = d.of(cand.entity)
+        return ref, "organisation" if cand.kind == "org" else "place", ""
+    if cand.kind == "pronoun":
+        if d.salient is not None and (d.salient.entity is None or d.salient.entity.get("type") == "PER"):
+            return d.salient, "pronoun", ""
+        last = _last_person(ctx, pos)
+        if last is not None:
+            return d.of(last), "pronoun", ""
+        return None, "", "pronoun with no person before it"
+    if cand.kind == "anaphor":
+        target = d.salient_org if cand.wants_org else d.salient
+        if target is not None and (cand.wants_org or target.entity is None or target.entity.get("type") == "PER"):
+            return target, "description", ""
+        return None, "", f"description with no one to refer to: {cand.title}"
+    if cand.kind == "role":
+        holder = _person_holding(ctx, d, cand.title, cand.start)
+        if holder is not None:
+            return d.of(holder), "role", ""
+        return _unknown_with_role(ctx, d, cand.title, pos)
+    # a bare description ("استاندار"): the person whose role starts with that word, else the salient speaker
+    word = match_key(cand.title)
+    fitting = [p for p in ctx.persons if any(match_key(r).startswith(word) for r in _roles_of(p, ctx.published))]
+    if fitting:
+        return d.of(_last_of(ctx, fitting, cand.start) or fitting[0]), "description", ""
+    if d.salient is not None:
+        return d.salient, "description", ""
+    return None, "", f"description with no person to refer to: {cand.title}"
+
+
+def _last_of(ctx: FieldContext, people: list[dict], pos: int) -> dict | None:
+    best, best_pos = None, -1
+    for s, _, ent in ctx.per:
+        if s < pos and s > best_pos and ent in people:
+            best, best_pos = ent, s
+    return best
+
+
+def _last_person(ctx: FieldContext, pos: int) -> dict | None:
+    return _last_of(ctx, ctx.persons, pos) or (ctx.persons[0] if len(ctx.persons) == 1 else None)
+
+
+def _unknown_with_role(ctx: FieldContext, d: Discourse, title: str, pos: int) -> tuple[Referent | None, str, str]:
+    # the same role again is the same unknown speaker
+    for ref in d.unknown:
+        if ref.entity is None and any(_fits(title, r) for r in ref.roles):
+            return ref, "role", ""
+    # a role nobody holds, said while a person without a role is being quoted, is that person's
+    s = d.salient
+    if s is not None and s.entity is not None and s.entity.get("type") == "PER" and s.quotes \
+            and not _roles_of(s.entity, ctx.published):
+        _give_role(s.entity, title)
+        return s, "role_anaphora", ""
+    ref = Referent(None, [title], ctx.name, pos)
+    d.unknown.append(ref)
+    return ref, "role", f"no person of the article holds the role: {title}"
+
+
+def _cataphora(ctx: FieldContext, d: Discourse, ref: Referent) -> Referent:
+    """The first time a person is quoted by name, an unknown speaker known so far only by a role that the article
+    was talking about is that person, when they have no role of their own."""
+    s = d.salient
+    if ref.quotes or s is None or s.entity is not None or not s.roles:
+        return ref
+    first = d.first_mention.get((ctx.name, id(ref.entity)))
+    if ctx.name != s.in_field or first is None or first < s.at or ref.entity.get("type") != "PER":
+        return ref
+    own = _roles_of(ref.entity, ctx.published)
+    if own and not any(_fits(r, t) for r in s.roles for t in own):
+        return ref
+    for title in s.roles:
+        _give_role(ref.entity, title)
+    s.entity = ref.entity
+    for q in s.quotes:
+        q["_how"] = "cataphora"
+    ref.quotes.extend(s.quotes)
+    s.quotes = ref.quotes  # both names now point at one list
+    d.by_entity[id(ref.entity)] = s
+    return s
+
+
+def _give_role(entity: dict, title: str) -> None:
+    title = standard_title(title)
+    roles = entity.setdefault("roles", [])
+    if all(match_key(title) != match_key(r) for r in roles):
+        roles.append(title)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+def _quote_dict(ctx: FieldContext, s: int, e: int, kind: str, cue: str) -> dict[str, Any] | None:
+    s, e = _trim(ctx.text, s, e)
+    if re.match(r"که(?![\w\u200c])", ctx.text[s:e]):
+        return None  # "او که ..." — a relative clause about the subject, not what was said
+    if e - s < 8 or _words(ctx.text[s:e]) < 3:
+        return None
+    if any(s < te and ts < e for ts, te in ctx.taken):
+        return None
+    ctx.taken.append((s, e))
+    return {"text": ctx.text[s:e], "kind": kind, "start": s, "end": e, "cue": cue, "field": ctx.name}
+
+
+def _title_act(ctx: FieldContext) -> Act | None:
     """"<person or role>: CONTENT" in a title."""
     c = cues()
     text = ctx.text
@@ -464,59 +705,88 @@ def _title_quote(ctx: FieldContext) -> dict | None:
     if k <= 0 or _words(text[:k]) > c.title_max_words or c.verb.search(text, 0, k):
         return None
     cands = _candidates(ctx, 0, k)
-    if not cands or cands[0].kind not in ("per", "role") or text[:cands[0].start].strip():
+    if not cands or cands[0].kind not in ("per", "role", "org") or text[:cands[0].start].strip():
         return None
-    who, why = _resolve(ctx, cands[0])
-    return _quote(ctx, who, why, k + 1, len(text), "direct", ":")
+    act = Act(k + 1, len(text), "direct", ":", 0, 0, k, closed=True)
+    act.subject = cands[0]
+    return act
 
 
-def _update_salient(ctx: FieldContext, sent: Sentence, quotes: list[dict], by_id: dict[str, dict]) -> None:
-    for q in reversed(quotes):
-        if q["speaker_id"]:
-            ctx.salient, ctx.salient_unknown = by_id[q["speaker_id"]], False
-            return
-    if quotes:
-        ctx.salient_unknown = True
-        return
-    cands = [x for x in _candidates(ctx, _clause_start(ctx, sent, sent.end), sent.end) if x.kind == "per"]
+def _update_salient(ctx: FieldContext, d: Discourse, sent: Sentence) -> None:
+    """A sentence that quotes nobody still moves the article's attention to the person it is about."""
+    start = _clause_start(ctx, sent, sent.end)
+    cands = [x for x in _candidates(ctx, start, sent.end) if x.kind == "per"]
     if cands:
-        ctx.salient, ctx.salient_unknown = cands[0].entity, False
+        d.salient = d.of(cands[0].entity)
 
 
 def _context(article: Article, name: str, text: str) -> FieldContext:
-    per, org = [], []
+    spans: dict[str, list] = {"PER": [], "ORG": [], "LOC": []}
     for ent in article.entities:
         for m in ent.get("mentions") or []:
-            if m.get("field", "text") != name:
-                continue
-            if ent.get("type") == "PER":
-                per.append((m["start"], m["end"], ent))
-            elif ent.get("type") == "ORG":
-                org.append((m["start"], m["end"], ent))
+            if m.get("field", "text") == name and ent.get("type") in spans:
+                spans[ent["type"]].append((m["start"], m["end"], ent))
     persons = [e for e in article.entities if e.get("type") == "PER"]
-    return FieldContext(name, text, split_sentences(text), sorted(per, key=lambda x: x[0]),
-                        sorted(org, key=lambda x: x[0]), find_roles(text) if text else [], persons,
-                        article.published)
+    return FieldContext(name, text, split_sentences(text), *(sorted(spans[t], key=lambda x: x[0])
+                                                             for t in ("PER", "ORG", "LOC")),
+                        find_roles(text) if text else [], persons, article.published)
 
 
 def find_quotes(article: Article) -> list[dict[str, Any]]:
-    by_id = {e["id"]: e for e in article.entities if e.get("id")}
+    d = Discourse(article)
     out: list[dict] = []
     for name, text in (("title", article.title or ""), ("text", article.text or "")):
         if not text:
             continue
         ctx = _context(article, name, text)
-        if name == "title":
-            tq = _title_quote(ctx)
-            if tq:
-                out.append(tq)
+        acts = [a for a in [_title_act(ctx)] if a] if name == "title" else []
+        acts += _field_acts(ctx)
+        by_sentence: dict[int, list[Act]] = {}
+        for act in acts:
+            by_sentence.setdefault(act.sent, []).append(act)
+        if name == "text":
+            d.salient = None  # the title's speaker is not what "وی" in the lead refers to
         for i, sent in enumerate(ctx.sentences):
-            qs = _sentence_quotes(ctx, i)
-            out.extend(qs)
-            if qs or not any(s <= sent.start < e for s, e in ctx.taken):
-                _update_salient(ctx, sent, qs, by_id)  # names inside a quote are not who the article is about
-    out.sort(key=lambda q: (q["field"] != "title", q["start"]))
-    return out
+            quoted = False
+            for act in by_sentence.get(i, []):
+                cand = _subject_of(ctx, act)
+                if act.needs_ra and cand is None:
+                    continue
+                span = (act.start, act.end)
+                if act.content_after_subject is not None:
+                    span = _nominal_content(ctx, act, cand)
+                    if span is None:
+                        continue
+                q = _quote_dict(ctx, span[0], span[1], act.kind, act.cue)
+                if q is None:
+                    continue
+                ref, how, reason = _resolve(ctx, d, cand, act.start)
+                q["_ref"], q["_how"], q["_reason"] = ref, how, reason
+                if ref is not None:
+                    ref.quotes.append(q)
+                    if ref.entity is not None and ref.entity.get("type") != "PER":
+                        d.salient_org = ref
+                    else:
+                        d.salient = ref
+                out.append(q)
+                quoted = True
+            if not quoted and not any(s <= sent.start < e for s, e in ctx.taken):
+                _update_salient(ctx, d, sent)
+    return [_finish(q) for q in sorted(out, key=lambda q: (q["field"] != "title", q["start"]))]
+
+
+def _finish(q: dict) -> dict:
+    ref, how, reason = q.pop("_ref"), q.pop("_how"), q.pop("_reason")
+    ent = ref.entity if ref is not None else None
+    return {
+        "speaker": ent.get("name") if ent else None,
+        "speaker_kb_id": ent.get("kb_id") if ent else None,
+        "speaker_id": ent.get("id") if ent else None,
+        "speaker_type": ent.get("type") if ent else None,
+        "confidence": cues().confidence.get(how) if ent else None,
+        **q,
+        "reason": None if ent else (reason or "speaker not resolved"),
+    }
 
 
 def extract_quotes(article: Article) -> None:
