@@ -240,3 +240,60 @@ def test_titles_joined_by_and_after_a_name_are_both_the_persons():
     assert [lenient_key(r) for r in person["roles"]] == [
         lenient_key("معاون حقوقی و بین‌الملل وزارت امور خارجه"),
         lenient_key("نماینده ویژه رئیس جمهوری در امور دریای خزر")]
+
+
+# --- titles as open class, and which person a title describes ------------------------------------------------------
+
+def test_open_titles_are_read_from_the_phrase_and_end_where_it_ends():
+    from khazar.kb.roles import find_roles
+
+    cases = [
+        ("الکساندر ماریاسوف، سفیر سابق روسیه در ایران در مصاحبه با اینترفکس گفت", "سفیر سابق روسیه در ایران"),
+        ("ولیامز کالیمان فرمانده عالی نیروهای مسلح در بولیوی گفت که", "فرمانده عالی نیروهای مسلح در بولیوی"),
+        ("مدیرعامل کانون بازنشستگان فرهنگی و وظیفه‌بگیران استان اصفهان گفت:",
+         "مدیرعامل کانون بازنشستگان فرهنگی و وظیفه‌بگیران استان اصفهان"),
+        ("امام جمعه موقت زیراب اربعین را قدرتی اثرگذار توصیف کرد", "امام جمعه موقت زیراب"),
+        ("دیدار با سرگئی لاوروف وزیر خارجه روسیه و جمعی از مقامات", "وزیر خارجه روسیه"),
+    ]
+    for text, title in cases:
+        found = find_roles(text)
+        assert [m.text for m in found] == [title], text
+
+
+def test_an_open_title_gives_way_to_a_name_inside_it():
+    from khazar.kb.roles import cut_at_names, find_roles
+
+    text = "سرمربی تیم ملی فوتبال ایران کارلوس کی‌روش گفت"
+    role = find_roles(text)[0]
+    assert role.open and role.text.endswith("کارلوس کی‌روش")
+    assert cut_at_names(role, [text.index("کارلوس")]).text == "سرمربی تیم ملی فوتبال ایران"
+    assert cut_at_names(role, [0]) is None
+
+
+def test_a_title_fits_its_holder_unless_it_names_another_country():
+    from khazar.kb.roles import fits_role, same_role
+
+    assert fits_role("رئیس جمهوری", "رئیس‌جمهور ایران")
+    assert fits_role("رییس جمهوری", "رئیس جمهوری فیلیپین")  # the short form names the holder of the long one
+    assert not fits_role("وزیر امور خارجه ترکیه", "وزیر امور خارجه ایران")
+    assert not same_role("وزیر امور خارجه ترکیه", "وزیر امور خارجه روسیه")
+    assert same_role("رییس هیأت امناء بنیاد مسکن", "رئیس هیئت امناء بنیاد مسکن انقلاب اسلامی")
+
+
+def test_roles_are_reported_as_written_and_given_to_the_person_they_stand_beside():
+    from khazar.extract.entities import extract_entities
+    from khazar.model import Article
+
+    text = ("نیکولاس مادورو، رئیس جمهوری ونزوئلا به دلسی رودریگز، معاون اجرایی، خورخه آریزا، وزیر خارجه و "
+            "رینالدو مونوز، دادستان کل کشور دستور داد. سرلشکر ناصر بارویس در این حمله کشته شد. "
+            "جو بایدن، معاون اول دولت اوباما گفت که رقابت سخت است. محمد سعیدی‌کیا، رییس هیأت امناء بنیاد مسکن، "
+            "به مشهد رفت.")
+    a = Article(id="r", title="خبر", text=text, published="2020-02-10")
+    extract_entities(a)
+    roles = {e["name"]: e["roles"] for e in a.entities if e["type"] == "PER"}
+    who = {name.split()[-1]: r for name, r in roles.items()}
+    assert who["آریزا"] == ["وزیر خارجه"]
+    assert who["بارویس"] == ["سرلشکر"]
+    assert who["بایدن"] == ["معاون اول دولت"]
+    assert who["اوباما"] == []
+    assert who["سعیدی‌کیا"] == ["رییس هیأت امناء بنیاد مسکن"]

@@ -22,7 +22,7 @@ import yaml
 
 from ..kb import KBRecord, get_matcher, load_kb, normalise_key
 from ..kb.matcher import KBMatch, PhraseMatcher
-from ..kb.roles import find_roles, standard_title
+from ..kb.roles import cut_at_names, find_roles, fits_role, rank_before, written_title
 from ..model import Article
 from ..ner.features import FIRST_NAMES, ORG_HEADS, norm, tokenize
 from ..text.keys import match_key
@@ -221,7 +221,8 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     mentions += [Mention(o.start, o.end, o.text, field_name, "ORG", o.ids[0], "outlet") for o in outlets]
     roles = find_roles(text)
     taken = [(m.start, m.end) for m in mentions]
-    role_spans = [(r.start, r.end) for r in roles]
+    # a title read from the phrase structure alone gives way to a name found inside it (cut_at_names)
+    role_spans = [(r.start, r.end) for r in roles if not r.open]
     quoted = [(q.start(1), q.end(1)) for q in _GUILLEMETS.finditer(text)]
     # without the tagger, the structure of Persian names finds the people the knowledge base does not know
     spans = tagged if use_tagger else _names_by_structure(text)
@@ -592,28 +593,29 @@ def _plural_roles(text: str, persons: list[Mention]) -> list[tuple[Mention, str]
 
 
 def _person_next_to(role, persons: list[Mention], text: str) -> Mention | None:
-    for p in persons:
-        if p.start >= role.end and _APPOSITION_GAP.match(text[role.end:p.start]):
-            return p
-        if p.end <= role.start and _APPOSITION_GAP.match(text[p.end:role.start]):
-            return p
-    return None
+    """The person a title stands beside: "X، ROLE،" and "X ROLE" describe X; "ROLE X" describes X unless the title
+    also closes a comma after an earlier name ("X، ROLE، Y، ROLE2": each title follows its own name)."""
+    after = next((p for p in persons if p.start >= role.end and _APPOSITION_GAP.match(text[role.end:p.start])), None)
+    before = next((p for p in persons if p.end <= role.start and _APPOSITION_GAP.match(text[p.end:role.start])), None)
+    if after is None or before is None:
+        return after or before
+    comma_before = any(c in text[before.end:role.start] for c in "،,")
+    comma_after = any(c in text[role.end:after.start] for c in "،,")
+    return after if comma_before and not comma_after else before
 
 
 def _role_holder(title: str, entities: dict[str, EntityBuilder], published: str | None) -> EntityBuilder | None:
     """The person of this article who holds `title`: given it here, or by the knowledge base at the date."""
-    key = match_key(title)
     people = [e for e in entities.values() if e.type == "PER"]
     for e in people:
-        if any(match_key(r) == key for r in e.roles):
+        if any(fits_role(title, r) for r in e.roles):
             return e
     kb = load_kb()
     when = published or date.today().isoformat()
     for e in people:
         rec = kb.get(e.kb_id) if e.kb_id else None
         for role in (rec.roles if rec else ()):
-            rkey = match_key(str(role.get("title", "")))
-            if not rkey or not (rkey == key or rkey.startswith(key) or key.startswith(rkey)):
+            if not fits_role(title, str(role.get("title", ""))):
                 continue
             start, end = str(role.get("from") or "0000"), str(role.get("to") or "9999")
             if start[:7] <= when[:7] <= end[:7]:
@@ -668,6 +670,12 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
     for field_name, role in all_roles:
         text = texts[field_name]
         persons = [m for e in entities.values() if e.type == "PER" for m in e.mentions if m.field == field_name]
+        whole = role
+        role = cut_at_names(role, [p.start for p in persons])
+        if role is None:
+            continue
+        if role.end < whole.end:  # the name that cut the title is inside it ("معاون اول دولت اوباما"), not beside it
+            persons = [p for p in persons if p.end <= role.start]
         person = _person_next_to(role, persons, text)
         holder = None
         if person is not None:
@@ -675,7 +683,7 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
         else:
             holder = next((h for (f, end), h in apposed.items()
                            if f == field_name and _COORDINATED.match(text[end:role.start])), None)
-        title = standard_title(role.title)
+        title = written_title(role.text)
         if holder is not None:
             if title not in holder.roles:
                 holder.roles.append(title)
@@ -693,6 +701,11 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
             holder = next(e for e in entities.values() if person in e.mentions)
             if title not in holder.roles:
                 holder.roles.append(title)
+        for e in entities.values():
+            for m in e.mentions:
+                rank = rank_before(text, m.start, m.end) if e.type == "PER" and m.field == field_name else None
+                if rank and rank not in e.roles:
+                    e.roles.append(rank)
 
     _merge_short_organisation_names(entities)
     _add_source_organisations(article, entities)

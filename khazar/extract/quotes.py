@@ -33,7 +33,6 @@ cataphora or reference are added to the person's `roles`.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,7 +42,7 @@ from typing import Any
 import yaml
 
 from ..kb import load_kb
-from ..kb.roles import find_roles, standard_title
+from ..kb.roles import cut_at_names, find_roles, fits_role, is_rank, same_role, written_title
 from ..model import Article
 from ..text.keys import match_key
 from .sentences import Sentence, split_sentences
@@ -54,7 +53,6 @@ _B = r"(?<![\w\u200c])"  # word boundaries that treat ZWNJ as part of a word
 _E = r"(?![\w\u200c])"
 _VARIANT_CLASS = {"ا": "[اأإ]", "أ": "[اأإ]", "ی": "[یيى]", "ي": "[یيى]", "ک": "[کك]", "ك": "[کك]",
                   "ه": "[هۀة]", "ئ": "[ئیي]"}
-_ROLE_ONLY_KEYS = ("وزیر", "وزارت")  # "معاون وزیر امور خارجه" = "معاون وزارت امور خارجه"
 _COLON = ":："
 _OPEN, _CLOSE = "«“", "»”"
 _WORD = re.compile(r"[\w\u200c]+")
@@ -84,6 +82,7 @@ class Cues:
     person_noun: re.Pattern[str]
     sentence_lead: re.Pattern[str]
     narrative: re.Pattern[str]
+    first_person: re.Pattern[str]
     demonstrative: re.Pattern[str]
     object_cues: tuple[tuple[re.Pattern[str], str], ...]
     wrapping: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
@@ -133,7 +132,11 @@ def cues() -> Cues:
         judgement=verb_pattern(data["judgement_verbs"]),
         pronoun=alternation(data["pronouns"]),
         person_noun=alternation(data["person_nouns"]),
-        sentence_lead=re.compile(r"\s*(?:" + "|".join(_phrase(x) for x in leads) + r")[^،,:؛]{0,80}[،,؛]"),
+        sentence_lead=re.compile(r"\s*(?:" + "|".join(_phrase(x) for x in leads) + r")[^،,:؛]{0,80}:?\s*[،,؛]"),
+        first_person=re.compile(
+            _B + "(?:" + "|".join(_phrase(w) for w in data["first_person_words"]) + ")" + _E + "|"
+            + _B + r"ن?می[\u200c ]?[\w]+(?:" + "|".join(data["first_person_endings"]) + ")" + _E + "|"
+            + r"\w\u200cا(?:" + "|".join(data["first_person_endings"]) + ")" + _E),
         narrative=re.compile(r"\s*(?:" + "|".join(_phrase(x) for x in data["narrative_openers"]) + ")" + _E),
         demonstrative=demonstrative,
         object_cues=tuple((verb_pattern(vs), marker) for marker, vs in (data.get("object_cues") or {}).items()),
@@ -227,7 +230,7 @@ def _candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
             out.append(Candidate(s, e, "org", ent))
     for r in ctx.roles:
         if a <= r.start < b:
-            out.append(Candidate(r.start, r.end, "role", title=r.title))
+            out.append(Candidate(r.start, r.end, "role", title=r.text))
     for m in c.pronoun.finditer(text, a, b):
         out.append(Candidate(m.start(), m.end(), "pronoun"))
     for m in c.demonstrative.finditer(text, a, b):
@@ -240,8 +243,9 @@ def _candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
     order = {"per": 0, "anaphor": 1, "role": 2, "org": 3, "noun": 4, "pronoun": 5}
     out.sort(key=lambda x: (x.start, -(x.end - x.start), order[x.kind]))
     kept = _kept(ctx, out)
-    if not kept:  # a country or city as the actor ("قزاقستان اعلام کرد"), only when nothing else is there
-        kept = _kept(ctx, [Candidate(s, e, "place", ent) for s, e, ent in ctx.loc if a <= s < b])
+    if not kept:  # a country or city opening the clause is its government ("قزاقستان اعلام کرد")
+        kept = _kept(ctx, [Candidate(s, e, "place", ent) for s, e, ent in ctx.loc
+                           if a <= s < b and not text[a:s].strip(" \u200c،,«\"")])
     return kept
 
 
@@ -260,20 +264,6 @@ def _kept(ctx: FieldContext, cands: list[Candidate]) -> list[Candidate]:
     return kept
 
 
-def _role_key(title: str) -> str:
-    k = match_key(title)
-    return k.replace(_ROLE_ONLY_KEYS[0], _ROLE_ONLY_KEYS[1])
-
-
-def _fits(title: str, role: str) -> bool:
-    a, b = _role_key(title), _role_key(role)
-    if not a or not b:
-        return False
-    if a == b or a.startswith(b) or b.startswith(a):
-        return True
-    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
-
-
 def _roles_of(person: dict, when: str | None) -> list[str]:
     """Roles the article gives the person, and those the knowledge base says they held at the article's date."""
     roles = list(person.get("roles") or [])
@@ -284,6 +274,11 @@ def _roles_of(person: dict, when: str | None) -> list[str]:
         if title and (when is None or start[:7] <= when[:7] <= end[:7]):
             roles.append(title)
     return roles
+
+
+def _positions(person: dict, when: str | None) -> list[str]:
+    """The person's roles that are posts, not ranks ("حجت‌الاسلام" does not say which post someone holds)."""
+    return [r for r in _roles_of(person, when) if not is_rank(r)]
 
 
 def _clause_start(ctx: FieldContext, sent: Sentence, upto: int) -> int:
@@ -487,6 +482,8 @@ def _opens_narrative(ctx: FieldContext, sent: Sentence) -> bool:
     c = cues()
     if c.narrative.match(ctx.text, sent.start, sent.end):
         return True
+    if c.first_person.search(ctx.text, sent.start, sent.end):
+        return False
     start = _clause_start(ctx, sent, sent.end)
     first = _candidates(ctx, start, min(sent.end, start + 40))
     return bool(first) and first[0].start - start <= 1 and first[0].kind in ("per", "pronoun", "role", "anaphor")
@@ -560,6 +557,8 @@ class Discourse:
         self.by_entity: dict[int, Referent] = {}
         self.unknown: list[Referent] = []
         self.salient: Referent | None = None
+        self.sentence = 0  # index of the sentence being read
+        self._sentence_of: dict[int, int] = {}
         self.salient_org: Referent | None = None
         # (field, entity) -> offset of the entity's first mention in that field
         self.first_mention: dict[tuple[str, int], int] = {}
@@ -567,6 +566,9 @@ class Discourse:
             for m in ent.get("mentions") or []:
                 k = (m.get("field", "text"), id(ent))
                 self.first_mention[k] = min(self.first_mention.get(k, m["start"]), m["start"])
+
+    def sentence_of(self, quote: dict) -> int:
+        return self._sentence_of.get(id(quote), -1)
 
     def of(self, ent: dict) -> Referent:
         ref = self.by_entity.get(id(ent))
@@ -576,7 +578,7 @@ class Discourse:
 
 
 def _person_holding(ctx: FieldContext, d: Discourse, title: str, pos: int) -> dict | None:
-    fitting = [p for p in ctx.persons if any(_fits(title, r) for r in _roles_of(p, ctx.published))]
+    fitting = [p for p in ctx.persons if any(fits_role(title, r) for r in _roles_of(p, ctx.published))]
     if not fitting:
         return None
     best, best_pos = None, -1
@@ -608,6 +610,12 @@ def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int) 
     if cand.kind == "anaphor":
         target = d.salient_org if cand.wants_org else d.salient
         if target is not None and (cand.wants_org or target.entity is None or target.entity.get("type") == "PER"):
+            title = next((r.text for r in ctx.roles if cand.start < r.start < cand.end + 2), None)
+            if title and not cand.wants_org:  # "این استاد اقتصاد دانشگاه کلمبیا": the description is their role
+                if target.entity is not None:
+                    _give_role(target.entity, title)
+                else:
+                    target.roles.append(title)
             return target, "description", ""
         return None, "", f"description with no one to refer to: {cand.title}"
     if cand.kind == "role":
@@ -640,17 +648,30 @@ def _last_person(ctx: FieldContext, pos: int) -> dict | None:
 def _unknown_with_role(ctx: FieldContext, d: Discourse, title: str, pos: int) -> tuple[Referent | None, str, str]:
     # the same role again is the same unknown speaker
     for ref in d.unknown:
-        if ref.entity is None and any(_fits(title, r) for r in ref.roles):
+        if ref.entity is None and any(same_role(title, r) for r in ref.roles):
             return ref, "role", ""
-    # a role nobody holds, said while a person without a role is being quoted, is that person's
+    # a role nobody holds, said while a person is being quoted who has no role or one with the same head word, is
+    # that person's ("رئیس منابع طبیعی املش" … "رئیس اداره منابع طبیعی املش")
     s = d.salient
-    if s is not None and s.entity is not None and s.entity.get("type") == "PER" and s.quotes \
-            and not _roles_of(s.entity, ctx.published):
-        _give_role(s.entity, title)
-        return s, "role_anaphora", ""
+    recent = s is not None and s.quotes and s.quotes[-1]["field"] == ctx.name and \
+        d.sentence_of(s.quotes[-1]) >= d.sentence - 2
+    if recent and s.entity is not None and s.entity.get("type") == "PER":
+        own = _positions(s.entity, ctx.published)
+        if not own or any(_same_head(title, r) for r in own):
+            _give_role(s.entity, title)
+            return s, "role_anaphora", ""
     ref = Referent(None, [title], ctx.name, pos)
     d.unknown.append(ref)
     return ref, "role", f"no person of the article holds the role: {title}"
+
+
+def _same_head(a: str, b: str) -> bool:
+    """Two titles with the same head noun and most of their words in common."""
+    wa, wb = written_title(a).split(), written_title(b).split()
+    if not wa or not wb or match_key(wa[0]) != match_key(wb[0]):
+        return False
+    ka, kb = {match_key(w) for w in wa}, {match_key(w) for w in wb}
+    return len(ka & kb) >= 0.6 * min(len(ka), len(kb))
 
 
 def _cataphora(ctx: FieldContext, d: Discourse, ref: Referent) -> Referent:
@@ -660,10 +681,11 @@ def _cataphora(ctx: FieldContext, d: Discourse, ref: Referent) -> Referent:
     if ref.quotes or s is None or s.entity is not None or not s.roles:
         return ref
     first = d.first_mention.get((ctx.name, id(ref.entity)))
-    if ctx.name != s.in_field or first is None or first < s.at or ref.entity.get("type") != "PER":
+    introduced_later = s.in_field == "title" and ctx.name == "text" or ctx.name == s.in_field and first >= s.at
+    if first is None or not introduced_later or ref.entity.get("type") != "PER":
         return ref
-    own = _roles_of(ref.entity, ctx.published)
-    if own and not any(_fits(r, t) for r in s.roles for t in own):
+    own = _positions(ref.entity, ctx.published)
+    if own and not any(same_role(r, t) for r in s.roles for t in own):
         return ref
     for title in s.roles:
         _give_role(ref.entity, title)
@@ -677,7 +699,7 @@ def _cataphora(ctx: FieldContext, d: Discourse, ref: Referent) -> Referent:
 
 
 def _give_role(entity: dict, title: str) -> None:
-    title = standard_title(title)
+    title = written_title(title)
     roles = entity.setdefault("roles", [])
     if all(match_key(title) != match_key(r) for r in roles):
         roles.append(title)
@@ -722,14 +744,20 @@ def _update_salient(ctx: FieldContext, d: Discourse, sent: Sentence) -> None:
 
 def _context(article: Article, name: str, text: str) -> FieldContext:
     spans: dict[str, list] = {"PER": [], "ORG": [], "LOC": []}
+    outlet = article.outlet or {}
     for ent in article.entities:
+        if ent.get("type") == "ORG" and (ent.get("kb_id") and ent.get("kb_id") == outlet.get("kb_id")
+                                         or match_key(ent.get("name")) == match_key(outlet.get("name"))):
+            continue  # the outlet that publishes the article reports the speech, it does not make it
         for m in ent.get("mentions") or []:
             if m.get("field", "text") == name and ent.get("type") in spans:
                 spans[ent["type"]].append((m["start"], m["end"], ent))
     persons = [e for e in article.entities if e.get("type") == "PER"]
+    starts = [s for s, _, _ in spans["PER"]]
+    roles = [r for r in (cut_at_names(r, starts) for r in (find_roles(text) if text else [])) if r is not None]
     return FieldContext(name, text, split_sentences(text), *(sorted(spans[t], key=lambda x: x[0])
                                                              for t in ("PER", "ORG", "LOC")),
-                        find_roles(text) if text else [], persons, article.published)
+                        roles, persons, article.published)
 
 
 def find_quotes(article: Article) -> list[dict[str, Any]]:
@@ -747,6 +775,7 @@ def find_quotes(article: Article) -> list[dict[str, Any]]:
         if name == "text":
             d.salient = None  # the title's speaker is not what "وی" in the lead refers to
         for i, sent in enumerate(ctx.sentences):
+            d.sentence = i
             quoted = False
             for act in by_sentence.get(i, []):
                 cand = _subject_of(ctx, act)
@@ -762,6 +791,7 @@ def find_quotes(article: Article) -> list[dict[str, Any]]:
                     continue
                 ref, how, reason = _resolve(ctx, d, cand, act.start)
                 q["_ref"], q["_how"], q["_reason"] = ref, how, reason
+                d._sentence_of[id(q)] = i
                 if ref is not None:
                     ref.quotes.append(q)
                     if ref.entity is not None and ref.entity.get("type") != "PER":

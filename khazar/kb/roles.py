@@ -5,8 +5,14 @@ Two passes:
   * literal titles (templates expanded, organisation names behind head words) through one Aho-Corasick automaton
     run over a *matching key* of the text: spaces and ZWNJ removed and look-alike letters unified, so that
     "رییس جمهوری", "رئیس‌جمهوری" and "رئیسجمهوری" are the same string;
-  * a conservative generic rule for organisations the KB does not know ("head ... anchor word ...").
-Overlaps are resolved longest-first.
+  * a conservative generic rule for organisations the KB does not know ("head ... anchor word ...");
+  * titles as open class: a head noun ("مدیرعامل", "فرمانده", "استاد") and the noun phrase it heads, read from
+    the structure of the words after it up to where the phrase ends (a verb, a preposition, punctuation, a
+    given name); beyond a lexicon or generic title it goes on only through a word that continues a title
+    ("سفیر سابق روسیه در ایران", "فرمانده عالی نیروهای مسلح در بولیوی").
+Overlaps are resolved longest-first. `same_role` says whether two titles name one role, `written_title` gives
+the title as the article wrote it (the form reported on a person), and `rank_before` the rank or clerical title
+written in front of a name ("سرلشکر", "حجت‌الاسلام").
 """
 from __future__ import annotations
 
@@ -83,6 +89,7 @@ class RoleMatch:
     end: int
     text: str
     title: str
+    open: bool = False  # read from the structure of the phrase, not found in the lexicon
 
 
 _PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
@@ -121,6 +128,72 @@ def role_group(title: str) -> str:
     for short, full in same:
         title = short.sub(full, title)
     return title
+
+
+def written_title(text: str) -> str:
+    """A title as the article wrote it, with Persian letters and tidy spacing (not rewritten to the lexicon's
+    spelling: "رییس هیأت امناء" stays so)."""
+    s = text.translate(_PERSIAN_LETTERS)
+    s = re.sub(ZWNJ + "+", ZWNJ, s)
+    s = re.sub(r"\s*" + ZWNJ + r"\s+|\s+" + ZWNJ + r"\s*", " ", s)
+    return re.sub(r"\s+", " ", s).strip(" " + ZWNJ + "،,:؛")
+
+
+@lru_cache(maxsize=1)
+def _place_keys() -> tuple[str, ...]:
+    spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
+    places = {matching_key(str(v)) for k in ("country", "capital", "province", "city") for v in spec["placeholders"][k]}
+    return tuple(sorted((p for p in places if p), key=len, reverse=True))
+
+
+@lru_cache(maxsize=4096)
+def role_key(title: str) -> str:
+    """The matching key of the role a title names (role_group: Iran qualifier dropped, short forms written out)."""
+    return matching_key(role_group(title)).replace("وزارت", "وزیر")
+
+
+def fits_role(title: str, role: str) -> bool:
+    """Whether a title said in the text can name a person who holds `role`: the same role, or a short form of it
+    ("رئیس جمهوری" for "رئیس جمهوری فیلیپین"), but not one narrowed to a place the role does not name
+    ("وزیر امور خارجه ترکیه" is not the holder of "وزیر امور خارجه ایران")."""
+    kt, kr = role_key(title), role_key(role)
+    if not kt or not kr:
+        return False
+    if kt == kr or kr.startswith(kt):
+        return True
+    if not kt.startswith(kr):
+        return False
+    extra = kt[len(kr):]
+    return not any(extra.startswith(p) for p in _place_keys())
+
+
+def same_role(a: str, b: str) -> bool:
+    """Whether two titles can name one role (either is a form of the other, as fits_role reads it)."""
+    return fits_role(a, b) or fits_role(b, a)
+
+
+@lru_cache(maxsize=1)
+def _ranks() -> tuple[str, ...]:
+    spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
+    return tuple(sorted((str(r) for r in spec.get("ranks") or []), key=len, reverse=True))
+
+
+def is_rank(title: str) -> bool:
+    return any(matching_key(title) == matching_key(r) for r in _ranks())
+
+
+def rank_before(text: str, start: int, end: int | None = None) -> str | None:
+    """The rank or clerical title written right before a name that starts at `start` ("سرلشکر ناصر بارویس"), or
+    opening the name's own mention when it ends at `end` ("سردار سلیمانی")."""
+    before = _unify(text[max(0, start - 40):start]).rstrip()
+    own = _unify(text[start:end]) if end else ""
+    for rank in _ranks():
+        u = _unify(rank)
+        if before.endswith(u) and (len(before) == len(u) or not before[-len(u) - 1].isalnum()):
+            return standard_title(rank)
+        if own.startswith(u + " ") and len(own) > len(u) + 2:
+            return standard_title(rank)
+    return None
 
 
 def matching_key(s: str) -> str:
@@ -199,6 +272,22 @@ class RoleFinder:
         head_words = self._heads | self._span_heads
         alternation = "|".join(r"\s+".join(map(re.escape, h.split())) for h in sorted(head_words, key=len, reverse=True))
         self._head_re = re.compile(r"(?<!\w)(?:" + alternation + r")(?!\w)")
+
+        o = spec["open_titles"]
+        self._open_heads = {_unified_token(h) for h in o["heads"]}
+        self._open_max = int(o["max_words"])
+        self._open_extenders = {_unified_token(w) for w in o["extenders"]}
+        self._open_stop = self._stop | {_unified_token(w) for w in o["stop_words"]}
+        self._open_place_words = {_unified_token(w) for w in o["place_words"]} | {
+            _unified_token(str(v)).split()[0] for k in ("country", "capital", "province", "city")
+            for v in spec["placeholders"][k]}
+        self._open_verb_prefixes = tuple(_unified_token(p) + " " for p in o["verb_prefixes"])
+        from ..ner.features import FIRST_NAMES  # given names end a title: the name it is apposed to starts there
+
+        self._given_names = {_unify(n) for n in FIRST_NAMES}
+        alternation = "|".join(r"\s+".join(map(re.escape, h.split()))
+                               for h in sorted(self._open_heads, key=len, reverse=True))
+        self._open_head_re = re.compile(r"(?<![\w\u200c])(?:" + alternation + r")(?![\w\u200c])")
 
     # -- literal pass ---------------------------------------------------------------------------------------------
     def _literal_matches(self, unified: str) -> list[tuple[int, int, str, bool]]:
@@ -288,6 +377,53 @@ class RoleFinder:
             fillers += 1
         return None
 
+    def _extends(self, text: str, start: int, pos: int, literal: bool) -> bool:
+        m = _TOKEN_RE.search(text, pos, min(len(text), pos + 40))
+        if m is None:
+            return False
+        word = _unify(m.group())
+        if word == "و":
+            # a lexicon title is a whole name ("رئیس سازمان بنادر و دریانوردی و پنل ..."), and after a place the
+            # title is over ("وزیر خارجه روسیه و جمعی از مقامات"); the generic rule stops at a word count
+            key = matching_key(text[start:pos])
+            return not literal and not any(key.endswith(p) for p in _place_keys())
+        return word in self._open_extenders
+
+    # -- open pass ------------------------------------------------------------------------------------------------
+    def _open_matches(self, text: str, unified: str):
+        """(start, end) of each head noun and the noun phrase it heads."""
+        found = []
+        for head in self._open_head_re.finditer(unified):
+            tokens = _LazyTokens(_TOKEN_RE.finditer(text, head.end(), min(len(text), head.end() + _WINDOW_CHARS)))
+            end, words, previous_head = None, 0, True
+            toks = list(tokens[:self._open_max + 2])
+            i = 0
+            while i < len(toks) and words < self._open_max:
+                _, e, w = toks[i]
+                nxt = toks[i + 1][2] if i + 1 < len(toks) else ""
+                if not w[:1].isalnum() or self._ends_title(w) or nxt == "را":
+                    break
+                if w in self._open_heads and not previous_head:
+                    break  # a second title starts ("... و سخنگوی ...")
+                if w == "و":
+                    if end is None or not nxt[:1].isalnum() or self._ends_title(nxt) or nxt in self._open_heads \
+                            or nxt == "در":
+                        break
+                elif w == "در":
+                    if end is None or nxt not in self._open_place_words:
+                        break
+                else:
+                    end = e
+                previous_head = w in self._open_heads and previous_head
+                words += 1
+                i += 1
+            if end is not None:
+                found.append((head.start(), end))
+        return found
+
+    def _ends_title(self, w: str) -> bool:
+        return (w in self._open_stop and w != "در") or w in self._given_names or w.startswith(self._open_verb_prefixes)
+
     def find(self, text: str) -> list[RoleMatch]:
         unified = _unify(text)
         literals = self._literal_matches(unified)
@@ -301,17 +437,45 @@ class RoleFinder:
                 literal_at[start] = (end, spelling)
         for start, end, title in self._generic_matches(text, unified, literal_at):
             candidates.append((start, end, title, 0))
-        # longest first; on equal spans a literal title (priority 1) beats the generic rule
+        known_end: dict[int, tuple[int, int]] = {}  # start -> (end, priority) of the longest known title there
+        for start, end, _, priority in candidates:
+            if end > known_end.get(start, (0, 0))[0]:
+                known_end[start] = (end, priority)
+        for start, end in self._open_matches(text, unified):
+            known, priority = known_end.get(start, (None, 0))
+            if known is not None and end > known and not self._extends(text, start, known, priority > 0):
+                continue  # beyond a known title only a word that continues titles goes on ("... سابق", "... در ایران")
+            candidates.append((start, end, standard_title(text[start:end]), -1))
+        # longest first; on equal spans a literal title (priority 1) beats the generic rule, which beats the open one
         candidates.sort(key=lambda c: (-(c[1] - c[0]), -c[3], c[0]))
         taken = bytearray(len(text))
         chosen = []
-        for start, end, title, _ in candidates:
+        for start, end, title, priority in candidates:
             if any(taken[start:end]):
                 continue
             taken[start:end] = b"\x01" * (end - start)
-            chosen.append(RoleMatch(start, end, text[start:end], title))
+            chosen.append(RoleMatch(start, end, text[start:end], title, priority < 0))
         chosen.sort(key=lambda m: m.start)
         return chosen
+
+
+def cut_at_names(role: RoleMatch, name_starts: list[int]) -> RoleMatch | None:
+    """A title read from the phrase structure ends before a name that starts inside it ("مدیرعامل شرکت X علی احمدی");
+    None when no word beyond the head would be left. Lexicon titles are returned as they are."""
+    if not role.open:
+        return role
+    inside = [s for s in name_starts if role.start <= s < role.end]
+    if not inside:
+        return role
+    if min(inside) == role.start:
+        return None  # the head word is the start of a name ("قاضی مسعودی")
+    words = list(_TOKEN_RE.finditer(role.text, 0, min(inside) - role.start))
+    while words and (words[-1].group() == "و" or not words[-1].group()[:1].isalnum()):
+        words.pop()
+    if len(words) < 2:
+        return None
+    end = role.start + words[-1].end()
+    return RoleMatch(role.start, end, role.text[:end - role.start], standard_title(role.text[:end - role.start]), True)
 
 
 @lru_cache(maxsize=1)
