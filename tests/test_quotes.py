@@ -72,6 +72,31 @@ def test_lead_role_belongs_to_the_person_named_next_who_speaks_both():
     assert a.quotes[0]["confidence"] < a.quotes[1]["confidence"]
 
 
+def test_the_lead_names_a_person_the_tagger_missed():
+    text = ("مدیرکل صدور پروانه سازمان تنظیم مقررات گفت: کشورها باید با هم هماهنگ باشند.\n"
+            "به گزارش خبرگزاری فارس از نوشهر، عظیم فرد پیش از ظهر امروز در کنفرانس ملی اظهار کرد: امواج رادیویی "
+            "کاربردهای مختلفی دارد.\n"
+            "فرد ادامه داد: تقاضا برای طیف رادیویی بسیار است.")
+    a = _article(text, [])
+    extract_quotes(a)
+    person = next(e for e in a.entities if e["type"] == "PER")
+    assert person["name"] == "عظیم فرد" and person["roles"] == ["مدیرکل صدور پروانه سازمان تنظیم مقررات"]
+    assert text[person["mentions"][0]["start"]:person["mentions"][0]["end"]] == "عظیم فرد"
+    assert [q["speaker"] for q in a.quotes] == ["عظیم فرد"] * 3
+
+
+def test_a_report_in_the_speakers_own_voice_stays_inside_the_quote():
+    text = ("محمدجواد ظریف گفت: آمریکایی‌ها اشتباه کردند. مایک پمپئو توئیت کرد که عراقی‌ها شادی کرده‌اند اما ما "
+            "شاهد تشییع بزرگی بودیم. وی افزود: ما به آمریکا آسیب زیادی زده‌ایم.")
+    a = _article(text, [_person("p1", "محمدجواد ظریف", [_span(text, "محمدجواد ظریف")]),
+                        _person("p2", "مایک پمپئو", [_span(text, "مایک پمپئو")])])
+    extract_quotes(a)
+    by_cue = {q["cue"]: q for q in a.quotes}
+    assert "مایک پمپئو" in by_cue["گفت"]["text"]  # Zarif's quote runs on through the tweet he reports
+    assert by_cue["توئیت کرد"]["speaker"] == "مایک پمپئو"
+    assert by_cue["افزود"]["speaker"] == "محمدجواد ظریف"
+
+
 def test_direct_speech_ends_where_the_reporter_resumes():
     text = ("علی رضایی گفت: بودجه امسال افزایش می‌یابد. این کار لازم است. "
             "رضایی پیش از این در مجلس نماینده بود. مریم احمدی هم گفت که این بودجه کافی نیست و باید بیشتر شود.")

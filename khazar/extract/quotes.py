@@ -91,6 +91,8 @@ class Cues:
     not_content: frozenset[str]
     az_compounds: frozenset[str]
     organisation_nouns: frozenset[str]
+    name_slot_followers: frozenset[str]
+    name_slot_words: tuple[int, int]
     confidence: dict[str, float]
     title_max_words: int
     min_words_in_marks: int
@@ -147,6 +149,8 @@ def cues() -> Cues:
         not_content=frozenset(match_key(w) for w in data.get("not_content_openers") or []),
         az_compounds=frozenset(match_key(w) for w in data.get("az_compounds") or []),
         organisation_nouns=frozenset(match_key(w) for w in org_words),
+        name_slot_followers=frozenset(match_key(w) for w in data["name_slot_followers"]),
+        name_slot_words=tuple(data["name_slot_words"]),
         confidence={str(k): float(v) for k, v in (data.get("confidence") or {}).items()},
         title_max_words=int(data.get("title_speaker_max_words", 6)),
         min_words_in_marks=int(data.get("min_words_in_marks", 4)),
@@ -183,6 +187,7 @@ class Act:
     verb_start: int = 0
     verb_end: int = 0
     subject: Candidate | None = None
+    embedded: bool = False  # said inside another speaker's quote: it neither ends that quote nor moves the salience
 
 
 @dataclass
@@ -344,6 +349,11 @@ def _sentence_acts(ctx: FieldContext, i: int) -> list[Act]:
         main = next((v for v in verbs if v.start() > li.end()), None)
         stop = main.start() if main else sent.end
         comma = max(text.rfind("،", li.end(), stop), text.rfind(",", li.end(), stop))
+        marker = _object_marker(text, main) if main else None
+        if marker:  # "... اینکه CONTENT، از اقدام‌های ایران، ایتالیا و کره تقدیر کرد": the report's own از opens it
+            opening = re.search(r"[،,][\s\u200c]*" + _phrase(marker) + _E, text[li.end():stop])
+            if opening:
+                comma = li.end() + opening.start()
         if comma > li.end():
             stop = comma
         elif main is None:
@@ -373,15 +383,17 @@ def _sentence_acts(ctx: FieldContext, i: int) -> list[Act]:
                                     closed=True))
                     continue
             acts.append(Act(content_start, sent.end, "direct", v.group(0), i, base, subject_stop(v.start())))
-        elif stripped[:1] in _OPEN:
+        elif stripped[:1] in _OPEN or stripped[:1] == '"':
             s = v.end() + gap
-            close = _matching_close(text, s, len(text))
+            close = _matching_close(text, s, len(text)) if stripped[:1] in _OPEN else text.find('"', s + 1)
+            close = close if close is not None and close >= 0 else None
             if close is None or _words(text[s + 1:close]) < c.min_words_in_marks:
                 continue
             acts.append(Act(s + 1, close, "direct", v.group(0), i, base, subject_stop(v.start()), closed=True))
-        elif re.match(r"که(?![\w\u200c])", stripped):
-            acts.append(Act(v.end() + gap + 2, sent.end, "indirect", v.group(0), i, base, subject_stop(v.start()),
-                            closed=True))
+        elif re.match(r"(?:که|تا)(?![\w\u200c])", stripped):
+            opener = _WORD.match(stripped)
+            acts.append(Act(v.end() + gap + opener.end(), sent.end, "indirect", v.group(0), i, base,
+                            subject_stop(v.start()), closed=True))
         else:
             lead = text[sent.start:v.start()].lstrip()
             if lead[:1] in _OPEN and text[v.end():sent.end].strip(" .!?؟") == "":
@@ -454,17 +466,26 @@ def _nominal_act(ctx: FieldContext, i: int, v: re.Match[str], clause: int) -> Ac
     follow = text[v.end():v.end() + 3]
     if follow.strip() and not re.match(r"\s*(?:[.،,؛!؟]|و(?![\w\u200c]))", follow):
         return None
-    for pattern, marker in c.object_cues:
+    marker = _object_marker(text, v)
+    if marker is None:
+        return None
+    for sep in (":", "؛"):
+        k = text.rfind(sep, clause, v.start())
+        if k >= 0:
+            clause = k + 1
+    clause = max(clause, _clause_start(ctx, sent, v.start()))
+    if match_key(marker) not in {match_key(w) for w in _WORD.findall(text[clause:v.start()])}:
+        return None  # no noun phrase is reported ("X اعلام کرد، CONTENT" is a clause after the verb)
+    return Act(clause, v.start(), "indirect", v.group(0), i, clause, v.start(), closed=True,
+               content_after_subject=marker, verb_start=v.start(), verb_end=v.end())
+
+
+def _object_marker(text: str, v: re.Match[str]) -> str | None:
+    """The preposition or را that marks the reported noun phrase of a nominal verb ("از" for "خبر داد")."""
+    for pattern, marker in cues().object_cues:
         m = pattern.match(text, v.start())
-        if m is None or m.end() != v.end():
-            continue
-        for sep in (":", "؛"):
-            k = text.rfind(sep, clause, v.start())
-            if k >= 0:
-                clause = k + 1
-        clause = max(clause, _clause_start(ctx, sent, v.start()))
-        return Act(clause, v.start(), "indirect", v.group(0), i, clause, v.start(), closed=True,
-                   content_after_subject=marker, verb_start=v.start(), verb_end=v.end())
+        if m is not None and m.end() == v.end():
+            return marker
     return None
 
 
@@ -491,15 +512,28 @@ def _opens_narrative(ctx: FieldContext, sent: Sentence) -> bool:
 
 def _field_acts(ctx: FieldContext) -> list[Act]:
     per_sentence = [_sentence_acts(ctx, i) for i in range(len(ctx.sentences))]
-    speaking = {i for i, acts in enumerate(per_sentence) if acts}
+    # a sentence where someone takes the turn: direct speech after a colon or «», or a speech verb with a subject
+    turns = {i for i, acts in enumerate(per_sentence)
+             if any(a.kind == "direct" or a.subject is not None or _candidates(ctx, a.subject_from, a.subject_to)
+                    for a in acts)}
+    first_person = cues().first_person
     acts: list[Act] = []
     for i, sent_acts in enumerate(per_sentence):
         for act in sent_acts:
             if not act.closed:
-                # direct speech runs on through its paragraph until someone else speaks or the reporter resumes
+                # direct speech runs on through its paragraph until someone else speaks or the reporter resumes;
+                # a report in the speaker's own voice ("پمپئو توئیت کرد که ... اما ما شاهد ... بودیم") is a quote
+                # inside the quote
                 for j in range(i + 1, len(ctx.sentences)):
                     nxt = ctx.sentences[j]
-                    if nxt.paragraph != ctx.sentences[i].paragraph or j in speaking or _opens_narrative(ctx, nxt):
+                    if nxt.paragraph != ctx.sentences[i].paragraph or cues().narrative.match(ctx.text, nxt.start, nxt.end):
+                        break
+                    if j in turns:
+                        if not first_person.search(ctx.text, nxt.start, nxt.end):
+                            break
+                        for inner in per_sentence[j]:
+                            inner.embedded = True
+                    elif _opens_narrative(ctx, nxt):
                         break
                     act.end = nxt.end
             acts.append(act)
@@ -510,7 +544,9 @@ def _field_acts(ctx: FieldContext) -> list[Act]:
 def _subject_of(ctx: FieldContext, act: Act) -> Candidate | None:
     if act.subject is not None:
         return act.subject
+    taken, ctx.taken = ctx.taken, ([] if act.embedded else ctx.taken)  # an embedded report's subject is in a quote
     cands = _candidates(ctx, act.subject_from, act.subject_to)
+    ctx.taken = taken
     if act.near is not None:
         cands = [c for c in cands if c.start - act.subject_from <= act.near]
     cand = cands[0] if cands else None
@@ -591,6 +627,9 @@ def _person_holding(ctx: FieldContext, d: Discourse, title: str, pos: int) -> di
 def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int) -> tuple[Referent | None, str, str]:
     """(referent, how, reason): how names the confidence class; reason says why there is no referent."""
     if cand is None:
+        named = _name_in_lead_slot(ctx, d, pos)
+        if named is not None:
+            return _cataphora(ctx, d, d.of(named)), "cataphora", ""
         if d.salient is not None:
             return d.salient, "omitted", ""
         return None, "", "no speaker found before the speech verb"
@@ -619,6 +658,10 @@ def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int) 
             return target, "description", ""
         return None, "", f"description with no one to refer to: {cand.title}"
     if cand.kind == "role":
+        named = next((ent for s, _, ent in ctx.per if cand.end <= s <= cand.end + 3
+                      and not ctx.text[cand.end:s].strip(" \u200c،,\"«")), None)
+        if named is not None:  # "وزیر خارجه پمپئو": the title stands before the name of its holder
+            return _cataphora(ctx, d, d.of(named)), "name", ""
         holder = _person_holding(ctx, d, cand.title, cand.start)
         if holder is not None:
             return d.of(holder), "role", ""
@@ -665,6 +708,54 @@ def _unknown_with_role(ctx: FieldContext, d: Discourse, title: str, pos: int) ->
     return ref, "role", f"no person of the article holds the role: {title}"
 
 
+def _name_in_lead_slot(ctx: FieldContext, d: Discourse, pos: int) -> dict | None:
+    """The person the agency lead introduces after a speaker known only by a role ("عظیم فرد پیش از ظهر امروز در
+    ..."), when the tagger did not find the name: a new PER entity of the article, mentioned there."""
+    s = d.salient
+    if s is None or s.entity is not None or not s.roles:
+        return None
+    c = cues()
+    sent = ctx.sentences[d.sentence]
+    start = _clause_start(ctx, sent, pos)
+    words = list(_WORD.finditer(ctx.text, start, min(pos, start + 80)))
+    low, high = c.name_slot_words
+    for n in range(low, high + 1):
+        if len(words) <= n or ctx.text[start:words[0].start()].strip() or \
+                match_key(words[n].group(0)) not in c.name_slot_followers:
+            continue
+        name_words = words[:n]
+        if any(not _looks_like_name_word(ctx, w) for w in name_words):
+            return None
+        a, b = name_words[0].start(), name_words[-1].end()
+        if ctx.text[a:b].count("،") or any(x < b and a < y for x, y, _ in ctx.per + ctx.org + ctx.loc):
+            return None
+        entity = _new_person(ctx.text[a:b], ctx.name, a, b)
+        d.article.entities.append(entity)
+        ctx.persons.append(entity)
+        ctx.per.append((a, b, entity))
+        ctx.per.sort(key=lambda x: x[0])
+        d.first_mention[(ctx.name, id(entity))] = a
+        return entity
+    return None
+
+
+def _looks_like_name_word(ctx: FieldContext, w: re.Match[str]) -> bool:
+    c = cues()
+    k = match_key(w.group(0))
+    return (len(k) >= 2 and not k.isdigit() and k not in c.prepositions and k not in c.name_slot_followers
+            and not c.pronoun.fullmatch(w.group(0)) and not c.person_noun.fullmatch(w.group(0))
+            and not c.demonstrative.match(ctx.text, w.start())
+            and not c.verb.fullmatch(w.group(0)) and not any(r.start <= w.start() < r.end for r in ctx.roles))
+
+
+def _new_person(name: str, field_name: str, start: int, end: int) -> dict:
+    from .entities import EntityBuilder, Mention
+
+    builder = EntityBuilder("PER", name, None)
+    builder.mentions.append(Mention(start, end, name, field_name, "PER", None, "lead"))
+    return builder.to_dict()
+
+
 def _same_head(a: str, b: str) -> bool:
     """Two titles with the same head noun and most of their words in common."""
     wa, wb = written_title(a).split(), written_title(b).split()
@@ -707,12 +798,15 @@ def _give_role(entity: dict, title: str) -> None:
 
 # ----------------------------------------------------------------------------------------------------------------
 
-def _quote_dict(ctx: FieldContext, s: int, e: int, kind: str, cue: str) -> dict[str, Any] | None:
+def _quote_dict(ctx: FieldContext, s: int, e: int, kind: str, cue: str, embedded: bool = False
+                ) -> dict[str, Any] | None:
     s, e = _trim(ctx.text, s, e)
     if re.match(r"که(?![\w\u200c])", ctx.text[s:e]):
         return None  # "او که ..." — a relative clause about the subject, not what was said
     if e - s < 8 or _words(ctx.text[s:e]) < 3:
         return None
+    if embedded:
+        return {"text": ctx.text[s:e], "kind": kind, "start": s, "end": e, "cue": cue, "field": ctx.name}
     if any(s < te and ts < e for ts, te in ctx.taken):
         return None
     ctx.taken.append((s, e))
@@ -786,19 +880,25 @@ def find_quotes(article: Article) -> list[dict[str, Any]]:
                     span = _nominal_content(ctx, act, cand)
                     if span is None:
                         continue
-                q = _quote_dict(ctx, span[0], span[1], act.kind, act.cue)
+                q = _quote_dict(ctx, span[0], span[1], act.kind, act.cue, act.embedded)
                 if q is None:
                     continue
+                salient = d.salient
                 ref, how, reason = _resolve(ctx, d, cand, act.start)
                 q["_ref"], q["_how"], q["_reason"] = ref, how, reason
                 d._sentence_of[id(q)] = i
+                out.append(q)
+                if act.embedded:
+                    d.salient = salient  # the outer speaker is still the one talking
+                    if ref is not None:
+                        ref.quotes.append(q)
+                    continue
                 if ref is not None:
                     ref.quotes.append(q)
                     if ref.entity is not None and ref.entity.get("type") != "PER":
                         d.salient_org = ref
                     else:
                         d.salient = ref
-                out.append(q)
                 quoted = True
             if not quoted and not any(s <= sent.start < e for s, e in ctx.taken):
                 _update_salient(ctx, d, sent)
