@@ -97,6 +97,21 @@ def test_a_report_in_the_speakers_own_voice_stays_inside_the_quote():
     assert by_cue["افزود"]["speaker"] == "محمدجواد ظریف"
 
 
+def test_interview_answers_are_the_interviewees():
+    title = "شکوری‌راد: لیست انتخاباتی نمی‌دهیم"
+    text = ("دبیرکل حزب اتحاد ملت می‌گوید که ما در تهران لیست نمی‌دهیم اما غایب نخواهیم بود. بخش‌هایی از گفتگو با "
+            "علی شکوری‌راد را بخوانید؛ تحلیل شما از شرایط انتخابات چیست؟ جریان مقابل خیلی تمایل به رقابت ندارد. "
+            "این کار آن‌هاست. آیا لیست ندادن پذیرفتن شکست نیست؟ ما نامزدهای شاخصی برای تهران نداریم.")
+    person = _person("p1", "علی شکوری‌راد", [(0, 9, "title"), _span(text, "علی شکوری‌راد")])
+    a = _article(text, [person], title=title)
+    extract_quotes(a)
+    answers = [q for q in a.quotes if q["cue"] == "گفتگو"]
+    assert [q["text"] for q in answers] == ["جریان مقابل خیلی تمایل به رقابت ندارد. این کار آن‌هاست.",
+                                            "ما نامزدهای شاخصی برای تهران نداریم."]
+    assert {q["speaker"] for q in a.quotes} == {"علی شکوری‌راد"}  # the lead's role is the headline's speaker
+    assert person["roles"] == ["دبیرکل حزب اتحاد ملت"]
+
+
 def test_direct_speech_ends_where_the_reporter_resumes():
     text = ("علی رضایی گفت: بودجه امسال افزایش می‌یابد. این کار لازم است. "
             "رضایی پیش از این در مجلس نماینده بود. مریم احمدی هم گفت که این بودجه کافی نیست و باید بیشتر شود.")

@@ -297,3 +297,5 @@ def test_roles_are_reported_as_written_and_given_to_the_person_they_stand_beside
     assert who["بایدن"] == ["معاون اول دولت"]
     assert who["اوباما"] == []
     assert who["سعیدی‌کیا"] == ["رییس هیأت امناء بنیاد مسکن"]
+    keys = {e["name"].split()[-1]: e["role_keys"] for e in a.entities if e["type"] == "PER"}
+    assert keys["آریزا"] == ["وزیر امور خارجه"] and keys["سعیدی‌کیا"] == ["رئیس هیئت امناء بنیاد مسکن"]

@@ -22,7 +22,7 @@ import yaml
 
 from ..kb import KBRecord, get_matcher, load_kb, normalise_key
 from ..kb.matcher import KBMatch, PhraseMatcher
-from ..kb.roles import cut_at_names, find_roles, fits_role, rank_before, written_title
+from ..kb.roles import cut_at_names, find_roles, fits_role, rank_before, role_group, written_title
 from ..model import Article
 from ..ner.features import FIRST_NAMES, ORG_HEADS, norm, tokenize
 from ..text.keys import match_key
@@ -155,6 +155,7 @@ class EntityBuilder:
             "kb_id": self.kb_id,
             "roles": self.roles,
             "attribution": self.attribution,
+            "role_keys": [role_group(r) for r in self.roles],
             "mentions": [{"start": m.start, "end": m.end, "text": m.text, "field": m.field}
                          for m in sorted(self.mentions, key=lambda m: (m.field != "title", m.start))],
         }

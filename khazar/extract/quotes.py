@@ -26,7 +26,9 @@ as a reader does, in article order, keeping track of whom the article is talking
     next speaker the article introduces by name has no role of their own, the role is theirs and so are the
     quotes said so far under it (the agency lead: "ROLE گفت: ..." then "NAME امروز در گفت‌وگو با خبرنگار ...").
     A role nobody holds used while a speaker without a role is being quoted refers back to that speaker;
-  * an organisation, or a country or city standing for its government, is kept as the speaker with its type.
+  * an organisation, or a country or city standing for its government, is kept as the speaker with its type;
+  * in an interview (the headline "NAME: ...", a conversation in the text) the answer after each question is the
+    interviewee's.
 Every resolved quote has `speaker_type` (PER, ORG, LOC) and a `confidence` by how it was resolved; a quote whose
 speaker stays unknown has `speaker: null` and a `reason` — a wrong speaker is worse than none. Roles learnt by
 cataphora or reference are added to the person's `roles`.
@@ -42,7 +44,7 @@ from typing import Any
 import yaml
 
 from ..kb import load_kb
-from ..kb.roles import cut_at_names, find_roles, fits_role, is_rank, same_role, written_title
+from ..kb.roles import cut_at_names, find_roles, fits_role, is_rank, role_group, same_role, written_title
 from ..model import Article
 from ..text.keys import match_key
 from .sentences import Sentence, split_sentences
@@ -92,6 +94,8 @@ class Cues:
     az_compounds: frozenset[str]
     organisation_nouns: frozenset[str]
     name_slot_followers: frozenset[str]
+    interview: re.Pattern[str]
+    interview_min_questions: int
     name_slot_words: tuple[int, int]
     confidence: dict[str, float]
     title_max_words: int
@@ -151,6 +155,8 @@ def cues() -> Cues:
         organisation_nouns=frozenset(match_key(w) for w in org_words),
         name_slot_followers=frozenset(match_key(w) for w in data["name_slot_followers"]),
         name_slot_words=tuple(data["name_slot_words"]),
+        interview=alternation(data["interview_words"]),
+        interview_min_questions=int(data["interview_min_questions"]),
         confidence={str(k): float(v) for k, v in (data.get("confidence") or {}).items()},
         title_max_words=int(data.get("title_speaker_max_words", 6)),
         min_words_in_marks=int(data.get("min_words_in_marks", 4)),
@@ -592,10 +598,10 @@ class Discourse:
         self.article = article
         self.by_entity: dict[int, Referent] = {}
         self.unknown: list[Referent] = []
-        self.salient: Referent | None = None
+        self.salient: Referent | None = None  # the person (or unknown speaker) the article is talking about
+        self.salient_org: Referent | None = None
         self.sentence = 0  # index of the sentence being read
         self._sentence_of: dict[int, int] = {}
-        self.salient_org: Referent | None = None
         # (field, entity) -> offset of the entity's first mention in that field
         self.first_mention: dict[tuple[str, int], int] = {}
         for ent in article.entities:
@@ -613,15 +619,10 @@ class Discourse:
         return ref
 
 
-def _person_holding(ctx: FieldContext, d: Discourse, title: str, pos: int) -> dict | None:
+def _person_holding(ctx: FieldContext, title: str, pos: int) -> dict | None:
+    """The person of the article who holds the title (the one named last before it, if several do)."""
     fitting = [p for p in ctx.persons if any(fits_role(title, r) for r in _roles_of(p, ctx.published))]
-    if not fitting:
-        return None
-    best, best_pos = None, -1
-    for s, _, ent in ctx.per:
-        if s < pos and s > best_pos and ent in fitting:
-            best, best_pos = ent, s
-    return best or fitting[0]
+    return (_last_of(ctx, fitting, pos) or fitting[0]) if fitting else None
 
 
 def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int) -> tuple[Referent | None, str, str]:
@@ -662,7 +663,7 @@ def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int) 
                       and not ctx.text[cand.end:s].strip(" \u200c،,\"«")), None)
         if named is not None:  # "وزیر خارجه پمپئو": the title stands before the name of its holder
             return _cataphora(ctx, d, d.of(named)), "name", ""
-        holder = _person_holding(ctx, d, cand.title, cand.start)
+        holder = _person_holding(ctx, cand.title, cand.start)
         if holder is not None:
             return d.of(holder), "role", ""
         return _unknown_with_role(ctx, d, cand.title, pos)
@@ -794,6 +795,7 @@ def _give_role(entity: dict, title: str) -> None:
     roles = entity.setdefault("roles", [])
     if all(match_key(title) != match_key(r) for r in roles):
         roles.append(title)
+        entity.setdefault("role_keys", []).append(role_group(title))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -857,6 +859,7 @@ def _context(article: Article, name: str, text: str) -> FieldContext:
 def find_quotes(article: Article) -> list[dict[str, Any]]:
     d = Discourse(article)
     out: list[dict] = []
+    interviewee: Referent | None = None
     for name, text in (("title", article.title or ""), ("text", article.text or "")):
         if not text:
             continue
@@ -872,37 +875,81 @@ def find_quotes(article: Article) -> list[dict[str, Any]]:
             d.sentence = i
             quoted = False
             for act in by_sentence.get(i, []):
-                cand = _subject_of(ctx, act)
-                if act.needs_ra and cand is None:
-                    continue
-                span = (act.start, act.end)
-                if act.content_after_subject is not None:
-                    span = _nominal_content(ctx, act, cand)
-                    if span is None:
-                        continue
-                q = _quote_dict(ctx, span[0], span[1], act.kind, act.cue, act.embedded)
-                if q is None:
-                    continue
-                salient = d.salient
-                ref, how, reason = _resolve(ctx, d, cand, act.start)
-                q["_ref"], q["_how"], q["_reason"] = ref, how, reason
-                d._sentence_of[id(q)] = i
-                out.append(q)
-                if act.embedded:
-                    d.salient = salient  # the outer speaker is still the one talking
-                    if ref is not None:
-                        ref.quotes.append(q)
-                    continue
-                if ref is not None:
-                    ref.quotes.append(q)
-                    if ref.entity is not None and ref.entity.get("type") != "PER":
-                        d.salient_org = ref
-                    else:
-                        d.salient = ref
-                quoted = True
+                q = _read_act(ctx, d, act, out)
+                quoted = quoted or (q is not None and not act.embedded)
+                if name == "title" and act.cue == ":" and q is not None and q["_ref"] is not None \
+                        and (q["_ref"].entity or {}).get("type") == "PER":
+                    interviewee = q["_ref"]
             if not quoted and not any(s <= sent.start < e for s, e in ctx.taken):
                 _update_salient(ctx, d, sent)
+        if name == "text" and interviewee is not None:
+            out.extend(_interview_answers(ctx, interviewee, set(by_sentence)))
+    unbound = [r for r in d.unknown if r.entity is None and r.quotes]
+    if interviewee is not None and len(unbound) == 1 and not _positions(interviewee.entity, article.published):
+        # the headline's speaker ("شکوری‌راد: ...") is the one the lead calls by a role ("دبیرکل حزب ... می‌گوید")
+        for title in unbound[0].roles:
+            _give_role(interviewee.entity, title)
+        for q in unbound[0].quotes:
+            q["_ref"], q["_how"] = interviewee, "cataphora"
     return [_finish(q) for q in sorted(out, key=lambda q: (q["field"] != "title", q["start"]))]
+
+
+def _read_act(ctx: FieldContext, d: Discourse, act: Act, out: list[dict]) -> dict | None:
+    """The quote of one speech act, its speaker resolved and the salience moved; None when it says nothing."""
+    cand = _subject_of(ctx, act)
+    if act.needs_ra and cand is None:
+        return None
+    span = (act.start, act.end)
+    if act.content_after_subject is not None:
+        span = _nominal_content(ctx, act, cand)
+        if span is None:
+            return None
+    q = _quote_dict(ctx, span[0], span[1], act.kind, act.cue, act.embedded)
+    if q is None:
+        return None
+    salient = d.salient
+    ref, how, reason = _resolve(ctx, d, cand, act.start)
+    q["_ref"], q["_how"], q["_reason"] = ref, how, reason
+    d._sentence_of[id(q)] = d.sentence
+    out.append(q)
+    if ref is not None:
+        ref.quotes.append(q)
+    if act.embedded:
+        d.salient = salient  # the outer speaker is still the one talking
+    elif ref is not None and ref.entity is not None and ref.entity.get("type") != "PER":
+        d.salient_org = ref
+    elif ref is not None:
+        d.salient = ref
+    return q
+
+
+def _interview_answers(ctx: FieldContext, interviewee: Referent, speaking: set[int]) -> list[dict]:
+    """An interview ("NAME: ..." as headline, the text a conversation with them): what follows each question, up to
+    the next question, is the interviewee's answer."""
+    c = cues()
+    marker = c.interview.search(ctx.text)
+    questions = [i for i, s in enumerate(ctx.sentences) if s.text.rstrip().endswith(("؟", "?"))
+                 and not any(a <= s.start < b for a, b in ctx.taken)]
+    if marker is None or len(questions) < c.interview_min_questions:
+        return []
+    answers = []
+    text = ctx.text
+    start = ctx.sentences[questions[0]].start
+    marks = [m.end() for m in re.finditer(r"[؟?]", text[start:])]
+    for k, after in enumerate(marks):
+        a = start + after
+        b = start + marks[k + 1] if k + 1 < len(marks) else ctx.sentences[-1].end
+        if k + 1 < len(marks):  # the next question starts after the last sentence end before its mark
+            b = max(text.rfind(ch, a, b) for ch in ".!\n") + 1 or a
+        for j, sent in enumerate(ctx.sentences):  # the reporter or another speaker ends the answer
+            if a < sent.start < b and (j in speaking or c.narrative.match(text, sent.start, sent.end)):
+                b = sent.start
+                break
+        q = _quote_dict(ctx, a, b, "direct", marker.group(0))
+        if q is not None:
+            q["_ref"], q["_how"], q["_reason"] = interviewee, "interview", ""
+            answers.append(q)
+    return answers
 
 
 def _finish(q: dict) -> dict:

@@ -366,8 +366,8 @@ class RoleFinder:
                         break
                     if not w2[:1].isalnum():
                         break
-                    if w2 in self._stop or w2 == "و" or w2 in self._heads:
-                        break
+                    if w2 in self._stop or w2 == "و" or w2 in self._heads or w2.startswith(self._open_verb_prefixes):
+                        break  # a verb ("... حزب اتحاد ملت می‌گوید") is past the title
                     tail_end = e2
                 return (tail_end, start, None) if tail_end is not None else None
             if not w[:1].isalnum() or w in self._stop or w in self._heads or fillers >= self._max_before:
@@ -390,10 +390,18 @@ class RoleFinder:
         return word in self._open_extenders
 
     # -- open pass ------------------------------------------------------------------------------------------------
-    def _open_matches(self, text: str, unified: str):
-        """(start, end) of each head noun and the noun phrase it heads."""
+    def _open_matches(self, text: str, unified: str, known_end: dict[int, tuple[int, int]]):
+        """(start, end) of each head noun and the noun phrase it heads, where it says more than a known title:
+        beyond a known title only a word that continues titles goes on ("... سابق", "... در ایران")."""
         found = []
+        spans = sorted((s, e) for s, (e, _) in known_end.items())
+        inside = bytearray(len(text) + 1)
+        for s, e in spans:
+            inside[s + 1:e] = b"\x01" * max(0, e - s - 1)
         for head in self._open_head_re.finditer(unified):
+            known, priority = known_end.get(head.start(), (None, 0))
+            if inside[head.start()] or known is not None and not self._extends(text, head.start(), known, priority > 0):
+                continue
             tokens = _LazyTokens(_TOKEN_RE.finditer(text, head.end(), min(len(text), head.end() + _WINDOW_CHARS)))
             end, words, previous_head = None, 0, True
             toks = list(tokens[:self._open_max + 2])
@@ -417,7 +425,7 @@ class RoleFinder:
                 previous_head = w in self._open_heads and previous_head
                 words += 1
                 i += 1
-            if end is not None:
+            if end is not None and (known is None or end > known):
                 found.append((head.start(), end))
         return found
 
@@ -441,10 +449,7 @@ class RoleFinder:
         for start, end, _, priority in candidates:
             if end > known_end.get(start, (0, 0))[0]:
                 known_end[start] = (end, priority)
-        for start, end in self._open_matches(text, unified):
-            known, priority = known_end.get(start, (None, 0))
-            if known is not None and end > known and not self._extends(text, start, known, priority > 0):
-                continue  # beyond a known title only a word that continues titles goes on ("... سابق", "... در ایران")
+        for start, end in self._open_matches(text, unified, known_end):
             candidates.append((start, end, standard_title(text[start:end]), -1))
         # longest first; on equal spans a literal title (priority 1) beats the generic rule, which beats the open one
         candidates.sort(key=lambda c: (-(c[1] - c[0]), -c[3], c[0]))
