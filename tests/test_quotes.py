@@ -112,6 +112,15 @@ def test_interview_answers_are_the_interviewees():
     assert person["roles"] == ["دبیرکل حزب اتحاد ملت"]
 
 
+def test_a_plural_verb_without_subject_is_not_the_salient_persons_and_split_nouns_are_not_verbs():
+    text = ("مجتبی ذوالنوری گفت: این خبر درست نیست و تکذیب می‌شود.\n"
+            "کاربران نوشته بودند که آنها حتی در بیماری هم با مردم عادی تفاوت دارند.\n"
+            "او در گفت وگو با خبرنگاران از برنامه‌های مجلس سخن گفت.")
+    a = _article(text, [_person("p1", "مجتبی ذوالنوری", [_span(text, "مجتبی ذوالنوری")])])
+    extract_quotes(a)
+    assert [(q["speaker"], q["cue"]) for q in a.quotes] == [("مجتبی ذوالنوری", "گفت"), (None, "نوشته بودند")]
+
+
 def test_direct_speech_ends_where_the_reporter_resumes():
     text = ("علی رضایی گفت: بودجه امسال افزایش می‌یابد. این کار لازم است. "
             "رضایی پیش از این در مجلس نماینده بود. مریم احمدی هم گفت که این بودجه کافی نیست و باید بیشتر شود.")
@@ -121,6 +130,14 @@ def test_direct_speech_ends_where_the_reporter_resumes():
     assert [(q["speaker"], q["text"]) for q in a.quotes] == [
         ("علی رضایی", "بودجه امسال افزایش می‌یابد. این کار لازم است."),
         ("مریم احمدی", "این بودجه کافی نیست و باید بیشتر شود.")]
+    # a colon is a new turn even when what follows is in the first person
+    text = "علی رضایی گفت: بودجه امسال افزایش می‌یابد. ما این را می‌خواهیم. مریم احمدی ادامه داد: ما هم موافقیم و کمک می‌کنیم."
+    a = _article(text, [_person("p1", "علی رضایی", [_span(text, "علی رضایی")]),
+                        _person("p2", "مریم احمدی", [_span(text, "مریم احمدی")])])
+    extract_quotes(a)
+    assert [(q["speaker"], q["text"]) for q in a.quotes] == [
+        ("علی رضایی", "بودجه امسال افزایش می‌یابد. ما این را می‌خواهیم."),
+        ("مریم احمدی", "ما هم موافقیم و کمک می‌کنیم.")]
 
 
 def test_nominal_reports_and_an_omitted_subject():

@@ -36,6 +36,7 @@ cataphora or reference are added to the person's `roles`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +90,10 @@ class Cues:
     object_cues: tuple[tuple[re.Pattern[str], str], ...]
     wrapping: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
     prepositions: frozenset[str]
+    nominal_before: frozenset[str]  # after these a participle is a noun ("به گفته وی", "این گفته")
+    plural_verb: re.Pattern[str]
+    verb_stems: frozenset[str]
+    noun_continuation: re.Pattern[str]
     lead_keys: frozenset[str]
     not_content: frozenset[str]
     az_compounds: frozenset[str]
@@ -149,6 +154,10 @@ def cues() -> Cues:
         wrapping=tuple((re.compile(_B + _phrase(a) + _E), re.compile(_B + _phrase(b) + _E))
                        for a, b in data.get("wrapping_cues") or []),
         prepositions=frozenset(match_key(p) for p in data["prepositions"]),
+        verb_stems=frozenset(match_key(v) for v in verbs + list(data["judgement_verbs"])),
+        plural_verb=re.compile("(?:" + "|".join(_phrase(e) for e in data["plural_endings"]) + ")$"),
+        noun_continuation=re.compile(r"[\s\u200c]*(?:" + "|".join(_phrase(w) for w in data["noun_continuations"]) + ")"),
+        nominal_before=frozenset(match_key(p) for p in data["prepositions"] + data["demonstratives"] + ["آن"]),
         lead_keys=frozenset(match_key(x) for x in leads),
         not_content=frozenset(match_key(w) for w in data.get("not_content_openers") or []),
         az_compounds=frozenset(match_key(w) for w in data.get("az_compounds") or []),
@@ -208,6 +217,27 @@ class FieldContext:
     persons: list[dict]
     published: str | None = None
     taken: list[tuple[int, int]] = field(default_factory=list)
+    _index: dict = field(default_factory=dict)  # look-up tables built from the lists above, rebuilt when they grow
+
+    def starting_in(self, kind: str, a: int, b: int) -> list:
+        """The (start, end, entity) mentions of PER/ORG/LOC (or the roles) that start in [a, b)."""
+        items = {"per": self.per, "org": self.org, "loc": self.loc, "role": self.roles}[kind]
+        cached = self._index.get(kind)
+        if cached is None or cached[0] != len(items):
+            cached = self._index[kind] = (len(items), [x.start if kind == "role" else x[0] for x in items])
+        starts = cached[1]
+        return items[bisect_left(starts, a):bisect_left(starts, b)]
+
+    def person_by_last_name(self, word_key: str) -> dict | None:
+        cached = self._index.get("last")
+        if cached is None or cached[0] != len(self.persons):
+            names = {}
+            for person in self.persons:
+                parts = person.get("name", "").split()
+                if len(parts) >= 2:
+                    names.setdefault(match_key(parts[-1]), person)
+            cached = self._index["last"] = (len(self.persons), names)
+        return cached[1].get(word_key)
 
 
 def _word_before(text: str, pos: int) -> str:
@@ -222,26 +252,16 @@ def _surname_candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
     if m is None or ctx.text[a:m.start()].strip(" \u200c،,"):
         return []
     word = match_key(m.group(0))
-    for person in ctx.persons:
-        parts = person.get("name", "").split()
-        if len(parts) >= 2 and len(word) >= 3 and match_key(parts[-1]) == word:
-            return [Candidate(m.start(), m.end(), "per", person)]
-    return []
+    person = ctx.person_by_last_name(word) if len(word) >= 3 else None
+    return [Candidate(m.start(), m.end(), "per", person)] if person else []
 
 
 def _candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
     c = cues()
     text = ctx.text
-    out: list[Candidate] = []
-    for s, e, ent in ctx.per:
-        if a <= s < b:
-            out.append(Candidate(s, e, "per", ent))
-    for s, e, ent in ctx.org:
-        if a <= s < b:
-            out.append(Candidate(s, e, "org", ent))
-    for r in ctx.roles:
-        if a <= r.start < b:
-            out.append(Candidate(r.start, r.end, "role", title=r.text))
+    out: list[Candidate] = [Candidate(s, e, "per", ent) for s, e, ent in ctx.starting_in("per", a, b)]
+    out += [Candidate(s, e, "org", ent) for s, e, ent in ctx.starting_in("org", a, b)]
+    out += [Candidate(r.start, r.end, "role", title=r.text) for r in ctx.starting_in("role", a, b)]
     for m in c.pronoun.finditer(text, a, b):
         out.append(Candidate(m.start(), m.end(), "pronoun"))
     for m in c.demonstrative.finditer(text, a, b):
@@ -255,8 +275,8 @@ def _candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
     out.sort(key=lambda x: (x.start, -(x.end - x.start), order[x.kind]))
     kept = _kept(ctx, out)
     if not kept:  # a country or city opening the clause is its government ("قزاقستان اعلام کرد")
-        kept = _kept(ctx, [Candidate(s, e, "place", ent) for s, e, ent in ctx.loc
-                           if a <= s < b and not text[a:s].strip(" \u200c،,«\"")])
+        kept = _kept(ctx, [Candidate(s, e, "place", ent) for s, e, ent in ctx.starting_in("loc", a, b)
+                           if not text[a:s].strip(" \u200c،,«\"")])
     return kept
 
 
@@ -330,8 +350,9 @@ def _words(s: str) -> int:
 
 
 def _is_nominal_use(text: str, m: re.Match[str]) -> bool:
-    """"به گفته وی" and "این گفته" use the participle as a noun, not as a verb of saying."""
-    return _word_before(text, m.start()) in cues().prepositions | {match_key("این"), match_key("آن")}
+    """"به گفته وی" and "این گفته" use the participle as a noun, not as a verb of saying; "گفت وگو" written apart is
+    the noun گفت‌وگو."""
+    return _word_before(text, m.start()) in cues().nominal_before or bool(cues().noun_continuation.match(text, m.end()))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -519,9 +540,9 @@ def _opens_narrative(ctx: FieldContext, sent: Sentence) -> bool:
 def _field_acts(ctx: FieldContext) -> list[Act]:
     per_sentence = [_sentence_acts(ctx, i) for i in range(len(ctx.sentences))]
     # a sentence where someone takes the turn: direct speech after a colon or «», or a speech verb with a subject
-    turns = {i for i, acts in enumerate(per_sentence)
-             if any(a.kind == "direct" or a.subject is not None or _candidates(ctx, a.subject_from, a.subject_to)
-                    for a in acts)}
+    direct = {i for i, acts in enumerate(per_sentence) if any(a.kind == "direct" for a in acts)}
+    turns = direct | {i for i, acts in enumerate(per_sentence)
+                      if any(a.subject is not None or _candidates(ctx, a.subject_from, a.subject_to) for a in acts)}
     first_person = cues().first_person
     acts: list[Act] = []
     for i, sent_acts in enumerate(per_sentence):
@@ -535,7 +556,7 @@ def _field_acts(ctx: FieldContext) -> list[Act]:
                     if nxt.paragraph != ctx.sentences[i].paragraph or cues().narrative.match(ctx.text, nxt.start, nxt.end):
                         break
                     if j in turns:
-                        if not first_person.search(ctx.text, nxt.start, nxt.end):
+                        if j in direct or not first_person.search(ctx.text, nxt.start, nxt.end):
                             break
                         for inner in per_sentence[j]:
                             inner.embedded = True
@@ -625,12 +646,22 @@ def _person_holding(ctx: FieldContext, title: str, pos: int) -> dict | None:
     return (_last_of(ctx, fitting, pos) or fitting[0]) if fitting else None
 
 
-def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int) -> tuple[Referent | None, str, str]:
-    """(referent, how, reason): how names the confidence class; reason says why there is no referent."""
+def _is_plural(verb: str) -> bool:
+    """"گفتند", "نوشته بودند" — not "خواند", whose stem ends like a plural."""
+    c = cues()
+    return bool(c.plural_verb.search(verb)) and match_key(verb) not in c.verb_stems
+
+
+def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int, plural: bool = False
+             ) -> tuple[Referent | None, str, str]:
+    """(referent, how, reason): how names the confidence class; reason says why there is no referent. A plural
+    verb with no subject ("کاربران نوشته بودند") is not said by the one person the article is talking about."""
     if cand is None:
         named = _name_in_lead_slot(ctx, d, pos)
         if named is not None:
             return _cataphora(ctx, d, d.of(named)), "cataphora", ""
+        if plural:
+            return None, "", "a plural verb whose subject is no one the article names"
         if d.salient is not None:
             return d.salient, "omitted", ""
         return None, "", "no speaker found before the speech verb"
@@ -908,7 +939,7 @@ def _read_act(ctx: FieldContext, d: Discourse, act: Act, out: list[dict]) -> dic
     if q is None:
         return None
     salient = d.salient
-    ref, how, reason = _resolve(ctx, d, cand, act.start)
+    ref, how, reason = _resolve(ctx, d, cand, act.start, plural=_is_plural(act.cue))
     q["_ref"], q["_how"], q["_reason"] = ref, how, reason
     d._sentence_of[id(q)] = d.sentence
     out.append(q)

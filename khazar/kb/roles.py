@@ -173,13 +173,20 @@ def same_role(a: str, b: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _ranks() -> tuple[str, ...]:
+def _ranks() -> tuple[tuple[str, str], ...]:
+    """(written, unified) of each rank, longest first."""
     spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
-    return tuple(sorted((str(r) for r in spec.get("ranks") or []), key=len, reverse=True))
+    ranks = sorted((str(r) for r in spec.get("ranks") or []), key=len, reverse=True)
+    return tuple((r, _unify(r)) for r in ranks)
+
+
+@lru_cache(maxsize=1)
+def _rank_words() -> frozenset[str]:
+    return frozenset(w for _, u in _ranks() for w in u.split())
 
 
 def is_rank(title: str) -> bool:
-    return any(matching_key(title) == matching_key(r) for r in _ranks())
+    return any(matching_key(title) == matching_key(r) for r, _ in _ranks())
 
 
 def rank_before(text: str, start: int, end: int | None = None) -> str | None:
@@ -187,8 +194,11 @@ def rank_before(text: str, start: int, end: int | None = None) -> str | None:
     opening the name's own mention when it ends at `end` ("سردار سلیمانی")."""
     before = _unify(text[max(0, start - 40):start]).rstrip()
     own = _unify(text[start:end]) if end else ""
-    for rank in _ranks():
-        u = _unify(rank)
+    last_before = before.rsplit(maxsplit=1)[-1] if before else ""
+    first_own = own.split(maxsplit=1)[0] if own else ""
+    if last_before not in _rank_words() and first_own not in _rank_words():
+        return None  # neither word can end or open a rank
+    for rank, u in _ranks():
         if before.endswith(u) and (len(before) == len(u) or not before[-len(u) - 1].isalnum()):
             return standard_title(rank)
         if own.startswith(u + " ") and len(own) > len(u) + 2:
