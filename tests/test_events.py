@@ -228,3 +228,13 @@ def test_a_verb_of_beginning_is_the_verb_of_the_event_before_it_and_an_exercise_
     [ev] = a.events
     assert (ev["type"], ev["place"], ev["start"]) == ("other", "دریای بالتیک", "2010-06-06")
     assert ev["label"].startswith("مانورهای نظامی")
+
+
+def test_protesters_make_a_protest_and_a_partitive_does_not_hide_its_venue():
+    text = "معترضان روز چهارشنبه در یکی از محله‌های فقیرنشین مانیلا به خیابان آمدند."
+    a = Article(id="e", title="خبر", text=text, published="2020-04-02")
+    a.entities = [_ent("l1", "LOC", "مانیلا", [_at(text, "مانیلا")], "loc:manila")]
+    a.times = [TimeValue("روز چهارشنبه", "2020-04-01", *_at(text, "روز چهارشنبه"))]
+    extract_events(a)
+    [ev] = a.events
+    assert (ev["type"], ev["label"], ev["place"], ev["start"]) == ("protest", "اعتراض", "مانیلا", "2020-04-01")

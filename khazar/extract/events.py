@@ -102,7 +102,7 @@ class EventData:
     own_place_types: frozenset[str]
     lead_sentences: int
     place_parts: frozenset[str]
-    verb_labels: dict[str, str]
+    trigger_labels: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -136,7 +136,8 @@ def event_data() -> EventData:
         nominal=frozenset(str(i) for i, t in plain if not t.verbal),
         labels={k: v.get("label", k) for k, v in data["types"].items()},
         demonstrative=re.compile(r"(?:" + alt(data["demonstratives"]) + r")[\s\u200c]+$"),
-        venue_prep=re.compile(_B + r"(?:" + alt(data["place_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,%d}"
+        venue_prep=re.compile(_B + r"(?:" + alt(data["place_prepositions"]) + r")(?:[\s\u200c]+(?:"
+                              + alt(data["venue_partitives"]) + r"))?(?:[\s\u200c]+[\w\u200c]+){0,%d}"
                               r"[\s\u200c]+$" % int(data.get("venue_gap_words", 2))),
         host_prep=re.compile(_B + r"(?:" + alt(data["host_prepositions"]) + r")[\s\u200c]+$"),
         modifier=re.compile(_B + r"(?:" + alt(data["modifier_words"]) + r")[\s\u200c]+$"),
@@ -162,7 +163,7 @@ def event_data() -> EventData:
         present_verb=re.compile(r"(?:" + alt(data["present_prefixes"]) + r")[\s\u200c]\w"),
         lead_sentences=int(data["lead_sentences"]),
         place_parts=frozenset(normalise_key(w) for w in data["place_parts"]),
-        verb_labels={normalise_key(v): noun for noun, verbs in data["verb_labels"].items() for v in verbs},
+        trigger_labels={normalise_key(t): noun for noun, ts in data["trigger_labels"].items() for t in ts},
     )
 
 
@@ -628,12 +629,13 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
         for cand, _, verbal in sentence_cands:
             if not cand.place and not cand.places and not cand.placeless and len(visits) == 1:
                 cand.place, cand.place_kb_id = next(iter(visits))
-            if verbal:
-                # a verb names no event ("وارد مسکو شد", "دیدار کرد"): its noun does ("اعلام کرد": اعلام), else the
-                # type, with the visit's destination
-                noun = d.verb_labels.get(normalise_key(text[cand.span[0]:cand.span[1]]))
-                cand.label = noun or (d.labels[cand.type] + (f" به {cand.place}" if cand.type == "visit" and cand.place
-                                                             else ""))
+            # a verb or a word for the people in it names no event ("وارد مسکو شد", "دیدار کرد", "معترضان"): its noun
+            # does ("اعلام کرد": اعلام), else the type, with the visit's destination
+            noun = d.trigger_labels.get(normalise_key(text[cand.span[0]:cand.span[1]]))
+            if noun:
+                cand.label = noun
+            elif verbal:
+                cand.label = d.labels[cand.type] + (f" به {cand.place}" if cand.type == "visit" and cand.place else "")
         in_lead = name == "title" or sent.start < lead_end
         past = not planned and bool(d.past_verb.search(text, sent.start, narrative_end))
         claimed = {c.place for c, _, _ in sentence_cands if c.place}
