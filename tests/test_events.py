@@ -238,3 +238,28 @@ def test_protesters_make_a_protest_and_a_partitive_does_not_hide_its_venue():
     extract_events(a)
     [ev] = a.events
     assert (ev["type"], ev["label"], ev["place"], ev["start"]) == ("protest", "اعتراض", "مانیلا", "2020-04-01")
+
+
+def test_organisations_and_countries_take_part_as_subject_object_and_parties():
+    text = ("2 بهمن 1353، بانک مرکزی نرخ بهره بانکی را تنزل داد.\n"
+            "9 بهمن 1336، موافقتنامه بازرگانی ایران و ایتالیا امضا شد.\n"
+            "به گزارش ایرنا، حسن رحیمی امروز در گفت‌وگو با خبرنگار ایسنا در زنجان اظهار کرد: کار ادامه دارد.")
+    a = Article(id="e", title="خبر", text=text, published="2020-01-22")
+    a.entities = [_ent("o1", "ORG", "بانک مرکزی", [_at(text, "بانک مرکزی")]),
+                  _ent("o2", "ORG", "ایسنا", [_at(text, "ایسنا")]),
+                  _ent("o3", "ORG", "ایرنا", [_at(text, "ایرنا")]),
+                  _ent("p1", "PER", "حسن رحیمی", [_at(text, "حسن رحیمی")]),
+                  _ent("l1", "LOC", "ایران", [_at(text, "ایران")], "loc:iran"),
+                  _ent("l2", "LOC", "ایتالیا", [_at(text, "ایتالیا")], "loc:italy"),
+                  _ent("l3", "LOC", "زنجان", [_at(text, "زنجان")], "loc:zanjan")]
+    a.times = [TimeValue("2 بهمن 1353", "1975-01-22", *_at(text, "2 بهمن 1353")),
+               TimeValue("9 بهمن 1336", "1958-01-29", *_at(text, "9 بهمن 1336")),
+               TimeValue("امروز", "2020-01-22", *_at(text, "امروز"))]
+    extract_events(a)
+    by_date = {e["start"]: e for e in a.events}
+    assert by_date["1975-01-22"]["participants"] == ["بانک مرکزی"]  # the organisation opening the clause
+    assert by_date["1958-01-29"]["participants"] == ["ایران", "ایتالیا"]  # the parties, not the place
+    assert by_date["1958-01-29"]["place"] is None
+    interview = by_date["2020-01-22"]
+    assert interview["place"] == "زنجان"
+    assert interview["participants"] == ["حسن رحیمی", "ایسنا"]  # not the agency of the opener

@@ -100,6 +100,8 @@ class EventData:
     present_verb: re.Pattern[str]
     light_verb: re.Pattern[str]
     own_place_types: frozenset[str]
+    party_types: frozenset[str]
+    object_prep: re.Pattern[str]
     lead_sentences: int
     place_parts: frozenset[str]
     trigger_labels: dict[str, str]
@@ -159,6 +161,9 @@ def event_data() -> EventData:
         place_noun_kinds={normalise_key(k): frozenset(v) for k, v in data["place_nouns"].items()},
         past_verb=re.compile(_B + r"(?:" + alt(data["past_verbs"]) + r")(?:ند|ه[\s\u200c]*(?:است|اند|بود|بودند))?" + _E),
         own_place_types=frozenset(data["own_place_types"]),
+        party_types=frozenset(data["party_types"]),
+        object_prep=re.compile(_B + r"(?:" + alt(data["object_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,%d}"
+                               r"[\s\u200c]+$" % int(data["object_gap_words"])),
         light_verb=re.compile(_B + r"(?:" + alt(data["light_verbs"]) + r")(?:ند|ه)?" + _E),
         present_verb=re.compile(r"(?:" + alt(data["present_prefixes"]) + r")[\s\u200c]\w"),
         lead_sentences=int(data["lead_sentences"]),
@@ -360,16 +365,53 @@ def _split_value(value: str) -> tuple[str, str]:
     return value, value
 
 
-def _subject(text: str, sent: Sentence, first_trigger: int, pers, parens) -> list[tuple[int, dict]]:
-    """(mention end, person) for the persons named before the sentence's first trigger, after any "به گزارش
-    ایرنا،" opener: the sentence's subject."""
-    m = event_data().attribution.match(text, sent.start, first_trigger)
+def _subject(text: str, sent: Sentence, first_trigger: int, pers, orgs, parens, sent_times) -> list[tuple[int, dict]]:
+    """(mention end, entity) for the sentence's subject, after any "به گزارش ایرنا،" opener: the persons named before
+    its first trigger, and an organisation opening the clause ("بانک مرکزی نرخ بهره را ...", "وزارت دفاع آمریکا
+    ... تأیید کرد"; one further in is a person's employer or what is talked about)."""
+    d = event_data()
+    m = d.attribution.match(text, sent.start, first_trigger)
     clause_start = m.end() if m else sent.start
+    dated = next((t for t in sent_times if t[0] - clause_start <= 2), None)
+    if dated is not None and d.entry_comma.match(text, dated[1], first_trigger):
+        clause_start = d.entry_comma.match(text, dated[1], first_trigger).end()  # "9 بهمن 1393، صندوق بین المللی پول ..."
     out: list[tuple[int, dict]] = []
+    opening = _opening_org(text, clause_start, first_trigger, orgs)
+    if opening is not None:
+        out.append(opening)
     for s, e, ent, _ in pers:
         if clause_start <= s and e <= first_trigger and not _inside(s, parens) \
                 and all(ent is not other for _, other in out):
             out.append((e, ent))
+    return out
+
+
+def _opening_org(text: str, start: int, limit: int, orgs) -> tuple[int, dict] | None:
+    """(mention end, organisation) of the organisation the clause at `start` opens with, if any."""
+    for s, e, ent, _ in orgs:
+        if start <= s and e <= limit and not text[start:s].strip(" \u200c«\"'"):
+            return e, ent
+    return None
+
+
+def _objects(text: str, a: int, b: int, orgs, trigger_start: int) -> list[dict]:
+    """Organisations in [a, b) an event is held with: "گفت‌وگو با خبرنگار فارس" (the preposition may be part of the
+    trigger), "دیدار با هیئت اتحادیه اروپا" (the object preposition, then at most `object_gap_words` words)."""
+    d = event_data()
+    return [ent for s, _, ent, _ in orgs
+            if a <= s < b and d.object_prep.search(text, max(min(a, trigger_start), s - 40), s)]
+
+
+def _parties(text: str, a: int, b: int, locs, venue: tuple | None) -> list[dict]:
+    """Countries named as the parties of an event noun, coordinated in its stretch: "موافقتنامه بازرگانی ایران و
+    ایتالیا", "مذاکرات ایران و روسیه"; not its venue."""
+    kb = load_kb()
+    countries = [(s, e, ent) for s, e, ent, _ in locs if a <= s and e <= b and (venue is None or s != venue[0])
+                 and (rec := kb.get(ent.get("kb_id") or "")) is not None and rec.kind == "country"]
+    out: list[dict] = []
+    for (s1, e1, x), (s2, _, y) in zip(countries, countries[1:]):
+        if x is not y and re.fullmatch(r"[\s\u200c]*(?:و|[،,])[\s\u200c]*", text[e1:s2]):
+            out += [p for p in (x, y) if all(p is not q for q in out)]
     return out
 
 
@@ -505,7 +547,7 @@ def _set_place(cand: Candidate, text: str, venue: tuple, locs) -> None:
         cand.place, cand.place_kb_id = venue[2].get("name"), venue[2].get("kb_id")
 
 
-def _dated_entry(article: Article, name: str, text: str, sent: Sentence, sent_times, locs, pers, per_spans,
+def _dated_entry(article: Article, name: str, text: str, sent: Sentence, sent_times, locs, pers, orgs, per_spans,
                  parens) -> Candidate | None:
     """A sentence that opens with a full date and a comma reports what happened that day, whatever its verb: the
     entries of a chronology ("9 بهمن 1331، دکتر مصدق ... اطلاع داد که ...", "on this day" columns, timelines).
@@ -526,9 +568,13 @@ def _dated_entry(article: Article, name: str, text: str, sent: Sentence, sent_ti
     venue = _venue(text, clause_start, sent.end, locs, per_spans, parens, etype)
     if venue:
         _set_place(cand, text, venue, locs)
+    opening = _opening_org(text, clause_start, sent.end, orgs)
+    if opening is not None:
+        cand.participants.append(opening[1])
     for s, _, ent, _ in pers:
         if clause_start <= s < sent.end and not _inside(s, parens) and ent not in cand.participants:
             cand.participants.append(ent)
+    cand.participants += [p for p in _parties(text, clause_start, sent.end, locs, venue) if p not in cand.participants]
     cand.mentions.append({"start": opener[0], "end": sent.end, "field": name, "text": text[opener[0]:sent.end]})
     return cand
 
@@ -540,7 +586,8 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
     per_spans = [(s, e) for s, e, _, _ in pers]
     parens = _paren_spans(text)
     times = _times_for(article, name, text)
-    org_spans = [(s, e) for s, e, _, _ in _mentions(article, name, "ORG")]
+    orgs = _mentions(article, name, "ORG")
+    org_spans = [(s, e) for s, e, _, _ in orgs]
     d = event_data()
     plain = d.plain.find(text)
     out: list[Candidate] = []
@@ -552,7 +599,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
         hits = _hits(text, sent, locs, plain)
         sent_times = [t for t in times if sent.start <= t[0] < sent.end]
         if not hits:
-            entry = _dated_entry(article, name, text, sent, sent_times, locs, pers, per_spans, parens)
+            entry = _dated_entry(article, name, text, sent, sent_times, locs, pers, orgs, per_spans, parens)
             if entry is not None:
                 out.append(entry)
             continue
@@ -573,7 +620,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                     and _clause_end(text, heads[-1].end, h.start) == h.start:
                 continue  # "مانورهای ناتو ... آغاز شد": the verb of the exercise, not a second event
             heads.append(h)
-        subject = _subject(text, sent, heads[0].start, pers, parens)
+        subject = _subject(text, sent, heads[0].start, pers, orgs, parens, sent_times)
         cued: list[bool] = []
         # (candidate, has a date or a venue of its own, its trigger is a verb)
         sentence_cands: list[tuple[Candidate, bool, bool]] = []
@@ -621,6 +668,10 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
             for s, _, ent, _ in pers:
                 if seg_start <= s < limit and ent not in cand.participants:
                     cand.participants.append(ent)
+            cand.participants += [p for p in _objects(text, seg_start, limit, orgs, h.start) if p not in cand.participants]
+            if etype in d.party_types:
+                cand.participants += [p for p in _parties(text, seg_start, limit, locs, venue)
+                                      if p not in cand.participants]
             cand.planned = planned
             cand.names_its_event = h.demonstrative or not h.generic
             cand.mentions.append({"start": h.start, "end": h.end, "field": name, "text": text[h.start:h.end]})
