@@ -263,3 +263,21 @@ def test_organisations_and_countries_take_part_as_subject_object_and_parties():
     interview = by_date["2020-01-22"]
     assert interview["place"] == "زنجان"
     assert interview["participants"] == ["حسن رحیمی", "ایسنا"]  # not the agency of the opener
+
+
+def test_announcements_are_placeless_statements_and_dates_after_ta_are_no_start():
+    text = ("کمپانی بنز از حذف هزاران شغل در آلمان تا پایان سال 2022 خبر داد.\n"
+            "تظاهرات علیه ترور سردار در 70 شهر آمریکا برگزار شد.\n"
+            "اهم رویدادهای امروز در تهران به شرح زیر است.")
+    a = Article(id="e", title="خبر", text=text, published="2019-11-30")
+    a.entities = [_ent("l1", "LOC", "آلمان", [_at(text, "آلمان")], "loc:germany"),
+                  _ent("l2", "LOC", "آمریکا", [_at(text, "آمریکا")], "loc:united-states"),
+                  _ent("l3", "LOC", "تهران", [_at(text, "تهران")], "loc:tehran")]
+    a.times = [TimeValue("سال 2022", "2022", *_at(text, "سال 2022")), TimeValue("امروز", "2019-11-30", *_at(text, "امروز"))]
+    extract_events(a)
+    events = {e["type"]: e for e in a.events}
+    # the lead's announcement, on its publication day: not at the place nor at the date it announces
+    assert (events["statement"]["label"], events["statement"]["place"]) == ("اعلام", None)
+    assert (events["statement"]["start"], events["statement"]["date_source"]) == ("2019-11-30", "published")
+    assert events["protest"]["place"] == "آمریکا" and "attack" not in events  # a protest against a killing
+    assert "conference" not in events  # "رویدادهای امروز" are no event

@@ -71,6 +71,7 @@ class Trigger:
     surface: str | None = None  # the trigger as written in the data file (plain triggers)
     placeless: bool = False  # a phone call or a video conference happens in no one place
     aspect: bool = False  # "آغاز شد": after an event noun it is that event's verb, else an event of its own
+    referring: bool = False  # "رویداد": an event only after a demonstrative ("این رویداد")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class EventData:
     light_verb: re.Pattern[str]
     own_place_types: frozenset[str]
     party_types: frozenset[str]
+    until: re.Pattern[str]
     object_prep: re.Pattern[str]
     lead_sentences: int
     place_parts: frozenset[str]
@@ -113,6 +115,7 @@ def event_data() -> EventData:
     generic = {w for w in data.get("generic_triggers") or []}
     verb_ends = {normalise_key(w) for w in data["verb_ends"]}
     aspect = {w for w in data.get("aspect_triggers") or []}
+    referring = {w for w in data.get("referring_triggers") or []}
     placeless = {w for w in data.get("placeless_triggers") or []}
     triggers = []
     for etype, spec in data["types"].items():
@@ -127,7 +130,7 @@ def event_data() -> EventData:
             else:
                 verbal = normalise_key(t.split()[-1]) in verb_ends
                 triggers.append(Trigger(etype, None, None, t in generic, len(t), verbal, surface=t,
-                                        placeless=t in placeless, aspect=t in aspect))
+                                        placeless=t in placeless, aspect=t in aspect, referring=t in referring))
     alt = lambda xs: "|".join(_phrase(x) for x in sorted(xs, key=len, reverse=True))
     plain = [(i, t) for i, t in enumerate(triggers) if t.surface is not None]
     surfaces = [(str(t.surface), str(i)) for i, t in plain]
@@ -162,6 +165,7 @@ def event_data() -> EventData:
         past_verb=re.compile(_B + r"(?:" + alt(data["past_verbs"]) + r")(?:ند|ه[\s\u200c]*(?:است|اند|بود|بودند))?" + _E),
         own_place_types=frozenset(data["own_place_types"]),
         party_types=frozenset(data["party_types"]),
+        until=re.compile(_B + r"(?:" + alt(data["until_words"]) + r")[\s\u200c]+$"),
         object_prep=re.compile(_B + r"(?:" + alt(data["object_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,%d}"
                                r"[\s\u200c]+$" % int(data["object_gap_words"])),
         light_verb=re.compile(_B + r"(?:" + alt(data["light_verbs"]) + r")(?:ند|ه)?" + _E),
@@ -247,6 +251,8 @@ def _hits(text: str, sent: Sentence, locs, plain: list[KBMatch]) -> list[Hit]:
             continue
         taken.append((s, e))
         demo = bool(event_data().demonstrative.search(text[max(sent.start, s - 12):s]))
+        if trig.referring and not demo:
+            continue  # "رویدادهای امروز" are any happenings; "این رویداد" is the event just mentioned
         hits.append(Hit(s, e, trig.type, trig.generic, place, demo, trig.verbal, trig.placeless, trig.aspect))
     return sorted(hits, key=lambda h: h.start)
 
@@ -557,6 +563,8 @@ def _dated_entry(article: Article, name: str, text: str, sent: Sentence, sent_ti
     if opener is None or not _FULL_DATE.match(opener[2]) or not d.entry_comma.match(text, opener[1], sent.end):
         return None
     clause_start = d.entry_comma.match(text, opener[1], sent.end).end()
+    if any(abs(t[0] - clause_start) <= 1 for t in sent_times) or text[clause_start:clause_start + 1].isdigit():
+        return None  # "۱۳ دی ماه ۱۳۹۸ ، هفتم جمادی الاول ۱۴۴۱ و ...": the same day in other calendars, not an entry
     clause = text[clause_start:sent.end]
     words = re.findall(r"[^\s،,:؛.]+", re.split(r"[،,:؛]", clause, maxsplit=1)[0])
     if len(words) < d.entry_min_words:
@@ -598,12 +606,16 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
     for sent in sentences:
         hits = _hits(text, sent, locs, plain)
         sent_times = [t for t in times if sent.start <= t[0] < sent.end]
+        # a date in parentheses glosses the one before it ("ماه دسامبر 2019 (دی‌ماه)"); one after "تا" is where
+        # something ends ("حذف هزاران شغل تا پایان سال 2022"), not when the event happens
+        event_times = [t for t in sent_times if not d.until.search(text, max(0, t[0] - 12), t[0])
+                       and not (_inside(t[0], parens) and any(u[1] <= t[0] for u in sent_times))]
         if not hits:
             entry = _dated_entry(article, name, text, sent, sent_times, locs, pers, orgs, per_spans, parens)
             if entry is not None:
                 out.append(entry)
             continue
-        opening = [t for t in sent_times if t[0] < hits[0].start]
+        opening = [t for t in event_times if t[0] < hits[0].start]
         hit_spans = [(h.start, h.end) for h in hits]
         # what follows "گفت:" is what was said: its tense and plans are not the narrative's
         colon = text.find(":", sent.start, sent.end)
@@ -639,10 +651,8 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                 etype = last_type  # "این نشست" is the summit already mentioned
             last_type = etype
             cued.append(_takes_subject(text, heads, k, cued))
-            # a date in parentheses glosses the one before it ("ماه دسامبر 2019 (دی‌ماه)")
-            own = [t for t in sent_times if seg_start <= t[0] < limit and not (_inside(t[0], parens) and
-                                                                                 any(u[1] <= t[0] for u in sent_times))]
-            lead_in = [t for t in sent_times if (heads[k - 1].end if k else sent.start) <= t[0] < h.start]
+            own = [t for t in event_times if seg_start <= t[0] < limit]
+            lead_in = [t for t in event_times if (heads[k - 1].end if k else sent.start) <= t[0] < h.start]
             if cued[-1] and not h.verbal and lead_in:
                 when = lead_in[-1][2]  # "X صبح امروز در جمع خبرنگاران ...": the subject's date is the event's
             elif own:
@@ -702,7 +712,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                     and ":" not in text[sent.start:cand.span[0]]:
                 # the lead's past-tense report: the date its sentence gives ("X فعالیت خود را آغاز کرد و ... از
                 # چهارشنبه ۷ اسفند ..."), else the day it was published
-                stated = [t for t in sent_times if t[0] < narrative_end and not _inside(t[0], parens)]
+                stated = [t for t in event_times if t[0] < narrative_end]
                 if stated:
                     cand.start, cand.end = _split_value(stated[0][2])
                     cand.date_source = "text"
