@@ -281,3 +281,34 @@ def test_announcements_are_placeless_statements_and_dates_after_ta_are_no_start(
     assert (events["statement"]["start"], events["statement"]["date_source"]) == ("2019-11-30", "published")
     assert events["protest"]["place"] == "آمریکا" and "attack" not in events  # a protest against a killing
     assert "conference" not in events  # "رویدادهای امروز" are no event
+
+
+def test_an_attack_is_where_it_is_aimed_and_a_place_in_another_is_the_more_specific():
+    text = ("در تاریخ ۴ سپتامبر ۲۰۱۵ یگان موشکی یک موشک را به سمت پادگان الصافر در استان مارب شلیک می‌کند.\n"
+            "ژانویه سال ۲۰۱۹، انصارالله تجمع فرماندهان را در پایگاه هوایی العند در استان لحج مورد حمله قرار داد.")
+    a = Article(id="e", title="خبر", text=text, published="2020-01-20")
+    a.entities = [_ent("l1", "LOC", "پادگان الصافر", [_at(text, "پادگان الصافر")]),
+                  _ent("l2", "LOC", "مارب", [_at(text, "مارب")]),
+                  _ent("l3", "LOC", "پایگاه هوایی العند", [_at(text, "پایگاه هوایی العند")]),
+                  _ent("l4", "LOC", "لحج", [_at(text, "لحج")])]
+    a.times = [TimeValue("۴ سپتامبر ۲۰۱۵", "2015-09-04", *_at(text, "۴ سپتامبر ۲۰۱۵")),
+               TimeValue("ژانویه سال ۲۰۱۹", "2019-01", *_at(text, "ژانویه سال ۲۰۱۹"))]
+    extract_events(a)
+    assert sorted((e["type"], e["start"], e["place"]) for e in a.events) == [
+        ("attack", "2015-09-04", "پادگان الصافر"),  # "به سمت ..." is the target; "در استان مارب" only says where it is
+        ("attack", "2019-01", "پایگاه هوایی العند")]  # the gathering attacked is its target, not a protest
+
+
+def test_match_results_are_events_and_unlike_other_events_of_a_day_stay_apart():
+    text = ("هفته بیست و پنجم لیگ برتر با انجام 3 بازی به پایان رسید.\n"
+            "داماش گیلان یک - فجر سپاسی صفر\n"
+            "امروز مراسم تجلیل از قهرمانان در رشت برگزار شد و ساخت ورزشگاه در رشت امروز آغاز شد.")
+    a = Article(id="e", title="خبر", text=text, published="2013-02-09")
+    a.entities = [_ent("o1", "ORG", "فجر سپاسی", [_at(text, "فجر سپاسی")]),
+                  _ent("l1", "LOC", "رشت", [_at(text, "رشت"), _at(text, "رشت", 1)], "loc:rasht")]
+    a.times = [TimeValue("امروز", "2013-02-09", *_at(text, "امروز")), TimeValue("امروز", "2013-02-09", *_at(text, "امروز", 1))]
+    extract_events(a)
+    [match] = [e for e in a.events if " - " in e["label"]]
+    assert match["participants"] == ["داماش گیلان", "فجر سپاسی"] and match["participant_ids"] == [None, "o1"]
+    assert (match["type"], match["start"], match["date_source"], match["place"]) == ("other", "2013-02-09", "published", None)
+    assert sorted(e["label"] for e in a.events if e["place"] == "رشت") == ["آغاز", "مراسم تجلیل"]  # two events, not one

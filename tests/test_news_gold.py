@@ -73,7 +73,7 @@ def test_quotes(news):
 
 
 def test_events(news):
-    assert news["ev_ok"] >= 60
+    assert news["ev_ok"] >= 66
 
 
 def test_stories(week):

@@ -102,11 +102,22 @@ class EventData:
     light_verb: re.Pattern[str]
     own_place_types: frozenset[str]
     party_types: frozenset[str]
+    object_marker: re.Pattern[str]
+    result_line: re.Pattern[str]
+    target_types: frozenset[str]
+    target_prep: re.Pattern[str]
+    within: re.Pattern[str]
     until: re.Pattern[str]
     object_prep: re.Pattern[str]
     lead_sentences: int
     place_parts: frozenset[str]
     trigger_labels: dict[str, str]
+
+
+def _result_pattern(scores: list[str], side_words: int) -> re.Pattern[str]:
+    score = r"(?:\d{1,2}|" + "|".join(map(re.escape, scores)) + r")"
+    side = r"[^\W\d][\w\u200c]*(?:[ \u200c][^\W\d][\w\u200c]*){0,%d}" % (side_words - 1)
+    return re.compile(rf"(?P<a>{side})[ ]+{score}[ ]*[-–][ ]*(?P<b>{side})[ ]+{score}")
 
 
 @lru_cache(maxsize=1)
@@ -165,6 +176,13 @@ def event_data() -> EventData:
         past_verb=re.compile(_B + r"(?:" + alt(data["past_verbs"]) + r")(?:ند|ه[\s\u200c]*(?:است|اند|بود|بودند))?" + _E),
         own_place_types=frozenset(data["own_place_types"]),
         party_types=frozenset(data["party_types"]),
+        object_marker=re.compile(_B + "را" + _E),
+        result_line=_result_pattern(data["result_scores"], int(data["result_side_words"])),
+        target_types=frozenset(data["target_types"]),
+        target_prep=re.compile(_B + r"(?:" + alt(data["target_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,%d}"
+                               r"[\s\u200c]+$" % int(data.get("venue_gap_words", 2))),
+        within=re.compile(r"[\s\u200c]*(?:" + alt(data["place_prepositions"]) + r")(?:[\s\u200c]+(?:"
+                          + alt(data["place_nouns"]) + r"))?[\s\u200c]*"),
         until=re.compile(_B + r"(?:" + alt(data["until_words"]) + r")[\s\u200c]+$"),
         object_prep=re.compile(_B + r"(?:" + alt(data["object_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,%d}"
                                r"[\s\u200c]+$" % int(data["object_gap_words"])),
@@ -187,6 +205,7 @@ class Hit:
     verbal: bool = False
     placeless: bool = False
     aspect: bool = False
+    kind: str = ""  # the trigger's first word as written in the data ("مانور", "آغاز")
 
 
 @dataclass
@@ -208,6 +227,7 @@ class Candidate:
     placeless: bool = False
     places: list[str] = field(default_factory=list)  # an event held in several places ("در سه استان تهران، البرز و قزوین")
     date_source: str | None = None  # "text" (a date expression), "published" (a lead's past-tense report)
+    kind: str = ""  # for `other` events: what kind of happening ("مانور", "آغاز"); "" never merges
 
 
 def _mentions(article: Article, name: str, etype: str) -> list[tuple[int, int, dict, dict]]:
@@ -253,7 +273,8 @@ def _hits(text: str, sent: Sentence, locs, plain: list[KBMatch]) -> list[Hit]:
         demo = bool(event_data().demonstrative.search(text[max(sent.start, s - 12):s]))
         if trig.referring and not demo:
             continue  # "رویدادهای امروز" are any happenings; "این رویداد" is the event just mentioned
-        hits.append(Hit(s, e, trig.type, trig.generic, place, demo, trig.verbal, trig.placeless, trig.aspect))
+        kind = normalise_key((trig.surface or "").split()[0]) if trig.surface else trig.type
+        hits.append(Hit(s, e, trig.type, trig.generic, place, demo, trig.verbal, trig.placeless, trig.aspect, kind))
     return sorted(hits, key=lambda h: h.start)
 
 
@@ -265,7 +286,7 @@ def _venue(text: str, a: int, b: int, locs, per_spans, paren_spans, etype: str |
            trigger_spans=()) -> tuple | None:
     d = event_data()
     kb = load_kb()
-    best, best_rank = None, None
+    found: list[tuple[tuple, tuple]] = []  # (rank, (start, end, entity)) in text order
     for s, e, ent, _ in locs:
         if not (a <= s and e <= b) or _inside(s, per_spans) or _inside(s, paren_spans):
             continue
@@ -276,17 +297,17 @@ def _venue(text: str, a: int, b: int, locs, per_spans, paren_spans, etype: str |
         m = d.venue_prep.search(before)
         if m and any(s - len(before) + m.start() <= ts < s for ts, _ in trigger_spans):
             continue  # "در مذاکرات ایران و روسیه": the place qualifies an event noun, it is no venue
-        if m:
+        if m or (etype in d.target_types and d.target_prep.search(before)):
             prep = 0
         elif d.host_prep.search(before):
             prep = 1
         else:
             continue
         # "در" before "به میزبانی"; a known place before an unknown one; a city before its country
-        rank = (prep, rec is None, _KIND_RANK.get(rec.kind, 2) if rec else 2, -s)
-        if best_rank is None or rank < best_rank:
-            best, best_rank = (s, e, ent), rank
-    return best
+        found.append(((prep, rec is None, _KIND_RANK.get(rec.kind, 2) if rec else 2, -s), (s, e, ent)))
+    # "در پایگاه هوایی العند در استان لحج": the second place only says where the first one is
+    inner = {id(y) for (_, x), (_, y) in zip(found, found[1:]) if d.within.fullmatch(text, x[1], y[0])}
+    return min(((r, v) for r, v in found if id(v) not in inner), default=(None, None), key=lambda x: x[0])[1]
 
 
 def _paren_spans(text: str) -> list[tuple[int, int]]:
@@ -553,6 +574,24 @@ def _set_place(cand: Candidate, text: str, venue: tuple, locs) -> None:
         cand.place, cand.place_kb_id = venue[2].get("name"), venue[2].get("kb_id")
 
 
+def _result_line(article: Article, name: str, text: str, sent: Sentence, orgs) -> Candidate | None:
+    """A line "TEAM N - TEAM M" ("داماش گیلان یک - فجر سپاسی صفر") reports a match played: an `other` event between
+    the two sides, of the publication day (results are the day's news) unless the line gives a date."""
+    m = event_data().result_line.fullmatch(sent.text)
+    if m is None or not article.published:
+        return None
+    cand = Candidate("other", name, (sent.start, sent.end), sent, sent.text)
+    for side in ("a", "b"):
+        s, e = sent.start + m.start(side), sent.start + m.end(side)
+        # the side as the tagger found it when it found all of it, else as written ("مس کرمان" is not کرمان)
+        ent = next((ent for ms, me, ent, _ in orgs if (ms, me) == (s, e)), None)
+        cand.participants.append(ent or {"name": text[s:e], "id": None})
+    cand.start = cand.end = article.published[:10]
+    cand.date_source = "published"
+    cand.mentions.append({"start": sent.start, "end": sent.end, "field": name, "text": sent.text})
+    return cand
+
+
 def _dated_entry(article: Article, name: str, text: str, sent: Sentence, sent_times, locs, pers, orgs, per_spans,
                  parens) -> Candidate | None:
     """A sentence that opens with a full date and a comma reports what happened that day, whatever its verb: the
@@ -610,6 +649,10 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
         # something ends ("حذف هزاران شغل تا پایان سال 2022"), not when the event happens
         event_times = [t for t in sent_times if not d.until.search(text, max(0, t[0] - 12), t[0])
                        and not (_inside(t[0], parens) and any(u[1] <= t[0] for u in sent_times))]
+        result = _result_line(article, name, text, sent, orgs)
+        if result is not None:
+            out.append(result)
+            continue
         if not hits:
             entry = _dated_entry(article, name, text, sent, sent_times, locs, pers, orgs, per_spans, parens)
             if entry is not None:
@@ -632,6 +675,12 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                     and _clause_end(text, heads[-1].end, h.start) == h.start:
                 continue  # "مانورهای ناتو ... آغاز شد": the verb of the exercise, not a second event
             heads.append(h)
+        # a noun that is the object of an attack's verb is its target, not an event ("تجمع فرماندهان را ... مورد
+        # حمله قرار داد")
+        heads = [h for k, h in enumerate(heads)
+                 if not (k + 1 < len(heads) and heads[k + 1].verbal and not h.verbal and heads[k + 1].type in d.target_types
+                         and d.object_marker.search(text, h.end, heads[k + 1].start)
+                         and not re.search(r"[،,:؛.]", text[h.end:heads[k + 1].start]))]
         subject = _subject(text, sent, heads[0].start, pers, orgs, parens, sent_times)
         cued: list[bool] = []
         # (candidate, has a date or a venue of its own, its trigger is a verb)
@@ -666,7 +715,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                 if venue is None and not h.verbal and etype in d.own_place_types:
                     venue = _own_place(text, h, limit, locs, org_spans)
             cand = Candidate(etype, name, (h.start, h.end), sent, _label(text, h, limit, per_spans))
-            cand.placeless = h.placeless
+            cand.placeless, cand.kind = h.placeless, h.kind
             if when:
                 cand.start, cand.end = _split_value(when)
                 cand.date_source = "text"
@@ -771,8 +820,8 @@ def _places_compatible(a: Candidate, b: Candidate) -> bool | None:
 
 
 def _same_event(a: Candidate, b: Candidate) -> bool:
-    if a.type != b.type:
-        return False
+    if a.type != b.type or (a.type == "other" and (not a.kind or a.kind != b.kind)):
+        return False  # `other` gathers unlike happenings: a launch and a ceremony of one day are two events
     places = _places_compatible(a, b)
     if places is False or not _dates_compatible(a, b):
         return False
