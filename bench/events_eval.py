@@ -10,8 +10,8 @@ undated gold events and ignores the type and the people. This bench measures wha
   * place+date: score.py's own count (no type), for comparison;
   * type / place / date: of the gold events whose best prediction (most arguments right) agrees on at least two
     of type, place and date, how many have each argument right;
-  * participants: of the gold `participants_min` of the found events, how many the event names (recall only:
-    an event may name more people than the gold's minimum);
+  * participants: of the gold `participants_min` of the found events, how many the event names, by any name of the
+    entity it points to (recall only: an event may name more people than the gold's minimum);
   * precision: predicted events that agree with some gold event of their article on two of type, place and
     date, over all predicted events.
 --misses prints every gold event not found with the article's predicted events beside it.
@@ -57,8 +57,12 @@ def _agreement(scorer, doc: dict, ev: dict, pe: dict) -> tuple[bool, bool, bool]
     return type_ok, place_ok, date_ok
 
 
-def _participants_found(scorer, doc: dict, ev: dict, pe: dict) -> list[str]:
-    got = {scorer.key(p) for p in pe.get("participants", [])}
+def _participants_found(scorer, doc: dict, ev: dict, pe: dict, entities: dict[str, dict]) -> list[str]:
+    """The gold participants a predicted event names: by the name it gives, or by any name of the article's entity it
+    points to (score.py's keys: the entity's name, aliases and mentions — "باشگاه داماش گیلان" is "داماش گیلان")."""
+    got: set[str] = set()
+    for name, eid in zip(pe.get("participants", []), pe.get("participant_ids") or [None] * len(pe.get("participants", []))):
+        got |= scorer.pred_keys(entities[eid]) if eid in entities else {scorer.key(name)}
     got |= {scorer.strip_honorific(k) for k in got}
     return [p for p in ev.get("participants_min", []) if _names(scorer, doc, p) & got]
 
@@ -70,11 +74,12 @@ def event_matches(scorer, gold: dict, articles: list[dict]) -> list[dict]:
     rows = []
     for doc in gold["documents"]:
         article = by_id.get(doc["id"]) or {}
+        entities = {e.get("id"): e for e in article.get("entities", [])}
         for ev in doc.get("events", []):
             best, best_rank = None, None
             for pe in article.get("events", []):
                 agree = _agreement(scorer, doc, ev, pe)
-                rank = (all(agree), sum(agree), len(_participants_found(scorer, doc, ev, pe)))
+                rank = (all(agree), sum(agree), len(_participants_found(scorer, doc, ev, pe, entities)))
                 if best_rank is None or rank > best_rank:
                     best, best_rank = pe, rank
             agree = _agreement(scorer, doc, ev, best) if best else (False, False, False)
@@ -83,7 +88,7 @@ def event_matches(scorer, gold: dict, articles: list[dict]) -> list[dict]:
                          "start": ev.get("start"), "found": found, "close": sum(agree) >= 2,
                          "type_ok": agree[0], "place_ok": agree[1], "date_ok": agree[2],
                          "participants": list(ev.get("participants_min", [])),
-                         "participants_found": _participants_found(scorer, doc, ev, best) if found else [],
+                         "participants_found": _participants_found(scorer, doc, ev, best, entities) if found else [],
                          "best": best})
     return rows
 

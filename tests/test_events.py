@@ -312,3 +312,37 @@ def test_match_results_are_events_and_unlike_other_events_of_a_day_stay_apart():
     assert match["participants"] == ["داماش گیلان", "فجر سپاسی"] and match["participant_ids"] == [None, "o1"]
     assert (match["type"], match["start"], match["date_source"], match["place"]) == ("other", "2013-02-09", "published", None)
     assert sorted(e["label"] for e in a.events if e["place"] == "رشت") == ["آغاز", "مراسم تجلیل"]  # two events, not one
+
+
+def test_the_subjects_organisation_takes_part_and_a_reported_event_is_not_the_reporters():
+    text = ("شبکه الجزیره در خبری فوری از کشته شدن 13 پلیس عراق در حمله افراد مسلح در موصل خبر داد.\n"
+            "به گزارش ایرنا، تدروس آدهانوم مدیر کل سازمان جهانی بهداشت چهارشنبه‌شب در کنفرانسی خبری گفت: همه‌گیر است.")
+    a = Article(id="e", title="خبر", text=text, published="2020-03-12")
+    a.entities = [_ent("p1", "PER", "تدروس آدهانوم", [_at(text, "تدروس آدهانوم")]),
+                  _ent("o1", "ORG", "سازمان جهانی بهداشت", [_at(text, "سازمان جهانی بهداشت")]),
+                  _ent("o2", "ORG", "ایرنا", [_at(text, "ایرنا")], "out:irna"),
+                  _ent("o3", "ORG", "الجزیره", [_at(text, "الجزیره")]),
+                  _ent("o4", "ORG", "پلیس عراق", [_at(text, "پلیس عراق")]),
+                  _ent("l1", "LOC", "موصل", [_at(text, "موصل")])]
+    a.times = [TimeValue("چهارشنبه‌شب", "2020-03-11", *_at(text, "چهارشنبه‌شب"))]
+    extract_events(a)
+    events = {e["type"]: e for e in a.events}
+    assert events["conference"]["participants"] == ["سازمان جهانی بهداشت", "تدروس آدهانوم"]  # not the agency
+    attack = events["attack"]
+    assert attack["place"] == "موصل" and attack["start"] == "2020-03-12"  # reported in the lead: the day's news
+    assert "الجزیره" not in attack["participants"] and "پلیس عراق" not in attack["participants"]
+
+
+def test_a_state_acting_is_the_place_and_a_party_of_its_measure():
+    text = ("خبرها از چین.\n"
+            "مغولستان همسایه زمینی چین، همه مرزهای زمینی با چین را بست.\n"
+            "دولت چین زمان تعطیلی مدارس را تمدید کرد.")
+    a = Article(id="e", title="خبر", text=text, published="2020-01-28")
+    a.entities = [_ent("l1", "LOC", "مغولستان", [_at(text, "مغولستان")], "loc:mongolia"),
+                  _ent("l2", "LOC", "چین", [_at(text, "چین"), _at(text, "چین", 1), _at(text, "چین", 2), _at(text, "چین", 3)],
+                       "loc:china"),
+                  _ent("o1", "ORG", "دولت چین", [_at(text, "دولت چین")])]
+    extract_events(a)
+    by_label = {e["label"]: e for e in a.events}
+    assert (by_label["بستن"]["place"], by_label["بستن"]["participants"]) == ("مغولستان", ["مغولستان"])
+    assert by_label["تمدید"]["place"] == "چین" and by_label["تمدید"]["participants"][:2] == ["چین", "دولت چین"]

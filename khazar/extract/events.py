@@ -102,6 +102,10 @@ class EventData:
     light_verb: re.Pattern[str]
     own_place_types: frozenset[str]
     party_types: frozenset[str]
+    state_act_types: frozenset[str]
+    state_words: frozenset[str]
+    non_subject_prep: re.Pattern[str]
+    content_prep: re.Pattern[str]
     object_marker: re.Pattern[str]
     result_line: re.Pattern[str]
     target_types: frozenset[str]
@@ -176,6 +180,11 @@ def event_data() -> EventData:
         past_verb=re.compile(_B + r"(?:" + alt(data["past_verbs"]) + r")(?:ند|ه[\s\u200c]*(?:است|اند|بود|بودند))?" + _E),
         own_place_types=frozenset(data["own_place_types"]),
         party_types=frozenset(data["party_types"]),
+        state_act_types=frozenset(data["state_act_types"]),
+        state_words=frozenset(normalise_key(w) for w in data["state_words"]),
+        content_prep=re.compile(_B + r"(?:" + alt(data["content_prepositions"]) + r")" + _E),
+        non_subject_prep=re.compile(_B + r"(?:" + alt(data["non_subject_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,3}"
+                                    r"[\s\u200c]+$"),
         object_marker=re.compile(_B + "را" + _E),
         result_line=_result_pattern(data["result_scores"], int(data["result_side_words"])),
         target_types=frozenset(data["target_types"]),
@@ -393,24 +402,56 @@ def _split_value(value: str) -> tuple[str, str]:
 
 
 def _subject(text: str, sent: Sentence, first_trigger: int, pers, orgs, parens, sent_times) -> list[tuple[int, dict]]:
-    """(mention end, entity) for the sentence's subject, after any "به گزارش ایرنا،" opener: the persons named before
-    its first trigger, and an organisation opening the clause ("بانک مرکزی نرخ بهره را ...", "وزارت دفاع آمریکا
-    ... تأیید کرد"; one further in is a person's employer or what is talked about)."""
+    """(mention end, entity) for the sentence's subject, after any "به گزارش ایرنا،" opener: the persons and the
+    organisations named before its first trigger ("بانک مرکزی نرخ بهره را ...", "مدیر کل سازمان جهانی بهداشت ...
+    در کنفرانسی خبری"), but not an organisation after a preposition ("با اشاره به اقدامات بنیاد ...") nor an outlet."""
     d = event_data()
-    m = d.attribution.match(text, sent.start, first_trigger)
-    clause_start = m.end() if m else sent.start
-    dated = next((t for t in sent_times if t[0] - clause_start <= 2), None)
-    if dated is not None and d.entry_comma.match(text, dated[1], first_trigger):
-        clause_start = d.entry_comma.match(text, dated[1], first_trigger).end()  # "9 بهمن 1393، صندوق بین المللی پول ..."
+    clause_start = _clause_start(text, sent, first_trigger, sent_times)
     out: list[tuple[int, dict]] = []
-    opening = _opening_org(text, clause_start, first_trigger, orgs)
-    if opening is not None:
-        out.append(opening)
+    for s, e, ent, _ in orgs:
+        # the subject's organisation ("مدیر کل سازمان جهانی بهداشت", "یگان پهپادی ارتش یمن"), not one after a
+        # preposition ("با اشاره به اقدامات بنیاد ...")
+        if clause_start <= s and e <= first_trigger and not _inside(s, parens) and not _is_outlet(ent) \
+                and not d.non_subject_prep.search(text, max(clause_start, s - 40), s) \
+                and all(ent is not other for _, other in out):
+            out.append((e, ent))
     for s, e, ent, _ in pers:
         if clause_start <= s and e <= first_trigger and not _inside(s, parens) \
                 and all(ent is not other for _, other in out):
             out.append((e, ent))
     return out
+
+
+def _clause_start(text: str, sent: Sentence, first_trigger: int, sent_times) -> int:
+    """Where the sentence's own clause starts: after an opener ("به گزارش ایرنا،") or a chronology date ("9 بهمن
+    1393،")."""
+    d = event_data()
+    m = d.attribution.match(text, sent.start, first_trigger)
+    clause_start = m.end() if m else sent.start
+    dated = next((t for t in sent_times if t[0] - clause_start <= 2), None)
+    if dated is not None and d.entry_comma.match(text, dated[1], first_trigger):
+        clause_start = d.entry_comma.match(text, dated[1], first_trigger).end()
+    return clause_start
+
+
+def _acting_state(text: str, start: int, limit: int, locs) -> tuple | None:
+    """The country the clause at `start` opens with, alone or as its government ("مغولستان ... مرزها را بست",
+    "دولت چین ... را تمدید کرد"): a state acting, in its own territory."""
+    kb = load_kb()
+    for s, e, ent, _ in locs:
+        if s < start or e > limit:
+            continue
+        rec = kb.get(ent.get("kb_id") or "")
+        head = text[start:s].strip(" \u200c«\"'")
+        if rec is not None and rec.kind == "country" and (not head or normalise_key(head) in event_data().state_words):
+            return s, e, ent
+        return None
+    return None
+
+
+def _is_outlet(ent: dict) -> bool:
+    """A news outlet named before the event reports it ("به گزارش خبرگزاری صدا و سیما"); it is no subject."""
+    return bool(ent.get("attribution")) or str(ent.get("kb_id") or "").startswith("out:")
 
 
 def _opening_org(text: str, start: int, limit: int, orgs) -> tuple[int, dict] | None:
@@ -442,13 +483,21 @@ def _parties(text: str, a: int, b: int, locs, venue: tuple | None) -> list[dict]
     return out
 
 
-def _takes_subject(text: str, heads: list[Hit], k: int, cued: list[bool]) -> bool:
+def _reported(text: str, h: Hit, subject_end: int, sent_end: int) -> bool:
+    """Is the trigger inside what the subject reports: "X از Y خبر داد" with the trigger in Y?"""
+    return bool(event_data().content_prep.search(text, subject_end, h.start)
+                and speech_cues().verb.search(text, h.end, sent_end))
+
+
+def _takes_subject(text: str, heads: list[Hit], k: int, cued: list[bool], subject_end: int, sent_end: int) -> bool:
     """Is the subject a participant of heads[k]: its verb, a noun after a participation cue ("در", "برای"), or
     a noun that continues such a noun ("در نشست خبری نخستین اجلاس": the summit's press conference)?"""
     h = heads[k]
     if h.verbal:
         return True
     d = event_data()
+    if _reported(text, h, subject_end, sent_end):
+        return False  # "الجزیره از کشته شدن 13 پلیس در حمله ... خبر داد": the attack is what it reports
     if d.subject_cue.search(text[max(0, h.start - 40):h.start]):
         return True
     if k and cued[k - 1]:
@@ -683,6 +732,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                          and not re.search(r"[،,:؛.]", text[h.end:heads[k + 1].start]))]
         subject = _subject(text, sent, heads[0].start, pers, orgs, parens, sent_times)
         cued: list[bool] = []
+        reported: list[bool] = []  # in what the subject reports ("X از حمله ... خبر داد")
         # (candidate, has a date or a venue of its own, its trigger is a verb)
         sentence_cands: list[tuple[Candidate, bool, bool]] = []
         for k, h in enumerate(heads):
@@ -699,7 +749,9 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
             if h.generic and h.demonstrative and last_type:
                 etype = last_type  # "این نشست" is the summit already mentioned
             last_type = etype
-            cued.append(_takes_subject(text, heads, k, cued))
+            subject_end = max((e for e, _ in subject), default=sent.start)
+            cued.append(_takes_subject(text, heads, k, cued, subject_end, sent.end))
+            reported.append(not h.verbal and _reported(text, h, subject_end, sent.end))
             own = [t for t in event_times if seg_start <= t[0] < limit]
             lead_in = [t for t in event_times if (heads[k - 1].end if k else sent.start) <= t[0] < h.start]
             if cued[-1] and not h.verbal and lead_in:
@@ -709,11 +761,14 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                 when = own[-1 if h.verbal else 0][2]
             else:
                 when = opening[0][2] if opening else None
-            venue = None
+            venue = state = None
             if not h.placeless:
                 venue = h.place or _venue(text, seg_start, limit, locs, per_spans, parens, etype, hit_spans)
                 if venue is None and not h.verbal and etype in d.own_place_types:
                     venue = _own_place(text, h, limit, locs, org_spans)
+                if venue is None and h.verbal and k == 0 and etype in d.state_act_types:
+                    venue = _acting_state(text, _clause_start(text, sent, h.start, sent_times), h.start, locs)
+                    state = venue
             cand = Candidate(etype, name, (h.start, h.end), sent, _label(text, h, limit, per_spans))
             cand.placeless, cand.kind = h.placeless, h.kind
             if when:
@@ -727,6 +782,8 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
             for s, _, ent, _ in pers:
                 if seg_start <= s < limit and ent not in cand.participants:
                     cand.participants.append(ent)
+            if state is not None and state[2] not in cand.participants:
+                cand.participants.insert(0, state[2])
             cand.participants += [p for p in _objects(text, seg_start, limit, orgs, h.start) if p not in cand.participants]
             if etype in d.party_types:
                 cand.participants += [p for p in _parties(text, seg_start, limit, locs, venue)
@@ -750,14 +807,14 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
         past = not planned and bool(d.past_verb.search(text, sent.start, narrative_end))
         claimed = {c.place for c, _, _ in sentence_cands if c.place}
         unplaced = [c for c, _, _ in sentence_cands if not c.place and not c.places and not c.placeless]
-        for (cand, anchored, verbal), took_subject in zip(sentence_cands, cued):
+        for (cand, anchored, verbal), took_subject, news in zip(sentence_cands, cued, reported):
             anchored = anchored or bool(cand.place)  # its own venue, or the place of the visit in its sentence
             if cand in unplaced:
                 place = _context_place(text, sent, locs, per_spans, parens, claimed, dateline if in_lead else None,
                                        cand, unplaced, hit_spans)
                 if place:
                     _set_place(cand, text, place, locs)
-            if not cand.start and in_lead and past and (verbal or took_subject) and article.published \
+            if not cand.start and in_lead and past and (verbal or took_subject or news) and article.published \
                     and ":" not in text[sent.start:cand.span[0]]:
                 # the lead's past-tense report: the date its sentence gives ("X فعالیت خود را آغاز کرد و ... از
                 # چهارشنبه ۷ اسفند ..."), else the day it was published
