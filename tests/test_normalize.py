@@ -1,4 +1,4 @@
-from khazar.text.keys import match_key
+from khazar.text.fold import match_key
 from khazar.text.normalize import ascii_digits, normalize, normalize_text
 
 

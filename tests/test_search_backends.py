@@ -244,6 +244,20 @@ def test_workbench_read_models(store):
     assert store.list_stories(min_size=2)[0] == 2
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_quotes_by_speaker_match_alike_in_the_api_and_the_cli(request, tmp_path, kind):
+    from khazar.commands.quotes_events import iter_quotes
+
+    location = _location(request, tmp_path, kind)
+    s = with_corpus(open_store(location))
+    try:
+        for query, want in [("per:araghchi", 1), ("عباس عراقچی", 1), ("عراقچي", 1), ("عباس" + ZWNJ + "عراقچی", 1),
+                            ("عباس عراقچی وزیر", 0), ("لاریجانی", 0)]:
+            assert s.list_quotes(speaker=query)[0] == len(list(iter_quotes(location, query))) == want, query
+    finally:
+        s.close()
+
+
 def test_vectors_round_trip(store):
     rows = store.docs_without_vectors("m", 10)
     assert [r[1] for r in rows] == ["اجلاس استانداران خزر در رشت", "رشد ترانزیت در کریدور شمال-جنوب",

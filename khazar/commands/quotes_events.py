@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..extract.sentences import split_sentences
-from ..text.keys import match_key
+from ..text.fold import match_key, search_name
 
 _DEFAULT_DB = os.environ.get("KHAZAR_DB", "khazar.db")
 
@@ -44,10 +44,11 @@ def _source(article) -> dict[str, Any]:
 
 
 def iter_quotes(db: str, speaker: str | None = None) -> Iterator[dict[str, Any]]:
-    want = match_key(speaker) if speaker else None
+    # the same test as /api/quotes?speaker=: the speaker's KB id, or a name whose search_name contains the query's
+    want = search_name(speaker) if speaker else None
     for a in _newest_first(db):
         for q in a.quotes:
-            if want and want not in match_key(q.get("speaker") or ""):
+            if want is not None and q.get("speaker_kb_id") != speaker and want not in search_name(q.get("speaker")):
                 continue
             text = a.title if q.get("field") == "title" else a.text
             yield {**q, "sentence": _sentence(text, q["start"]), "article": _source(a)}
@@ -103,7 +104,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("quotes", help="stored quotations, newest first, with speaker and source sentence")
     p.add_argument("--db", default=_DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
-    p.add_argument("--speaker", help="only quotes whose speaker name contains this")
+    p.add_argument("--speaker", help="only quotes whose speaker is this KB id or whose name contains this")
     p.add_argument("--limit", type=int, default=0, help="at most N quotes")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(func=cmd_quotes)

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from ..extract.sentences import split_sentences
-from ..text.keys import match_key as _match_key
+from ..text.fold import match_key as _match_key
 
 DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "claims.yaml"
 

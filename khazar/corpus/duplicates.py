@@ -1,7 +1,7 @@
 """Exact and near-duplicate articles: the same wire story republished with small edits.
 
 Method (docs/corpus.md):
-- words are compared by their match key (khazar.text.keys.match_key), so ZWNJ/space variants, Arabic/Persian
+- words are compared by their match key (khazar.text.fold.key_text), so ZWNJ/space variants, Arabic/Persian
   letter forms and digit scripts do not make two copies differ; a detached verbal prefix (می، نمی) or plural
   suffix (ها، های) is glued back to its word for the same reason;
 - each article becomes the set of its word 3-shingles, hashed to 32 bits (vectorised with numpy; the words
@@ -16,7 +16,6 @@ Method (docs/corpus.md):
 from __future__ import annotations
 
 import re
-import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from datetime import date
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from ..text.keys import _LETTERS, _VARIANTS  # match_key's rules, applied to a whole text at once
+from ..text.fold import key_text
 
 NUM_PERM = 128
 SHINGLE = 3
@@ -43,9 +42,6 @@ MAX_DAYS_APART = 3
 MIN_JACCARD_FAR = 0.9
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# Marks, joiners, tatweel and diacritics are deleted inside a word. A ZWNJ is turned into a space instead:
-# one copy writes رئیس‌جمهور, another رئیس جمهور; as two words (affixes glued back below) both agree.
-_INWORD = re.compile(r"[\u200d\u200e\u200f\u0640\u064b-\u065f\u0670]+")
 # Detached parts that one copy writes apart and another joins (می‌شود / می شود / میشود): glued to their word.
 _PREFIXES = frozenset({"می", "نمی", "بی"})
 _SUFFIXES = frozenset({"ها", "های", "هایی", "ای", "ی", "تر", "ترین"})
@@ -53,20 +49,11 @@ _EMPTY = np.zeros(0, dtype=np.uint32)
 _P1, _P2 = np.uint64(1_000_003), np.uint64(2_654_435_761)
 
 
-def _key_text(text: str) -> str:
-    """The whole text in match-key form but with its word breaks kept: the same result as match_key on
-    every word, in one pass (match_key per word costs ~8 ms an article, too slow for 100k articles)."""
-    s = unicodedata.normalize("NFKC", text).translate(_LETTERS).lower()
-    for a, b in _VARIANTS:
-        s = s.replace(a, b)
-    return _INWORD.sub("", s).replace("\u200c", " ")
-
-
 def words(text: str) -> list[str]:
     """The comparison form of the words of `text` (match keys, detached affixes glued back)."""
     out: list[str] = []
     glue_next = False
-    for k in _WORD.findall(_key_text(text or "")):
+    for k in _WORD.findall(key_text(text)):
         if glue_next and out:
             out[-1] += k
             glue_next = False

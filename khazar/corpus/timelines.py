@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..dates import both_calendars
-from ..text.keys import match_key
+from ..text.fold import match_key
 
 
 def _outlet(a) -> str | None:

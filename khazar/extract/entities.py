@@ -20,12 +20,12 @@ from pathlib import Path
 
 import yaml
 
-from ..kb import KBRecord, get_matcher, load_kb, normalise_key
+from ..kb import KBRecord, get_matcher, load_kb
 from ..kb.matcher import KBMatch, PhraseMatcher
 from ..kb.roles import cut_at_names, find_roles, fits_role, rank_before, role_group, written_title
 from ..model import Article
-from ..ner.features import FIRST_NAMES, ORG_HEADS, norm, tokenize
-from ..text.keys import match_key
+from ..ner.features import FIRST_NAMES, ORG_HEADS, tokenize
+from ..text.fold import match_key, name_key, token_form
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "name_parts.yaml"
 # KHAZAR_TAGGER=0 runs knowledge base and patterns only.
@@ -51,7 +51,7 @@ class NameParts:
     org_heads: tuple[str, ...]
     plural_titles: re.Pattern[str]
     singular_of: dict[str, str]
-    honorific_words: frozenset[str]  # first words of the honorifics that name people, as features.norm writes them
+    honorific_words: frozenset[str]  # first words of the honorifics that name people, as fold.token_form writes them
     surname_endings: tuple[str, ...]
     not_surname_endings: tuple[str, ...]
     everyday_given_names: frozenset[str]
@@ -82,11 +82,11 @@ def _name_parts() -> NameParts:
         org_heads=tuple(data["org_heads"]),
         plural_titles=re.compile(rf"(?P<head>{heads}) (?P<x>[\w\u200c]+) و (?P<y>[\w\u200c]+)"),
         singular_of=plural,
-        honorific_words=frozenset(norm(h.split(" ")[0]) for h in data["honorifics"])
-        - {norm(h) for h in data["place_naming_honorifics"]},
+        honorific_words=frozenset(token_form(h.split(" ")[0]) for h in data["honorifics"])
+        - {token_form(h) for h in data["place_naming_honorifics"]},
         surname_endings=tuple(data["surname_endings"]),
         not_surname_endings=tuple(data["not_surname_endings"]),
-        everyday_given_names=frozenset(norm(x) for x in data["everyday_given_names"]),
+        everyday_given_names=frozenset(token_form(x) for x in data["everyday_given_names"]),
         outlet_cue=re.compile(r"(?<![\w\u200c])(?:" + _alternation(data["outlet_cues"] + data["outlet_heads"]) + "|"
                               + reporter + r")\s*$"),
         report_cue=re.compile(r"(?<![\w\u200c])(?:" + _alternation(data["outlet_cues"]) + "|" + reporter
@@ -303,7 +303,7 @@ def _names_an_organisation(text: str, start: int, end: int, role_spans: list[tup
     organisation word alone or in the plural, after a demonstrative, or the rest of a person's title without an
     organisation word ("اقتصاد دولت نهم و دهم" of "وزیر اقتصاد دولت نهم و دهم")."""
     first = _WORD.match(text, start)
-    head = first is not None and norm(first.group(0)) in ORG_HEADS
+    head = first is not None and token_form(first.group(0)) in ORG_HEADS
     if head and (first.end() >= end or _PLURAL_HEAD.match(text, first.end())):
         return False
     if _DEMONSTRATIVE.search(text, max(0, start - 8), start):
@@ -450,7 +450,7 @@ def _unglued(start: int, end: int, glued: dict[int, tuple[int, int, bool]]) -> t
 def _surname_of_tagged_person(text: str, m: KBMatch, tagged: list[tuple[int, int, str]]) -> bool:
     """Does the tagger read the match as the surname of a person whose given name stands right before it?"""
     given = _previous_word(text, m.start)
-    return (norm(given) in FIRST_NAMES and text[max(0, m.start - len(given) - 1):m.start].strip() == given
+    return (token_form(given) in FIRST_NAMES and text[max(0, m.start - len(given) - 1):m.start].strip() == given
             and any(typ == "PER" and s <= m.start - len(given) - 1 and m.end <= e for s, e, typ in tagged))
 
 
@@ -467,7 +467,7 @@ def _names_by_structure(text: str) -> list[tuple[int, int, str]]:
         if hit.start < taken_until:
             continue
         tokens = tokenize(text[hit.start:hit.start + 120])
-        words = [norm(t) for t, _, _ in tokens]
+        words = [token_form(t) for t, _, _ in tokens]
         n = len(tokens)
         honorific = words[0] in parts.honorific_words
         k = 1 if honorific else 0
@@ -537,7 +537,7 @@ def _org_named_after_place(text: str, start: int, end: int, kb_hits: list[tuple[
     mention)? It must open with an organisation word, hold no punctuation (a list of countries is not one
     name), and every KB hit it overlaps must be a place strictly inside it."""
     first = _WORD.match(text, start)
-    if first is None or norm(first.group(0)) not in ORG_HEADS or _PUNCT.search(text, start, end):
+    if first is None or token_form(first.group(0)) not in ORG_HEADS or _PUNCT.search(text, start, end):
         return False
     inside = [(m, rec) for m, rec in kb_hits if _overlaps((start, end), (m.start, m.end))]
     return bool(inside) and all(rec.type == "LOC" and start <= m.start and m.end <= end
@@ -570,7 +570,7 @@ def _org_by_head(name: str) -> str | None:
     """KB id of an organisation named without its head word: "امور خارجه" → وزارت امور خارجه."""
     ids = get_matcher().ids_by_key
     for head in _name_parts().org_heads:
-        hit = ids.get(normalise_key(f"{head} {name}"))
+        hit = ids.get(name_key(f"{head} {name}"))
         if hit:
             return hit[0]
     return None
@@ -737,7 +737,7 @@ def _add_source_organisations(article: Article, entities: dict[str, EntityBuilde
             rec = kb.get(article.outlet["kb_id"])
             if rec is not None and rec.id not in entities:
                 entities[rec.id] = EntityBuilder("ORG", rec.name, rec.id, rec.name_en)
-        elif (_WORD.match(name) and norm(_WORD.match(name).group(0)) in ORG_HEADS
+        elif (_WORD.match(name) and token_form(_WORD.match(name).group(0)) in ORG_HEADS
               and not any(kb[i].type == "ORG" for h in hits for i in h.ids)
               and _names_an_organisation(name, 0, len(name), [])):
             # a credited source the knowledge base does not know, named as an organisation ("موسسه مطالعات …");

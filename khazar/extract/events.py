@@ -36,28 +36,19 @@ from typing import Any
 
 import yaml
 
-from ..kb import get_matcher, load_kb, normalise_key
+from ..kb import get_matcher, load_kb
 from ..kb.matcher import KBMatch, PhraseMatcher
 from ..model import Article
+from ..text.fold import name_key, phrase_pattern
 from .quotes import cues as speech_cues
 from .sentences import Sentence, split_sentences
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "events.yaml"
-_SEP = r"[\s\u200c]*"
-_VARIANT_CLASS = {"ا": "[اأإ]", "أ": "[اأإ]", "ی": "[یيى]", "ي": "[یيى]", "ک": "[کك]", "ك": "[کك]", "ئ": "[ئیي]"}
 _ENDINGS = ("های", "ها", "ی", "ای")
 _B, _E = r"(?<![\w\u200c])", r"(?![\w\u200c])"
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND_RANK = {"port": 0, "free-zone": 0, "district": 0, "island": 1, "city": 1, "region": 2, "province": 3,
               "country": 4}  # the most specific place is the venue
-
-
-def _letters(word: str) -> str:
-    return "".join(_SEP if ch in " \u200c" else _VARIANT_CLASS.get(ch, re.escape(ch)) for ch in word)
-
-
-def _phrase(p: str) -> str:
-    return _SEP.join(_letters(w) for w in p.split())
 
 
 @dataclass(frozen=True)
@@ -128,7 +119,7 @@ def _result_pattern(scores: list[str], side_words: int) -> re.Pattern[str]:
 def event_data() -> EventData:
     data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     generic = {w for w in data.get("generic_triggers") or []}
-    verb_ends = {normalise_key(w) for w in data["verb_ends"]}
+    verb_ends = {name_key(w) for w in data["verb_ends"]}
     aspect = {w for w in data.get("aspect_triggers") or []}
     referring = {w for w in data.get("referring_triggers") or []}
     placeless = {w for w in data.get("placeless_triggers") or []}
@@ -139,14 +130,14 @@ def event_data() -> EventData:
                 pre, post = (x.strip() for x in t.split("{place}"))
                 triggers.append(Trigger(
                     etype,
-                    re.compile(_B + _phrase(pre) + r"[\s\u200c]+$"),
-                    re.compile(r"^[\s\u200c]*" + _phrase(post) + _E) if post else re.compile(r"^"),
+                    re.compile(_B + phrase_pattern(pre) + r"[\s\u200c]+$"),
+                    re.compile(r"^[\s\u200c]*" + phrase_pattern(post) + _E) if post else re.compile(r"^"),
                     False, len(t), True))
             else:
-                verbal = normalise_key(t.split()[-1]) in verb_ends
+                verbal = name_key(t.split()[-1]) in verb_ends
                 triggers.append(Trigger(etype, None, None, t in generic, len(t), verbal, surface=t,
                                         placeless=t in placeless, aspect=t in aspect, referring=t in referring))
-    alt = lambda xs: "|".join(_phrase(x) for x in sorted(xs, key=len, reverse=True))
+    alt = lambda xs: "|".join(phrase_pattern(x) for x in sorted(xs, key=len, reverse=True))
     plain = [(i, t) for i, t in enumerate(triggers) if t.surface is not None]
     surfaces = [(str(t.surface), str(i)) for i, t in plain]
     return EventData(
@@ -176,12 +167,12 @@ def event_data() -> EventData:
                                  + alt(data["place_nouns"]) + r"))?[\s\u200c]+$"),
         place_anaphor=re.compile(_B + r"(?:" + alt(data["place_prepositions"]) + r")[\s\u200c]+(?:"
                                  + alt(data["demonstratives"]) + r")[\s\u200c]+(" + alt(data["place_nouns"]) + r")" + _E),
-        place_noun_kinds={normalise_key(k): frozenset(v) for k, v in data["place_nouns"].items()},
+        place_noun_kinds={name_key(k): frozenset(v) for k, v in data["place_nouns"].items()},
         past_verb=re.compile(_B + r"(?:" + alt(data["past_verbs"]) + r")(?:ند|ه[\s\u200c]*(?:است|اند|بود|بودند))?" + _E),
         own_place_types=frozenset(data["own_place_types"]),
         party_types=frozenset(data["party_types"]),
         state_act_types=frozenset(data["state_act_types"]),
-        state_words=frozenset(normalise_key(w) for w in data["state_words"]),
+        state_words=frozenset(name_key(w) for w in data["state_words"]),
         content_prep=re.compile(_B + r"(?:" + alt(data["content_prepositions"]) + r")" + _E),
         non_subject_prep=re.compile(_B + r"(?:" + alt(data["non_subject_prepositions"]) + r")(?:[\s\u200c]+[\w\u200c]+){0,3}"
                                     r"[\s\u200c]+$"),
@@ -198,8 +189,8 @@ def event_data() -> EventData:
         light_verb=re.compile(_B + r"(?:" + alt(data["light_verbs"]) + r")(?:ند|ه)?" + _E),
         present_verb=re.compile(r"(?:" + alt(data["present_prefixes"]) + r")[\s\u200c]\w"),
         lead_sentences=int(data["lead_sentences"]),
-        place_parts=frozenset(normalise_key(w) for w in data["place_parts"]),
-        trigger_labels={normalise_key(t): noun for noun, ts in data["trigger_labels"].items() for t in ts},
+        place_parts=frozenset(name_key(w) for w in data["place_parts"]),
+        trigger_labels={name_key(t): noun for noun, ts in data["trigger_labels"].items() for t in ts},
     )
 
 
@@ -258,11 +249,11 @@ def _hits(text: str, sent: Sentence, locs, plain: list[KBMatch]) -> list[Hit]:
     for m in plain[bisect_left(plain, sent.start, key=lambda x: x.start):]:
         if m.start >= sent.end:
             break
-        exact = normalise_key(m.text)
+        exact = name_key(m.text)
         for label in m.ids:
             trig = d.triggers[int(label)]
             # a verbal trigger takes no ending: it must spell the match exactly
-            if label in d.nominal or normalise_key(trig.surface) == exact:
+            if label in d.nominal or name_key(trig.surface) == exact:
                 found.append((m.start, m.end, trig, None))
                 break
     sent_locs = [(s, e, ent) for s, e, ent, _ in locs if sent.start <= s and e <= sent.end]
@@ -282,7 +273,7 @@ def _hits(text: str, sent: Sentence, locs, plain: list[KBMatch]) -> list[Hit]:
         demo = bool(event_data().demonstrative.search(text[max(sent.start, s - 12):s]))
         if trig.referring and not demo:
             continue  # "رویدادهای امروز" are any happenings; "این رویداد" is the event just mentioned
-        kind = normalise_key((trig.surface or "").split()[0]) if trig.surface else trig.type
+        kind = name_key((trig.surface or "").split()[0]) if trig.surface else trig.type
         hits.append(Hit(s, e, trig.type, trig.generic, place, demo, trig.verbal, trig.placeless, trig.aspect, kind))
     return sorted(hits, key=lambda h: h.start)
 
@@ -443,7 +434,7 @@ def _acting_state(text: str, start: int, limit: int, locs) -> tuple | None:
             continue
         rec = kb.get(ent.get("kb_id") or "")
         head = text[start:s].strip(" \u200c«\"'")
-        if rec is not None and rec.kind == "country" and (not head or normalise_key(head) in event_data().state_words):
+        if rec is not None and rec.kind == "country" and (not head or name_key(head) in event_data().state_words):
             return s, e, ent
         return None
     return None
@@ -562,7 +553,7 @@ def _context_place(text: str, sent: Sentence, locs, per_spans, parens, claimed: 
     d = event_data()
     m = d.place_anaphor.search(text, sent.start, sent.end)
     if m:
-        kinds = d.place_noun_kinds.get(normalise_key(m.group(1)), frozenset())
+        kinds = d.place_noun_kinds.get(name_key(m.group(1)), frozenset())
         kb = load_kb()
 
         def fits(ent: dict) -> bool:
@@ -584,15 +575,15 @@ def _base_place(ent: dict, locs) -> dict:
     words = (ent.get("name") or "").split()
     part = None  # the words after the last part word ("شمال"): the named place when nothing else knows it
     for i in range(1, len(words)):
-        first = normalise_key(words[i - 1])
+        first = name_key(words[i - 1])
         if first not in d.place_parts and first not in d.place_noun_kinds:
             break
         rest = " ".join(words[i:])
         if first in d.place_parts:
             part = rest
-        key = normalise_key(rest)
+        key = name_key(rest)
         for _, _, other, m in locs:
-            if other is not ent and key in {normalise_key(other.get("name") or ""), normalise_key(m.get("text") or "")}:
+            if other is not ent and key in {name_key(other.get("name") or ""), name_key(m.get("text") or "")}:
                 return other
         found = get_matcher().find(rest)
         if len(found) == 1 and found[0].start == 0 and found[0].end == len(rest) and len(found[0].ids) == 1:
@@ -798,7 +789,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                 cand.place, cand.place_kb_id = next(iter(visits))
             # a verb or a word for the people in it names no event ("وارد مسکو شد", "دیدار کرد", "معترضان"): its noun
             # does ("اعلام کرد": اعلام), else the type, with the visit's destination
-            noun = d.trigger_labels.get(normalise_key(text[cand.span[0]:cand.span[1]]))
+            noun = d.trigger_labels.get(name_key(text[cand.span[0]:cand.span[1]]))
             if noun:
                 cand.label = noun
             elif verbal:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from ..text.keys import match_key
+from ..text.fold import match_key
 from ..text.offsets import TrackedText
 from .times import parse_dateline
 

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from ..text.keys import match_key
+from ..text.fold import match_key, token_form
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data"
 _DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b", re.I)
@@ -82,7 +82,7 @@ def find_outlet_in(phrase: str) -> dict | None:
 def _source_names(line: str) -> list[str]:
     """The sources a "منابع:" line lists: split at commas, and at "و" only where an organisation word or a known
     outlet follows ("موسسه مطالعات و پژوهش‌های سیاسی و روزنامه دنیای اقتصاد" is two sources, not three)."""
-    from ..ner.features import ORG_HEADS, norm
+    from ..ner.features import ORG_HEADS
 
     names = []
     for item in re.split(r"\s*[،,]\s*", line):
@@ -90,7 +90,7 @@ def _source_names(line: str) -> list[str]:
         current = parts[0]
         for nxt in parts[1:]:
             words = nxt.split()
-            if words and (norm(words[0]) in ORG_HEADS or find_outlet(nxt.strip()) is not None):
+            if words and (token_form(words[0]) in ORG_HEADS or find_outlet(nxt.strip()) is not None):
                 names.append(current)
                 current = nxt
             else:

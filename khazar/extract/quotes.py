@@ -47,32 +47,15 @@ import yaml
 from ..kb import load_kb
 from ..kb.roles import cut_at_names, find_roles, fits_role, is_rank, role_group, same_role, written_title
 from ..model import Article
-from ..text.keys import match_key
+from ..text.fold import WORD_GAP, letters_pattern, match_key, phrase_pattern
 from .sentences import Sentence, split_sentences
 
 _DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "speech_verbs.yaml"
-_SEP = r"[\s\u200c]*"
 _B = r"(?<![\w\u200c])"  # word boundaries that treat ZWNJ as part of a word
 _E = r"(?![\w\u200c])"
-_VARIANT_CLASS = {"ا": "[اأإ]", "أ": "[اأإ]", "ی": "[یيى]", "ي": "[یيى]", "ک": "[کك]", "ك": "[کك]",
-                  "ه": "[هۀة]", "ئ": "[ئیي]"}
 _COLON = ":："
 _OPEN, _CLOSE = "«“", "»”"
 _WORD = re.compile(r"[\w\u200c]+")
-
-
-def _letters(word: str) -> str:
-    out = []
-    for ch in word:
-        if ch in (" ", "\u200c"):
-            out.append(_SEP)
-        else:
-            out.append(_VARIANT_CLASS.get(ch, re.escape(ch)))
-    return "".join(out)
-
-
-def _phrase(phrase: str) -> str:
-    return _SEP.join(_letters(w) for w in phrase.split())
 
 
 @dataclass(frozen=True)
@@ -111,16 +94,16 @@ def _verb_alternatives(phrase: str, synonyms: dict[str, list[str]], endings: str
     words = phrase.split()
     last = words[-1]
     lasts = [last] + list(synonyms.get(last) or [])
-    head = _SEP.join(_letters(w) for w in words[:-1])
-    tail = "(?:" + "|".join(_letters(w) for w in lasts) + ")" + endings
-    return (head + _SEP + tail) if head else tail
+    head = WORD_GAP.join(letters_pattern(w) for w in words[:-1])
+    tail = "(?:" + "|".join(letters_pattern(w) for w in lasts) + ")" + endings
+    return (head + WORD_GAP + tail) if head else tail
 
 
 @lru_cache(maxsize=1)
 def cues() -> Cues:
     data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     synonyms = data.get("light_verb_synonyms") or {}
-    endings = "(?:" + "|".join(_phrase(e) for e in sorted(data.get("endings") or [], key=len, reverse=True)) + ")?"
+    endings = "(?:" + "|".join(phrase_pattern(e) for e in sorted(data.get("endings") or [], key=len, reverse=True)) + ")?"
     verbs = list(data["verbs"]) + list((data.get("typos") or {}).keys())
 
     def verb_pattern(items: list[str]) -> re.Pattern[str]:
@@ -128,12 +111,12 @@ def cues() -> Cues:
         return re.compile(_B + "(?:" + "|".join(alts) + ")" + _E)
 
     def alternation(items: list[str]) -> re.Pattern[str]:
-        return re.compile(_B + "(?:" + "|".join(_phrase(x) for x in sorted(items, key=len, reverse=True)) + ")" + _E)
+        return re.compile(_B + "(?:" + "|".join(phrase_pattern(x) for x in sorted(items, key=len, reverse=True)) + ")" + _E)
 
     person_words = list(data["person_nouns"]) + list(data.get("descriptive_person_nouns") or [])
     org_words = list(data.get("organisation_nouns") or [])
-    demonstrative = re.compile(_B + "(?:" + "|".join(_phrase(d) for d in data["demonstratives"]) + r")[\s\u200c]+"
-                               + "(?P<noun>" + "|".join(_phrase(w) for w in sorted(person_words + org_words, key=len,
+    demonstrative = re.compile(_B + "(?:" + "|".join(phrase_pattern(d) for d in data["demonstratives"]) + r")[\s\u200c]+"
+                               + "(?P<noun>" + "|".join(phrase_pattern(w) for w in sorted(person_words + org_words, key=len,
                                                                                     reverse=True)) + ")" + _E)
     leads = list(data["sentence_leads"])
     return Cues(
@@ -143,20 +126,20 @@ def cues() -> Cues:
         judgement=verb_pattern(data["judgement_verbs"]),
         pronoun=alternation(data["pronouns"]),
         person_noun=alternation(data["person_nouns"]),
-        sentence_lead=re.compile(r"\s*(?:" + "|".join(_phrase(x) for x in leads) + r")[^،,:؛]{0,80}:?\s*[،,؛]"),
+        sentence_lead=re.compile(r"\s*(?:" + "|".join(phrase_pattern(x) for x in leads) + r")[^،,:؛]{0,80}:?\s*[،,؛]"),
         first_person=re.compile(
-            _B + "(?:" + "|".join(_phrase(w) for w in data["first_person_words"]) + ")" + _E + "|"
+            _B + "(?:" + "|".join(phrase_pattern(w) for w in data["first_person_words"]) + ")" + _E + "|"
             + _B + r"ن?می[\u200c ]?[\w]+(?:" + "|".join(data["first_person_endings"]) + ")" + _E + "|"
             + r"\w\u200cا(?:" + "|".join(data["first_person_endings"]) + ")" + _E),
-        narrative=re.compile(r"\s*(?:" + "|".join(_phrase(x) for x in data["narrative_openers"]) + ")" + _E),
+        narrative=re.compile(r"\s*(?:" + "|".join(phrase_pattern(x) for x in data["narrative_openers"]) + ")" + _E),
         demonstrative=demonstrative,
         object_cues=tuple((verb_pattern(vs), marker) for marker, vs in (data.get("object_cues") or {}).items()),
-        wrapping=tuple((re.compile(_B + _phrase(a) + _E), re.compile(_B + _phrase(b) + _E))
+        wrapping=tuple((re.compile(_B + phrase_pattern(a) + _E), re.compile(_B + phrase_pattern(b) + _E))
                        for a, b in data.get("wrapping_cues") or []),
         prepositions=frozenset(match_key(p) for p in data["prepositions"]),
         verb_stems=frozenset(match_key(v) for v in verbs + list(data["judgement_verbs"])),
-        plural_verb=re.compile("(?:" + "|".join(_phrase(e) for e in data["plural_endings"]) + ")$"),
-        noun_continuation=re.compile(r"[\s\u200c]*(?:" + "|".join(_phrase(w) for w in data["noun_continuations"]) + ")"),
+        plural_verb=re.compile("(?:" + "|".join(phrase_pattern(e) for e in data["plural_endings"]) + ")$"),
+        noun_continuation=re.compile(r"[\s\u200c]*(?:" + "|".join(phrase_pattern(w) for w in data["noun_continuations"]) + ")"),
         nominal_before=frozenset(match_key(p) for p in data["prepositions"] + data["demonstratives"] + ["آن"]),
         lead_keys=frozenset(match_key(x) for x in leads),
         not_content=frozenset(match_key(w) for w in data.get("not_content_openers") or []),
@@ -378,7 +361,7 @@ def _sentence_acts(ctx: FieldContext, i: int) -> list[Act]:
         comma = max(text.rfind("،", li.end(), stop), text.rfind(",", li.end(), stop))
         marker = _object_marker(text, main) if main else None
         if marker:  # "... اینکه CONTENT، از اقدام‌های ایران، ایتالیا و کره تقدیر کرد": the report's own از opens it
-            opening = re.search(r"[،,][\s\u200c]*" + _phrase(marker) + _E, text[li.end():stop])
+            opening = re.search(r"[،,][\s\u200c]*" + phrase_pattern(marker) + _E, text[li.end():stop])
             if opening:
                 comma = li.end() + opening.start()
         if comma > li.end():

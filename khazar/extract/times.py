@@ -3,9 +3,9 @@
 See docs/times.md for the resolution rules. All words (month names, weekdays, relative
 words …) come from khazar/kb/data/time_words.yaml; the regexes are built from it once, at import.
 
-Matching runs on a *shadow* of the text made with a one-to-one character translation
-(Persian/Arabic digits → ASCII, ي/ك → ی/ک), so every offset found in the shadow is an offset
-in the caller's text.
+Matching runs on the *shadow* of the text (khazar.text.fold.shadow: digits → ASCII, Arabic letter forms →
+Persian, one character for one), so every offset found in the shadow is an offset in the caller's text. The
+words of the data file are shadowed too, so that the regexes built from them are written in the same letters.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import yaml
 
 from ..dates import DATE_RANGE
 from ..model import TimeValue
+from ..text.fold import match_key as _key, shadow as _shadow
 
 from hijridate import Gregorian as _HijriGregorian, Hijri as _Hijri
 
@@ -33,24 +34,21 @@ DATA_PATH = Path(__file__).resolve().parent.parent / "kb" / "data" / "time_words
 # ---------------------------------------------------------------------------------------------
 # Data → lookup tables and regexes (import time only)
 
-_WORDS = yaml.safe_load(DATA_PATH.read_text(encoding="utf-8"))
 
-_SHADOW_FROM, _SHADOW_TO = "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩يكى", "01234567890123456789یکی"
+def _shadowed(data):
+    """The data file's words in shadow letters (ژوئن → ژوین), as the text they are matched in."""
+    if isinstance(data, str):
+        return _shadow(data)
+    if isinstance(data, dict):
+        return {_shadowed(k): _shadowed(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_shadowed(x) for x in data]
+    return data
 
 
-def _shadow(text: str) -> str:
-    """One-to-one character mapping, so offsets carry over. (str.replace per character present is
-    several times faster than str.translate on non-ASCII text.)"""
-    for src, dst in zip(_SHADOW_FROM, _SHADOW_TO):
-        if src in text:
-            text = text.replace(src, dst)
-    return text
+_WORDS = _shadowed(yaml.safe_load(DATA_PATH.read_text(encoding="utf-8")))
+
 _ZWNJ = "\u200c"
-
-
-def _key(word: str) -> str:
-    """Lookup key that ignores ZWNJ/space variation and Latin case."""
-    return word.replace(_ZWNJ, "").replace(" ", "").lower()
 
 
 def _alt(words) -> str:
@@ -672,7 +670,9 @@ def _relative_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
                 continue
             target = _WEEKDAYS[_key(m.group(g))]
             if "هفته" in wk:
-                q = _RELQ.get(_key(wk.replace("هفته", "").replace("همین", "").replace("این", "")), {})
+                # whole words: in key form the qualifier آینده reads اینده, which starts like این
+                qualifier = [w for w in m.group("wk").split() if w not in ("هفته", "این", "همین")]
+                q = _RELQ.get(_key(" ".join(qualifier)), {})
                 shift = {"past": -7, "future": 7}.get(q.get("direction"), 0)
                 week0 = ref - dt.timedelta(days=(ref.weekday() - _WEEK_START) % 7) + dt.timedelta(days=shift)
                 day = week0 + dt.timedelta(days=(target - _WEEK_START) % 7)

@@ -26,7 +26,7 @@ from typing import Any, Iterable
 import yaml
 
 from khazar.kb.loader import DEFAULT_DATA_DIR, read_yaml_records
-from khazar.kb.matcher import normalise_key
+from khazar.text.fold import name_key
 
 SHARED_DIR = Path("/work/shared")
 CLDR_SOURCE = "Unicode CLDR via babel {version} (territory names, Unicode licence)"
@@ -103,8 +103,8 @@ def build_countries(overrides: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def news_name_statistics(news_dir: Path, names: Iterable[str], cue_words: Iterable[str]) -> dict[str, tuple[int, int]]:
     """For each single-word name key: (times seen as a word in the news, times right after a cue word)."""
-    keys = {normalise_key(n) for n in names}
-    cue_keys = {normalise_key(w) for w in cue_words}
+    keys = {name_key(n) for n in names}
+    cue_keys = {name_key(w) for w in cue_words}
     seen: collections.Counter[str] = collections.Counter()
     after_cue: collections.Counter[str] = collections.Counter()
     for path in sorted(news_dir.glob("*.jsonl")):
@@ -113,7 +113,7 @@ def news_name_statistics(news_dir: Path, names: Iterable[str], cue_words: Iterab
                 article = json.loads(line)
                 previous = ""
                 for word in _WORD.findall(f"{article.get('title') or ''} {article.get('text') or ''}"):
-                    key = normalise_key(word)
+                    key = name_key(word)
                     if key in keys:
                         seen[key] += 1
                         after_cue[key] += previous in cue_keys
@@ -123,11 +123,11 @@ def news_name_statistics(news_dir: Path, names: Iterable[str], cue_words: Iterab
 
 def ambiguous_city_names(names: Iterable[str], stopwords: set[str], statistics: dict[str, tuple[int, int]],
                          ambiguity_overrides: dict[str, Any]) -> set[str]:
-    forced_true = {normalise_key(n) for n in ambiguity_overrides.get("ambiguous", [])}
-    forced_false = {normalise_key(n) for n in ambiguity_overrides.get("not_ambiguous", [])}
+    forced_true = {name_key(n) for n in ambiguity_overrides.get("ambiguous", [])}
+    forced_false = {name_key(n) for n in ambiguity_overrides.get("not_ambiguous", [])}
     ambiguous = set()
     for name in names:
-        key = normalise_key(name)
+        key = name_key(name)
         if key in forced_false:
             continue
         count, after_cue = statistics.get(key, (0, 0))
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     _dump(countries, args.out / "countries.yaml", header)
 
     lexicon = json.loads((args.lexicons / "iran_provinces_cities_fa_en.json").read_text(encoding="utf-8"))
-    stopwords = {normalise_key(w) for w in (args.lexicons / "stopwords_hazm.txt").read_text(encoding="utf-8").split("\n") if w.strip()}
+    stopwords = {name_key(w) for w in (args.lexicons / "stopwords_hazm.txt").read_text(encoding="utf-8").split("\n") if w.strip()}
     city_names = {c["city-fa"] for p in lexicon for c in p["cities"]}
     ambiguity_overrides = yaml.safe_load((args.out / "places_iran_ambiguity_overrides.yaml").read_text(encoding="utf-8"))
     statistics = news_name_statistics(args.news, city_names, ambiguity_overrides["place_cue_words"])

@@ -5,10 +5,9 @@ letter form and spaces/ZWNJ are dropped, so "حق شناس", "حقشناس" and 
 (crawler dumps lose ZWNJ and writers disagree about spacing). An index array maps every key
 character back to its text offset, so matches are reported as spans of the *original* text.
 
-Folding (see ``_FOLDS``): Arabic ي/ى/ئ → ی, ك → ک, ة/ۀ → ه, أ/إ/ٱ/آ → ا, ؤ → و, Persian and Arabic
-digits → ASCII, Latin lower-cased; harakat, the hamza sign (ـٔ of هٔ) and tatweel are dropped.
-آ is folded into ا because news writes the same names both ways (آمریکا/امریکا, آفریقا/افریقا,
-CLDR uses the ا forms) and no two places in the KB differ only by it.
+The key is ``khazar.text.fold.offset_key`` (its docstring has the letter decisions): Arabic letter forms
+folded to Persian, آ to ا (news writes آمریکا/امریکا, آفریقا/افریقا; CLDR uses the ا forms, and no two places
+in the KB differ only by it), digits to ASCII, lower case; marks, spaces and ZWNJ dropped.
 
 Because spaces are gone from the key, pyahocorasick also reports matches that begin or end inside
 a word, and it never checks word boundaries anyway; each hit is therefore checked on the original
@@ -41,49 +40,14 @@ import ahocorasick
 import numpy as np
 
 from khazar.kb.loader import KBRecord, KnowledgeBase, load_kb
-
-ZWNJ = "\u200c"
-_DROPPED = "\x00"  # placeholder for characters removed from the key; stripped before matching
-
-_FOLDS = {
-    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ؤ": "و",
-    "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا",
-}
-# Dropped from keys: word separators inside names (space, ZWNJ and friends) and marks that do not
-# change the word (harakat, superscript alef, hamza above, tatweel, bidi controls).
-_DROPPED_CHARS = (
-    " \t\u00a0\u2009\u202f" + ZWNJ + "\u200d\u200e\u200f\u200b\ufeff\u0640\u0670"
-    + "".join(chr(c) for c in range(0x064B, 0x0660))
-)
-
+from khazar.text.fold import SPACES, ZWNJ, name_key, offset_key, offset_key_drops
 
 # Separators that end a word in running text (ZWNJ is not one: it sits inside words).
-_SPACE_RE = re.compile("[ \t\u00a0\u2009\u202f]")
+_SPACE_RE = re.compile("[" + re.escape(SPACES) + "]")
 # When one key belongs to several records, the likeliest referent in Iranian news comes first:
 # تهران is more often the city than the province, آستارا more often Iran's than Azerbaijan's.
 _KIND_ORDER = {kind: rank for rank, kind in enumerate(
     ["country", "city", "province", "port", "island", "free-zone", "district", "region", "sea", "continent"])}
-
-
-def _build_key_table() -> dict[int, str]:
-    table: dict[int, str] = {ord(k): v for k, v in _FOLDS.items()}
-    for ch in _DROPPED_CHARS:
-        table[ord(ch)] = _DROPPED
-    for offset in range(10):
-        table[0x06F0 + offset] = str(offset)  # Persian digits
-        table[0x0660 + offset] = str(offset)  # Arabic-Indic digits
-    for code in range(ord("A"), ord("Z") + 1):
-        table[code] = chr(code + 32)
-    table[0] = _DROPPED
-    return table
-
-
-_KEY_TABLE = _build_key_table()
-
-
-def normalise_key(text: str) -> str:
-    """The matching key of a name: letter forms folded, spaces/ZWNJ/diacritics removed."""
-    return text.translate(_KEY_TABLE).replace(_DROPPED, "")
 
 
 def allowed_space_positions(surface: str) -> frozenset[int]:
@@ -91,7 +55,7 @@ def allowed_space_positions(surface: str) -> frozenset[int]:
     positions = set()
     key_length = 0
     for char in surface:
-        if _KEY_TABLE.get(ord(char)) == _DROPPED:
+        if offset_key_drops(char):
             if char == ZWNJ or _SPACE_RE.match(char):
                 positions.add(key_length)
         else:
@@ -99,28 +63,10 @@ def allowed_space_positions(surface: str) -> frozenset[int]:
     return frozenset(positions)
 
 
-def _build_key_lookup() -> np.ndarray:
-    """The key table as an array over the BMP, so a whole text is folded in one numpy step."""
-    lookup = np.arange(0x10000, dtype=np.uint32)
-    for code, replacement in _KEY_TABLE.items():
-        lookup[code] = 0 if replacement == _DROPPED else ord(replacement)
-    return lookup
-
-
-_KEY_LOOKUP = _build_key_lookup()
 # Word characters over the BMP (same test as str.isalnum) plus ZWNJ, which glues word parts:
 # lets the start-of-word test run over the whole text at once instead of once per raw hit.
 _JOINS_NEXT = np.array([chr(c).isalnum() for c in range(0x10000)] , dtype=bool)
 _JOINS_NEXT[ord(ZWNJ)] = True
-
-
-def text_to_key(text: str) -> tuple[str, np.ndarray]:
-    """Key string of ``text`` and, for every key character, its offset in ``text``."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-    folded = np.where(codes < 0x10000, _KEY_LOOKUP[np.minimum(codes, 0xFFFF)], codes)
-    kept = folded != 0
-    offsets = np.flatnonzero(kept)
-    return folded[kept].astype("<u4").tobytes().decode("utf-32-le"), offsets
 
 
 @dataclass(frozen=True)
@@ -186,7 +132,7 @@ class KBMatcher:
         spaces_by_key: dict[str, set[int]] = {}
         for surfaces in surfaces_by_record.values():
             for surface in surfaces:
-                spaces_by_key.setdefault(normalise_key(surface), set()).update(allowed_space_positions(surface))
+                spaces_by_key.setdefault(name_key(surface), set()).update(allowed_space_positions(surface))
         automaton = ahocorasick.Automaton()
         for key, ids in ids_by_key.items():
             ambiguous = all(kb[i].ambiguous for i in ids)
@@ -227,7 +173,7 @@ class PhraseMatcher:
         for ending in ("", *endings):
             for surface, label in phrases:
                 variant = f"{surface}{ZWNJ}{ending}" if ending else surface
-                key = normalise_key(variant)
+                key = name_key(variant)
                 if len(key) < KBMatcher.MIN_KEY_LENGTH:
                     continue
                 labels = labels_by_key.setdefault(key, [])
@@ -249,7 +195,7 @@ def _group_by_key(surfaces_by_record: dict[str, list[str]], kb: KnowledgeBase) -
     ids_by_key: dict[str, list[str]] = {}
     for record_id, surfaces in surfaces_by_record.items():
         for surface in surfaces:
-            key = normalise_key(surface)
+            key = name_key(surface)
             if len(key) >= KBMatcher.MIN_KEY_LENGTH and record_id not in ids_by_key.setdefault(key, []):
                 ids_by_key[key].append(record_id)
     for ids in ids_by_key.values():
@@ -263,7 +209,7 @@ def _keyed(text: str) -> tuple[str, np.ndarray, bytes]:
     inside a word (spaces are gone from the key), and a byte per position rejects them before any per-hit
     Python work. Cached: the KB, its weak aliases, the name starts, event triggers and topics all match the
     same title and text."""
-    key, offsets = text_to_key(text)
+    key, offsets = offset_key(text)
     codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
     previous = codes[np.maximum(offsets - 1, 0)]
     starts_word = ~_JOINS_NEXT[np.minimum(previous, 0xFFFF)] | (previous > 0xFFFF) | (offsets == 0)

@@ -3,8 +3,8 @@
 All knowledge comes from data/titles.yaml and data/organisations.yaml; this module only compiles it.
 Two passes:
   * literal titles (templates expanded, organisation names behind head words) through one Aho-Corasick automaton
-    run over a *matching key* of the text: spaces and ZWNJ removed and look-alike letters unified, so that
-    "رییس جمهوری", "رئیس‌جمهوری" and "رئیسجمهوری" are the same string;
+    run over the offset key of the text (khazar.text.fold.offset_key: spaces and ZWNJ removed and look-alike
+    letters unified), so that "رییس جمهوری", "رئیس‌جمهوری" and "رئیسجمهوری" are the same string;
   * a conservative generic rule for organisations the KB does not know ("head ... anchor word ...");
   * titles as open class: a head noun ("مدیرعامل", "فرمانده", "استاد") and the noun phrase it heads, read from
     the structure of the words after it up to where the phrase ends (a verb, a preposition, punctuation, a
@@ -22,29 +22,25 @@ from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
-import numpy as np
 import yaml
+
+from ..text.fold import ZWNJ, name_key, offset_key, shadow
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-ZWNJ = "\u200c"
-# Same length in and out, so offsets in the unified text are offsets in the input.
-_UNIFY_PAIRS = {"ي": "ی", "ى": "ی", "ئ": "ی", "أ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "إ": "ا", "ٱ": "ا",
-                ZWNJ: " ", "\u200d": " ", "\u00a0": " ", "\u202f": " ",
-                "هیات": "هییت"}  # the hamza-less spelling of هیئت, common in older text
+# Joiners and fixed spaces read as a space by the word rules of the generic pass.
+_AS_SPACE = (ZWNJ, "\u200d", "\u00a0", "\u202f")
 
 
 def _unify(s: str) -> str:
-    # a chain of str.replace is several times faster than str.translate on non-ASCII text
-    for old, new in _UNIFY_PAIRS.items():
-        if old in s:
-            s = s.replace(old, new)
+    """The shadow of ``s`` (same length, so offsets in it are offsets in ``s``) with joiners as spaces."""
+    s = shadow(s)
+    for joiner in _AS_SPACE:
+        if joiner in s:
+            s = s.replace(joiner, " ")
     return s
-# Removed from the matching key: separators, diacritics and tatweel carry no identity.
-_KEY_DROP_CHARS = "".join(chr(c) for c in list(range(0x64B, 0x660)) + [0x670, 0x640]) + " \t\n\r\f\v\u2028\u2029"
-_KEY_DROP_RE = re.compile("[" + re.escape(_KEY_DROP_CHARS) + "]")
-_KEY_DROP_TABLE = np.zeros(0x10000, dtype=bool)
-_KEY_DROP_TABLE[[ord(c) for c in _KEY_DROP_CHARS]] = True
+
+
 # a ZWNJ joins parts of one word ("بین‌المللی"), so it does not split tokens
 _TOKEN_RE = re.compile(r"\w+(?:\u200c+\w+)*|[^\w\s\u200c]")
 _WINDOW_CHARS = 240
@@ -142,14 +138,14 @@ def written_title(text: str) -> str:
 @lru_cache(maxsize=1)
 def _place_keys() -> tuple[str, ...]:
     spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
-    places = {matching_key(str(v)) for k in ("country", "capital", "province", "city") for v in spec["placeholders"][k]}
+    places = {name_key(str(v)) for k in ("country", "capital", "province", "city") for v in spec["placeholders"][k]}
     return tuple(sorted((p for p in places if p), key=len, reverse=True))
 
 
 @lru_cache(maxsize=4096)
 def role_key(title: str) -> str:
     """The matching key of the role a title names (role_group: Iran qualifier dropped, short forms written out)."""
-    return matching_key(role_group(title)).replace("وزارت", "وزیر")
+    return name_key(role_group(title)).replace("وزارت", "وزیر")
 
 
 def fits_role(title: str, role: str) -> bool:
@@ -186,7 +182,7 @@ def _rank_words() -> frozenset[str]:
 
 
 def is_rank(title: str) -> bool:
-    return any(matching_key(title) == matching_key(r) for r, _ in _ranks())
+    return any(name_key(title) == name_key(r) for r, _ in _ranks())
 
 
 def rank_before(text: str, start: int, end: int | None = None) -> str | None:
@@ -206,10 +202,6 @@ def rank_before(text: str, start: int, end: int | None = None) -> str | None:
     return None
 
 
-def matching_key(s: str) -> str:
-    return _KEY_DROP_RE.sub("", _unify(s))
-
-
 def _unified_token(s: str) -> str:
     return re.sub(r"\s+", " ", _unify(s)).strip()
 
@@ -219,7 +211,7 @@ def _expand(template: str, placeholders: dict[str, list[tuple[str, str]]]) -> li
     because a key ignores spaces, which keeps compiling fast with tens of thousands of combinations."""
     results = [("", "")]
     for i, part in enumerate(re.split(r"\{(\w+)\}", template)):
-        choices = placeholders[part] if i % 2 else [(part, matching_key(part))]
+        choices = placeholders[part] if i % 2 else [(part, name_key(part))]
         results = [(s + cs, k + ck) for s, k in results for cs, ck in choices]
     return results
 
@@ -239,21 +231,21 @@ class RoleFinder:
                  organisations_path: Path = DATA_DIR / "organisations.yaml"):
         spec = yaml.load(titles_path.read_text(encoding="utf-8"), Loader=_YamlLoader)
         orgs = yaml.load(organisations_path.read_text(encoding="utf-8"), Loader=_YamlLoader) or []
-        placeholders = {k: [(str(v), matching_key(str(v))) for v in vs] for k, vs in spec["placeholders"].items()}
+        placeholders = {k: [(str(v), name_key(str(v))) for v in vs] for k, vs in spec["placeholders"].items()}
 
         titles: list[tuple[str, str]] = []
         for template in spec["titles"]:
             titles.extend(_expand(template, placeholders))
-        org_forms = [(o, matching_key(o)) for o in _org_surface_forms(orgs)]
-        heads = [(h, matching_key(h)) for h in spec["org_heads"]]
+        org_forms = [(o, name_key(o)) for o in _org_surface_forms(orgs)]
+        heads = [(h, name_key(h)) for h in spec["org_heads"]]
         titles.extend((f"{h} {o}", hk + ok) for h, hk in heads for o, ok in org_forms)
         rule = spec["minister_from_ministry"]
         ministry_prefix = rule["ministry_word"] + " "
         ministers = [(rule["minister_word"] + " " + o[len(ministry_prefix):],
-                      matching_key(rule["minister_word"] + " " + o[len(ministry_prefix):]))
+                      name_key(rule["minister_word"] + " " + o[len(ministry_prefix):]))
                      for o, _ in org_forms if o.startswith(ministry_prefix)]
         titles.extend(ministers)
-        minister_heads = [(h, matching_key(h)) for h in spec["minister_heads"]]
+        minister_heads = [(h, name_key(h)) for h in spec["minister_heads"]]
         titles.extend((f"{h} {m}", hk + mk) for h, hk in minister_heads for m, mk in ministers)
 
         # key -> [spelling as written, is_title, is_org]; the first spelling written wins.
@@ -301,11 +293,9 @@ class RoleFinder:
 
     # -- literal pass ---------------------------------------------------------------------------------------------
     def _literal_matches(self, unified: str) -> list[tuple[int, int, str, bool]]:
-        key = _KEY_DROP_RE.sub("", unified)
+        key, positions = offset_key(unified)
         if not key:
             return []
-        codes = np.frombuffer(unified.encode("utf-32-le"), dtype=np.uint32)
-        positions = np.flatnonzero(~_KEY_DROP_TABLE[np.minimum(codes, 0xFFFF)])
         n = len(unified)
         found = []
         for key_end, (length, spelling, is_title, is_org) in self._automaton.iter(key):
@@ -395,7 +385,7 @@ class RoleFinder:
         if word == "و":
             # a lexicon title is a whole name ("رئیس سازمان بنادر و دریانوردی و پنل ..."), and after a place the
             # title is over ("وزیر خارجه روسیه و جمعی از مقامات"); the generic rule stops at a word count
-            key = matching_key(text[start:pos])
+            key = name_key(text[start:pos])
             return not literal and not any(key.endswith(p) for p in _place_keys())
         return word in self._open_extenders
 

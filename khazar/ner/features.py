@@ -13,32 +13,12 @@ from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 
+from ..text.fold import token_form
+
 # --- normalisation ---------------------------------------------------------
+# Tokens are read in khazar.text.fold.token_form: the fold the taggers were trained with (frozen there).
 
-# PEYMA stores ZWNJ as a space inside a token, so ZWNJ maps to a space here to
-# make ZWNJ-restored news text look up the same features as training data.
-_TRANS = str.maketrans({
-    "ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه", "ة": "ه", "ٔ": None, "ـ": None,
-    "\u200c": " ", "\u200d": None, "\u200e": None, "\u200f": None,
-    "أ": "ا", "إ": "ا", "ٱ": "ا",
-    **{chr(c): None for c in range(0x064B, 0x0653)},  # harakat: rarely written in news
-    **{chr(0x06F0 + i): str(i) for i in range(10)},
-    **{chr(0x0660 + i): str(i) for i in range(10)},
-})
 _DIGITS = re.compile(r"\d")
-_SPACES = re.compile(r"\s+")
-
-
-def norm(tok: str) -> str:
-    t = tok.translate(_TRANS)
-    if "  " in t or t != t.strip():
-        t = _SPACES.sub(" ", t).strip()
-    return t.lower()
-
-
-def simple_norm(tok: str) -> str:
-    """The normalisation used for the lexicon keys (clusters, gazetteers)."""
-    return norm(tok)
 
 
 # --- tokenisation ----------------------------------------------------------
@@ -80,7 +60,7 @@ def split_sentences(text: str, tokens=None) -> list[list[tuple[str, int, int]]]:
 # --- word lists ----------------------------------------------------------------
 
 # Words that precede a person name in news prose (titles, honorifics, offices).
-TITLES = set(norm(w) for w in """
+TITLES = set(token_form(w) for w in """
 آقای آقا خانم دکتر مهندس سید سیده حجت الاسلام حجت‌الاسلام حجت الاسلام والمسلمین آیت الله آیت‌الله
 سردار سرلشکر سرتیپ سرهنگ سرگرد امیر دریادار تیمسار ژنرال وزیر رئیس رییس معاون سخنگوی نماینده
 استاندار فرماندار شهردار امام شهید حاج حاجی استاد مدیرعامل دبیرکل رهبر مدیر سرپرست کاپیتان مربی
@@ -90,7 +70,7 @@ TITLES = set(norm(w) for w in """
 """.split())
 
 # Head words that open organisation names.
-ORG_HEADS = set(norm(w) for w in """
+ORG_HEADS = set(token_form(w) for w in """
 وزارت سازمان خبرگزاری دانشگاه شرکت بانک اداره مجلس شورای شورا ستاد بنیاد انجمن حزب باشگاه کمیته
 کمیسیون فدراسیون موسسه مؤسسه پژوهشگاه پژوهشکده دانشکده بیمارستان روزنامه هفته‌نامه ماهنامه شبکه
 سپاه ارتش نیروی قرارگاه دادگاه دادگستری دیوان مرکز اتحادیه جبهه کانون هیئت هیات اتاق صندوق
@@ -99,14 +79,14 @@ ORG_HEADS = set(norm(w) for w in """
 """.split())
 
 # Words that precede a place name.
-LOC_TRIGGERS = set(norm(w) for w in """
+LOC_TRIGGERS = set(token_form(w) for w in """
 استان شهر شهرستان کشور کشورهای روستای روستا منطقه بخش خیابان میدان جزیره دریای رود رودخانه کوه
 بندر بزرگراه محله خلیج اقیانوس دریاچه تنگه قاره پایتخت مرز استان‌های شهرهای بلوار جاده اتوبان
 """.split())
 
 # A small, hand-written list of frequent Iranian given names: the PEYMA train
 # set alone teaches only the names it happens to contain.
-FIRST_NAMES = set(norm(w) for w in """
+FIRST_NAMES = set(token_form(w) for w in """
 محمد علی حسن حسین رضا مهدی احمد محمود مصطفی مرتضی مجتبی جواد عباس ابراهیم اسماعیل اکبر اصغر
 حمید سعید مجید وحید امید امیر امین ایمان بهروز بهرام پرویز جمشید داوود داود رحیم رسول سجاد سعید
 صادق عبدالله عبدالرضا عزت الله غلامرضا غلامحسین فرهاد فریدون کاظم کامران کریم مسعود منصور
@@ -227,7 +207,7 @@ class FeatureExtractor:
         c = self._cache.get(tok)
         if c is not None:
             return c
-        w = norm(tok)
+        w = token_form(tok)
         wd = _DIGITS.sub("0", w)
         sh = _shape(w)
         cl = self.lex.clusters.get(w)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, FeatureExtractor, Lexicon, norm
+from .features import FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, FeatureExtractor, Lexicon
+from ..text.fold import token_form
 from .features import longest_matches, split_sentences, tokenize
 from .tagger import TYPES, bio_spans, clean
 
@@ -40,8 +41,8 @@ _MEM_COL = {f"{p}-{t}": 12 + 2 * i + (p == "I") for i, t in enumerate(TYPES) for
 
 
 def word_key(tok: str) -> str:
-    """The key of a token in the word vocabulary: normalised (features.norm), digits → 0."""
-    return _DIGITS.sub("0", norm(tok))
+    """The key of a token in the word vocabulary: normalised (fold.token_form), digits → 0."""
+    return _DIGITS.sub("0", token_form(tok))
 
 
 class Featurizer:
@@ -84,7 +85,7 @@ class Featurizer:
             self._clen = np.concatenate([self._clen, np.zeros(grow, dtype=np.int64)])
             self._cf = np.concatenate([self._cf, np.zeros((grow, self._cf.shape[1]), dtype=np.float32)])
             self._cf_done = np.concatenate([self._cf_done, np.zeros(grow, dtype=bool)])
-        w = norm(tok)
+        w = token_form(tok)
         key = _DIGITS.sub("0", w)
         wid = self.words.get(key)
         if wid is None and " " in key:

@@ -21,7 +21,8 @@ from scipy import sparse
 from scipy.sparse.linalg import svds
 
 from .conll import evaluate, read_conll
-from .features import MODEL_DIR, FeatureExtractor, Lexicon, norm, split_sentences
+from ..text.fold import token_form
+from .features import MODEL_DIR, FeatureExtractor, Lexicon, split_sentences
 
 SHARED = Path("/work/shared/data")
 KEEP_TYPES = ("PER", "ORG", "LOC")
@@ -35,7 +36,7 @@ CLUSTER_KS = (64, 256, 1024)
 # --- gazetteer ----------------------------------------------------------------
 
 def _variants(name: str) -> set[str]:
-    name = norm(name)
+    name = token_form(name)
     out = {name}
     # Spellings of initial alef-madda vary (امریکا / آمریکا) between CLDR and news.
     if name.startswith("آ"):
@@ -73,14 +74,14 @@ def entity_dict(sents, min_ratio: float = 0.5) -> dict[str, str]:
 
     typed: dict[str, Counter] = {}
     for s in sents:
-        toks = [norm(t) for t, _ in s]
+        toks = [token_form(t) for t, _ in s]
         for a, b, t in spans([x for _, x in s]):
             if t in KEEP_TYPES and b - a <= 6:
                 typed.setdefault(" ".join(toks[a:b]), Counter())[t] += 1
     lengths = {p.count(" ") + 1 for p in typed}
     occ = Counter()
     for s in sents:
-        toks = [norm(t) for t, _ in s]
+        toks = [token_form(t) for t, _ in s]
         for L in lengths:
             for i in range(len(toks) - L + 1):
                 ph = " ".join(toks[i:i + L])
@@ -125,7 +126,7 @@ def _news_sentences(news_dir: Path):
                     t = d.get(field)
                     if t:
                         for s in split_sentences(t):
-                            yield [norm(tok) for tok, _, _ in s]
+                            yield [token_form(tok) for tok, _, _ in s]
 
 
 def _kmeans(X: np.ndarray, k: int, seed: int, iters: int = 25) -> np.ndarray:
@@ -161,7 +162,7 @@ def build_vectors(news_dir: Path, extra_sents, min_count: int = 3, n_ctx: int = 
                   dim: int = 100, max_vocab: int = 60000) -> tuple[list[str], np.ndarray]:
     """PPMI + truncated SVD word vectors (L2-normalised rows) over the unlabeled news and
     ``extra_sents``; also the neural tagger's initial word embeddings (train_nn.py)."""
-    sents = list(_news_sentences(news_dir)) + [[norm(t) for t in s] for s in extra_sents]
+    sents = list(_news_sentences(news_dir)) + [[token_form(t) for t in s] for s in extra_sents]
     counts = Counter(w for s in sents for w in s)
     vocab = [w for w, c in sorted(counts.items(), key=lambda x: (-x[1], x[0])) if c >= min_count][:max_vocab]
     index = {w: i for i, w in enumerate(vocab)}

@@ -35,6 +35,7 @@ from psycopg.pq import TransactionStatus
 from . import sqlite_backend as _sqlite_backend
 from .article_rows import article_rows, entity_page, kb_candidate, quote_context, tally_entity_rows
 from .fts5_text import Phrase, parse_expression, parse_query, snippet, tokenize
+from ..text.fold import search_name
 from .normalize import search_form
 from .query import QueryError, SearchPage, SearchQuery, fts_expression, page_hit
 
@@ -537,8 +538,9 @@ def list_quotes(conn: Connection, speaker: str | None, page: int, size: int) -> 
     index_pending(conn)
     cond, args = None, []
     if speaker:
-        cond = "(q.speaker_kb_id = %s OR q.speaker_form = %s)"
-        args = [_t(speaker), _t(search_form(speaker))]
+        # speaker_form without its spaces is fold.search_name(speaker): a name contains the query's
+        cond = "(q.speaker_kb_id = %s OR strpos(replace(q.speaker_form, ' ', ''), %s) > 0)"
+        args = [_t(speaker), _t(search_name(speaker))]
     where = f" WHERE {cond}" if cond else ""
     total = conn.execute(f"SELECT count(*) FROM article_quotes q{where}", args).fetchone()[0]
     lim, off = _page(size, page)

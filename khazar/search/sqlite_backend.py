@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from ..text.fold import search_name
 from .article_rows import article_rows, entity_page, quote_context, tally_entity_rows
 from .fts5_text import parse_expression
 from .normalize import search_form
@@ -310,8 +311,9 @@ def list_quotes(conn: sqlite3.Connection, speaker: str | None, page: int, size: 
     _ensure_functions(conn)
     cond, args = None, []
     if speaker:
-        cond = "(q.speaker_kb_id = ? OR khazar_search_form(q.speaker) = ?)"
-        args = [speaker, search_form(speaker)]
+        # the speaker's search_name (fold.search_name) contains the query's, as in postgres_backend and the CLI
+        cond = "(q.speaker_kb_id = ? OR instr(replace(khazar_search_form(q.speaker), ' ', ''), ?) > 0)"
+        args = [speaker, search_name(speaker)]
     where = f" WHERE {cond}" if cond else ""
     total = conn.execute(f"SELECT count(*) FROM article_quotes q{where}", args).fetchone()[0]
     lim, off = _page(size, page)

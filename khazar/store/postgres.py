@@ -214,6 +214,11 @@ MIGRATIONS: list[str] = [
     """
     INSERT INTO search_pending (doc) SELECT doc FROM articles ON CONFLICT DO NOTHING;
     """,
+    # 6: SQLiteStore's migration 7 (the corpus state is rebuilt with the unified fold's shingles).
+    """
+    DELETE FROM story_articles; DELETE FROM story_state; DELETE FROM stories; DELETE FROM corpus_items;
+    DELETE FROM corpus_docs; DELETE FROM corpus_df;
+    """,
 ]
 
 # Any constant shared by every khazar process: the advisory lock that serialises migrations.
