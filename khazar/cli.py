@@ -52,14 +52,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-_INDEX_SLICE = 200
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import read_paths
     from .model import RawDocument, Rejection
     from .runner import process_stream, progress
-    from .store import IngestCounts, open_store
+    from .store import IngestCounts, open_store, redact
 
     _apply_pipeline_options(args)
     counts = IngestCounts()
@@ -75,31 +72,36 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                         continue
                 yield item
 
-        pending = 0
-        for item, result in progress(process_stream(fresh(), jobs=args.jobs), "ingest"):
-            if isinstance(result, Rejection):
-                counts.rejected += 1
-                store.add_rejection(result)
-            elif store.add_article(result, item):
-                counts.stored += 1
-            else:
-                counts.duplicates += 1
-            pending += 1
-            if pending >= args.batch:
-                store.commit()
-                pending = 0
+        def write(batch: list) -> None:
+            # Processed first, written after: the write lock is held for the inserts and their index only,
+            # not while articles are processed, so a server's writes and other ingests wait seconds at most.
+            for item, result in batch:
+                if isinstance(result, Rejection):
+                    counts.rejected += 1
+                    store.add_rejection(result)
+                elif store.add_article(result, item):
+                    counts.stored += 1
+                else:
+                    counts.duplicates += 1
+            store.index_pending()  # a batch's articles are searchable from the moment they are stored
+            store.commit()
+
+        batch: list = []
+        for pair in progress(process_stream(fresh(), jobs=args.jobs), "ingest"):
+            batch.append(pair)
+            if len(batch) >= args.batch:
+                write(batch)
+                batch = []
+        write(batch)
         try:
-            # The search index, in the ingest's last transaction; in slices, so that its bar moves.
-            for _ in progress(iter(lambda: store.index_pending(_INDEX_SLICE), 0), "index", unit=f"×{_INDEX_SLICE} doc"):
-                pass
             from .corpus.state import Corpus
 
             Corpus(store).update()  # new articles join their stories; nothing already attached is redone
-        except NotImplementedError:  # a backend without search and stories yet
+        except NotImplementedError:  # a backend without stories yet
             pass
         store.commit()
     seconds = time.perf_counter() - started
-    print(f"{counts.summary()} ({seconds:.1f} s) → {args.db}", file=sys.stderr)
+    print(f"{counts.summary()} ({seconds:.1f} s) → {redact(args.db)}", file=sys.stderr)
     return 1 if counts.read == 0 else 0
 
 
@@ -122,12 +124,12 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from .render import render_article
-    from .store import open_store
+    from .store import open_store, redact
 
     with open_store(args.db) as store:
         article = store.get_article(args.id)
         if article is None:
-            print(f"error: no article with id {args.id!r} in {args.db}", file=sys.stderr)
+            print(f"error: no article with id {args.id!r} in {redact(args.db)}", file=sys.stderr)
             return 1
         if args.raw:
             sys.stdout.write((store.get_raw(args.id) or "") + "\n")
@@ -227,6 +229,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        message = _environment_error(exc)
+        if message is None:
+            raise  # a bug: its traceback is what a report needs
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+
+
+def _environment_error(exc: Exception) -> str | None:
+    """One line for a failure of the world around khazar (a busy or broken store, a full disk, an
+    unreachable server), with any password masked; None for anything else."""
+    from .store import is_busy, redact
+
+    if is_busy(exc):
+        return redact(f"the store is busy ({exc}): another process is writing to it; try again later")
+    module = type(exc).__module__
+    if isinstance(exc, OSError) or module.startswith(("sqlite3", "psycopg")):
+        return redact(f"{exc}".strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    return None
 
 
 if __name__ == "__main__":

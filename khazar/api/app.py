@@ -1,14 +1,15 @@
 """FastAPI app factory: routes, security headers, error handling, body limit, auth."""
 
 import contextlib
+import functools
 import hashlib
 import hmac
-import json
 import logging
 import os
 import threading
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,13 +18,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..corpus.pages import list_contradictions, list_series, series_page, story_page
-from ..search import MAX_PAGE_SIZE, QueryError, SearchQuery, parse_date, run
-from ..store import Store, open_store
+from ..search import MAX_PAGE, MAX_PAGE_SIZE, QueryError, SearchQuery, parse_date, run
+from ..store import Store, StoreBusy, is_busy, open_store
 
 log = logging.getLogger("khazar.api")
 
 MAX_BODY = 1_000_000  # bytes; one news article is a few kB, a whole book is not an article
-MAX_PAGE = 10_000  # deeper OFFSETs only cost the server; nobody pages that far by hand
+# A search that runs longer is stopped (503): a page answers in well under a second on 100k articles.
+REQUEST_SECONDS = float(os.environ.get("KHAZAR_REQUEST_SECONDS", "10"))
+# How long a busy store is worth waiting for before asking again (Retry-After), and how often the
+# background indexer looks for articles another writer queued.
+RETRY_AFTER_SECONDS = 2
+INDEX_EVERY_SECONDS = 2.0
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 SECURITY_HEADERS = {
@@ -47,16 +53,52 @@ class Stores:
         self._local = threading.local()
         self._all: list[Store] = []
         self._lock = threading.Lock()
-        open_store(db).close()  # create and migrate once, before any request
+        with open_store(db) as store:  # create and migrate once, before any request
+            try:
+                store.index_pending()  # what others queued while no server ran (requests never index)
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                store.rollback()  # another process is writing: the background indexer catches up later
 
     def get(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
             store = open_store(self.db)
+            store.index_on_read = False  # a request never writes the index: the indexer thread does
             self._local.store = store
             with self._lock:
                 self._all.append(store)
         return store
+
+    @contextlib.contextmanager
+    def indexer(self):
+        """A thread that indexes what other writers queued without indexing it (anything but khazar's own
+        ingest and POST, which index their articles before they commit), in small rounds that give way to
+        a busy store and are tried again later."""
+        stop = threading.Event()
+
+        def run() -> None:
+            store = None
+            while not stop.wait(INDEX_EVERY_SECONDS):
+                try:
+                    store = store or open_store(self.db)
+                    while not stop.is_set() and store.index_pending(limit=200):
+                        pass
+                except Exception as exc:  # busy or failing: the next round tries again
+                    if store is not None:
+                        store.rollback()
+                    (log.debug if is_busy(exc) else log.warning)("background indexing: %s", exc)
+            if store is not None:
+                store.close()
+
+        thread = threading.Thread(target=run, name="khazar-indexer", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=60)
 
     def close(self) -> None:
         with self._lock:
@@ -70,13 +112,24 @@ class Stores:
 
 class ThreadStore:
     """Stands for "this thread's store": FastAPI may resolve a sync dependency on one pool thread and run
-    the route on another, and a sqlite3 connection refuses use from a thread other than its creator's."""
+    the route on another, and a sqlite3 connection refuses use from a thread other than its creator's.
+    Every call a route makes through it runs under the request time limit (StoreBusy past it)."""
 
     def __init__(self, stores: Stores):
         self._stores = stores
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._stores.get(), name)
+        store = self._stores.get()
+        value = getattr(store, name)
+        if not callable(value):
+            return value
+
+        @functools.wraps(value)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with store.time_limit(REQUEST_SECONDS):
+                return value(*args, **kwargs)
+
+        return timed
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -92,7 +145,8 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
-        yield
+        with stores.indexer():
+            yield
         stores.close()
 
     app = FastAPI(title="khazar", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/openapi.json",
@@ -149,6 +203,18 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):
+        if is_busy(exc):
+            # Lock contention or a request past its time limit: nothing changed, asking again later may work.
+            log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
+            message = str(exc) if isinstance(exc, StoreBusy) else "the store is busy with another writer"
+            if wants_html(request):
+                from ..web import render_error
+
+                response = render_error(request, 503, message)
+            else:
+                response = _error(503, message)
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         # Logged with its traceback on the server; the client gets no internals.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if wants_html(request):
@@ -278,6 +344,9 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
         if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
             return JSONResponse({"error": "missing or wrong bearer token", "status": 401}, status_code=401,
                                 headers={"WWW-Authenticate": "Bearer"})
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise HTTPException(415, f"Content-Type must be application/json, got {content_type or 'none'!r}")
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
             raise HTTPException(413, f"request body larger than {MAX_BODY} bytes")
@@ -286,10 +355,14 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
             body += chunk
             if len(body) > MAX_BODY:
                 raise HTTPException(413, f"request body larger than {MAX_BODY} bytes")
+        from ..ingest.jsonl import BadJSON, parse_json
+
         try:
-            record = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise HTTPException(400, f"body is not UTF-8 JSON: {exc}") from None
+            record = parse_json(body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, f"body is not UTF-8: {exc.reason} at byte {exc.start}") from None
+        except BadJSON as exc:
+            raise HTTPException(400, f"body is not JSON: {exc}") from None
         from starlette.concurrency import run_in_threadpool
 
         # The store is taken inside the worker thread: a sqlite3 connection must stay in its thread.
@@ -315,21 +388,34 @@ def _run(st: Store, sq: SearchQuery, semantic: bool):
 
 
 def _ingest(st: Store, record: Any, body: bytes) -> JSONResponse:
+    """Check, process, store and index one record; the answer is built before the commit, and anything
+    that fails on the way rolls the whole request back."""
     from ..ingest.jsonl import record_to_document
-    from ..model import Rejection
-    from ..pipeline import process
+    from ..model import Rejection, id_problem
+    from ..runner import safe_process
 
     fallback = "api-" + hashlib.sha256(body).hexdigest()[:16]
     raw = record_to_document(record, origin="api", line=None, fallback_id=fallback)
     if isinstance(raw, Rejection):
         return _error(422, raw.reason)
+    problem = id_problem(raw.id)
+    if problem:
+        return _error(422, f"id: {problem}")
     if st.has_content(raw.content_hash):
         return JSONResponse({"stored": False, "reason": "duplicate: this content is already stored"}, status_code=200)
-    article = process(raw)
-    stored = st.add_article(article, raw)
-    st.index_pending()
-    st.commit()
-    if not stored:
-        return JSONResponse({"stored": False, "reason": "duplicate: this content is already stored"}, status_code=200)
-    return JSONResponse({"stored": True, "id": article.id, "warnings": article.warnings}, status_code=201,
-                        headers={"Location": f"/api/articles/{article.id}"})
+    article = safe_process(raw)
+    if isinstance(article, Rejection):
+        return _error(422, article.reason)
+    try:
+        if not st.add_article(article, raw):
+            st.rollback()
+            return JSONResponse({"stored": False, "reason": "duplicate: this content is already stored"},
+                                status_code=200)
+        response = JSONResponse({"stored": True, "id": article.id, "warnings": article.warnings}, status_code=201,
+                                headers={"Location": "/api/articles/" + quote(article.id, safe="")})
+        st.index_pending()
+        st.commit()
+    except BaseException:
+        st.rollback()
+        raise
+    return response

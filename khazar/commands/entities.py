@@ -19,18 +19,18 @@ def _resolve(store, name: str) -> dict | None:
 
 
 def cmd_entity(args: argparse.Namespace) -> int:
-    from ..store import open_store
+    from ..store import open_store, redact
 
     with open_store(args.db) as store:
         entity = _resolve(store, args.name)
         if entity is None:
-            print(f"error: no entity matching {args.name!r} in {args.db}", file=sys.stderr)
+            print(f"error: no entity matching {args.name!r} in {redact(args.db)}", file=sys.stderr)
             return 1
         articles = entity["articles"]
         if args.with_:
             other = _resolve(store, args.with_)
             if other is None:
-                print(f"error: no entity matching {args.with_!r} in {args.db}", file=sys.stderr)
+                print(f"error: no entity matching {args.with_!r} in {redact(args.db)}", file=sys.stderr)
                 return 1
             together = {a["id"] for a in other["articles"]}
             articles = [a for a in articles if a["id"] in together]

@@ -43,7 +43,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         print("error: load reads Parquet with pyarrow: pip install 'khazar[spark]' (or pyarrow)", file=sys.stderr)
         return 2
     from ..scale.load import LoadError, load
-    from ..store import open_store
+    from ..store import open_store, redact
 
     started = time.perf_counter()
     try:
@@ -52,7 +52,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     except LoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{counts.summary()} ({time.perf_counter() - started:.1f} s) → {args.db}", file=sys.stderr)
+    print(f"{counts.summary()} ({time.perf_counter() - started:.1f} s) → {redact(args.db)}", file=sys.stderr)
     return 0 if counts.read else 1
 
 

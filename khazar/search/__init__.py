@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .normalize import query_terms, search_form
-from .query import MAX_PAGE_SIZE, QueryError, SearchHit, SearchPage, SearchQuery, parse_date
+from .query import MAX_PAGE, MAX_PAGE_SIZE, QueryError, SearchHit, SearchPage, SearchQuery, parse_date
 
 
 def run(store: Any, query: SearchQuery, *, semantic: bool = False) -> SearchPage:
@@ -17,5 +17,5 @@ def run(store: Any, query: SearchQuery, *, semantic: bool = False) -> SearchPage
     return store.search(query)
 
 
-__all__ = ["MAX_PAGE_SIZE", "QueryError", "SearchHit", "SearchPage", "SearchQuery", "parse_date", "query_terms",
+__all__ = ["MAX_PAGE", "MAX_PAGE_SIZE", "QueryError", "SearchHit", "SearchPage", "SearchQuery", "parse_date", "query_terms",
            "run", "search_form"]

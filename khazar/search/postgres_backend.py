@@ -335,7 +335,6 @@ def search(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = No
     """One page of results with total and facets, as sqlite_backend.search. `ranked_docs` (semantic
     search) replaces the text match: only those docs, in that order."""
     sq.validate()
-    index_pending(conn)
     notes: list[str] = []
     where, args = _filters(sq)
     expr = fts_expression(sq.q) if ranked_docs is None else None
@@ -420,7 +419,6 @@ def search(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = No
 
 def timeline(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = None) -> list[tuple[str, int]]:
     """Article counts per publication day for everything the query matches (as sqlite_backend.timeline)."""
-    index_pending(conn)
     where, args = _filters(sq)
     tsq = tsquery_text(fts_expression(sq.q))
     if tsq is not None and ranked_docs is None:
@@ -440,7 +438,6 @@ def timeline(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = 
 def place_counts(conn: Connection, sq: SearchQuery) -> list[tuple[str, str, str | None, int]]:
     """(entity id, name, kb id, articles) of the places mentioned in everything the query matches, with the
     timeline's filters (the search page's map), as sqlite_backend.place_counts."""
-    index_pending(conn)
     where, args = _filters(sq)
     tsq = tsquery_text(fts_expression(sq.q))
     source = "articles a"
@@ -463,7 +460,6 @@ def _page(size: int, page: int) -> tuple[int, int]:
 
 
 def list_entities(conn: Connection, q: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    index_pending(conn)
     cond, args = "", []
     if q:
         # As SQLite: the name in search form, the English name with ASCII case ignored, or the id itself.
@@ -492,7 +488,6 @@ def _article_refs(conn: Connection, docs: Iterable[int]) -> dict[int, dict[str, 
 
 
 def get_entity(conn: Connection, entity_id: str, limit: int = 50) -> dict[str, Any] | None:
-    index_pending(conn)
     rows = [(*r[:7], _day(r[7])) for r in conn.execute(
         "SELECT e.doc, e.name, e.name_en, e.type, e.kb_id, e.mentions, e.roles_json, a.published"
         " FROM article_entities e JOIN articles a ON a.doc = e.doc WHERE e.entity_id = %s ORDER BY e.doc",
@@ -535,7 +530,6 @@ def _quotes(conn: Connection, cond: str | None, args: list[Any], limit: int, off
 
 
 def list_quotes(conn: Connection, speaker: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    index_pending(conn)
     cond, args = None, []
     if speaker:
         # speaker_form without its spaces is fold.search_name(speaker): a name contains the query's
@@ -579,7 +573,6 @@ def _event_conds(date_from: str | None, date_to: str | None, place: str | None,
 
 def list_events(conn: Connection, date_from: str | None, date_to: str | None, place: str | None,
                 page: int, size: int, event_type: str | None = None) -> tuple[int, list[dict[str, Any]]]:
-    index_pending(conn)
     conds, args = _event_conds(date_from, date_to, place, event_type)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     total = conn.execute(f"SELECT count(*) FROM article_events{where}", args).fetchone()[0]
@@ -619,7 +612,6 @@ def get_story(conn: Connection, story_id: str) -> dict[str, Any] | None:
 def kb_candidates(conn: Connection, min_articles: int = 2, limit: int = 100) -> list[dict[str, Any]]:
     """As SQLiteStore.kb_candidates: names without a knowledge-base record in at least `min_articles`
     articles, most attested first, with (article id, mention offset) examples."""
-    index_pending(conn)
     rows = conn.execute(
         "SELECT a.entity_id COLLATE \"C\", (SELECT b.name COLLATE \"C\" FROM article_entities b"
         " WHERE b.entity_id = a.entity_id GROUP BY b.name ORDER BY count(*) DESC, b.name COLLATE \"C\" LIMIT 1),"
@@ -820,7 +812,6 @@ def find_quotes(conn: Connection, speaker_ids: list[str], speaker: str | None, w
                 page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
     """As sqlite_backend.find_quotes. The quote's text has no stored search form here: its words are
     compared with the ZWNJ taken out, which is the difference that matters in practice."""
-    index_pending(conn)
     conds, args = [], []
     if speaker_ids:
         conds.append("q.speaker_kb_id = ANY(%s)")
@@ -842,7 +833,6 @@ def find_quotes(conn: Connection, speaker_ids: list[str], speaker: str | None, w
 
 def event_counts(conn: Connection, date_from: str | None, date_to: str | None, place: str | None,
                  event_type: str | None) -> dict[str, list[tuple[str, int]]]:
-    index_pending(conn)
     conds, args = _event_conds(date_from, date_to, place, None)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     types = [tuple(r) for r in conn.execute(
@@ -858,7 +848,6 @@ def event_counts(conn: Connection, date_from: str | None, date_to: str | None, p
 
 def entity_graph(conn: Connection, types: list[str], date_from: str | None, date_to: str | None,
                  around: str | None, limit: int) -> dict[str, Any]:
-    index_pending(conn)
     conds, args = [], []
     if date_from:
         conds.append("a.published >= %s::date")

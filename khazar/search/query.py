@@ -10,6 +10,17 @@ from typing import Any
 import jdatetime
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 10_000  # deeper OFFSETs only cost the server; nobody pages that far by hand
+# A query's cost grows with its terms, and a prefix term costs as much as every indexed word it starts
+# (FTS5 snippet() re-expands it for each result): ا* × 166 took minutes. Repeats are dropped; beyond these
+# caps the query is refused with a message, not run. A term is what the user wrote: a word, a phrase, an
+# excluded -word, each branch of an OR (so an OR has at most MAX_QUERY_TERMS branches). The Persian
+# spellings the KB adds to an English name are no terms of the user's, but they are phrases to match
+# (IRIB has about 100): MAX_QUERY_PHRASES bounds them all together.
+MAX_QUERY_TERMS = 12
+MAX_PREFIX_TERMS = 3
+MIN_PREFIX_CHARS = 2
+MAX_QUERY_PHRASES = 300
 SORTS = ("relevance", "date")
 # Highlight markers inside FTS5 snippets; search_form strips them from indexed text, so they are unambiguous.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
@@ -68,8 +79,8 @@ class SearchQuery:
     def validate(self) -> "SearchQuery":
         if self.sort not in SORTS:
             raise QueryError(f"sort: must be one of {', '.join(SORTS)}, got {self.sort!r}")
-        if not isinstance(self.page, int) or self.page < 1:
-            raise QueryError(f"page: must be a whole number ≥ 1, got {self.page!r}")
+        if not isinstance(self.page, int) or not 1 <= self.page <= MAX_PAGE:
+            raise QueryError(f"page: must be a whole number from 1 to {MAX_PAGE}, got {self.page!r}")
         if not isinstance(self.size, int) or not 1 <= self.size <= MAX_PAGE_SIZE:
             raise QueryError(f"size: must be between 1 and {MAX_PAGE_SIZE}, got {self.size!r}")
         if len(self.q) > 500:
@@ -77,6 +88,7 @@ class SearchQuery:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise QueryError(f"from ({self.date_from}) is after to ({self.date_to})",
                              "تاریخ «از» پس از تاریخ «تا» است.")
+        check_query_cost(self.q)
         return self
 
 
@@ -256,17 +268,35 @@ def fts_expression(query: str) -> str | None:
     """A user query → a safe FTS5 MATCH expression. Every word is quoted (no FTS5 syntax gets through);
     words are ANDed; a "quoted phrase" stays a phrase; a trailing * makes a word a prefix; `a OR b` (or
     `a | b`) is either; a leading - (`-word`, `-"a phrase"`) excludes; an English or transliterated name
-    the knowledge base knows also finds its Persian spellings.
+    the knowledge base knows also finds its Persian spellings. A repeated unit is kept once (ANDing it
+    again changes nothing but the cost).
 
     The result has one shape (fts5_text.parse_query reads it back for the backends without FTS5): units
     joined by " AND " (FTS5 does not AND a parenthesised group implicitly), a unit being a phrase or
     "(phrase OR phrase …)", then optionally " NOT " and one unit of everything excluded (NOT binds
     tighter than AND: the last unit NOT the excluded, which comes to the same rows). Nothing to find
     (no words, or only exclusions): None."""
+    units, _terms = _query_units(query)
+
+    def unit(alts: list[str]) -> str:
+        return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+
+    found = list(dict.fromkeys(unit(alts) for negated, alts in units if not negated))
+    if not found:
+        return None
+    excluded = list(dict.fromkeys(a for negated, alts in units if negated for a in alts))
+    return " AND ".join(found) + (" NOT " + unit(excluded) if excluded else "")
+
+
+def _query_units(query: str) -> tuple[list[tuple[bool, list[str]]], list[tuple[bool, tuple[str, ...]]]]:
+    """A user query → its units in order, each (negated, alternative FTS5 phrases), and the different
+    terms the user wrote, each (negated, its phrases): a word, a phrase, an excluded one and every OR
+    branch is a term; an English name is one term with the Persian spellings the KB adds to it."""
     from .normalize import query_terms, search_form
 
     # (negated, alternatives) per unit; an OR marker between two units merges them.
     units: list[tuple[bool, list[str]]] = []
+    terms: dict[tuple[bool, tuple[str, ...]], None] = {}
     or_next = False
     run: list[str] = []
 
@@ -274,6 +304,7 @@ def fts_expression(query: str) -> str | None:
         nonlocal or_next
         if not alts:
             return
+        terms[(negated, tuple(alts))] = None
         if or_next and units and not negated and not units[-1][0]:
             units[-1][1].extend(a for a in alts if a not in units[-1][1])
         else:
@@ -332,12 +363,31 @@ def fts_expression(query: str) -> str | None:
         else:
             run.append(word)
     flush_run()
+    return units, list(terms)
 
-    def unit(alts: list[str]) -> str:
-        return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
 
-    found = [unit(alts) for negated, alts in units if not negated]
-    if not found:
-        return None
-    excluded = list(dict.fromkeys(a for negated, alts in units if negated for a in alts))
-    return " AND ".join(found) + (" NOT " + unit(excluded) if excluded else "")
+def check_query_cost(query: str) -> None:
+    """QueryError for a query past MAX_QUERY_TERMS, MAX_PREFIX_TERMS or MAX_QUERY_PHRASES, or with a prefix
+    shorter than MIN_PREFIX_CHARS: refused with a message before it costs anything. The terms are counted
+    after parsing, as the user wrote them: OR branches and excluded words count, repeats do not."""
+    units, terms = _query_units(query)
+    if len(terms) > MAX_QUERY_TERMS:
+        raise QueryError(f"q: at most {MAX_QUERY_TERMS} different words and phrases (each OR branch and each "
+                         f"excluded -word counts), got {len(terms)}",
+                         f"جست‌وجو حداکثر {MAX_QUERY_TERMS} واژه یا عبارت متفاوت می‌پذیرد (هر گزینهٔ OR و هر "
+                         f"واژهٔ کنارگذاشته یکی است)؛ این جست‌وجو {len(terms)} دارد.")
+    phrases = list(dict.fromkeys(a for _negated, alts in units for a in alts))
+    prefixes = [p[1:-2] for p in phrases if p.endswith("*")]
+    short = next((p for p in prefixes if len(p.split()[-1]) < MIN_PREFIX_CHARS), None)
+    if short is not None:
+        raise QueryError(f"q: a prefix search needs at least {MIN_PREFIX_CHARS} letters before *, got {short + '*'!r}",
+                         f"جست‌وجوی پیشوندی پیش از * دست‌کم {MIN_PREFIX_CHARS} حرف می‌خواهد، نه «{short}*».")
+    if len(prefixes) > MAX_PREFIX_TERMS:
+        raise QueryError(f"q: at most {MAX_PREFIX_TERMS} prefix searches (word*), got {len(prefixes)}",
+                         f"جست‌وجو حداکثر {MAX_PREFIX_TERMS} واژهٔ پیشوندی (واژه*) می‌پذیرد؛ این جست‌وجو "
+                         f"{len(prefixes)} دارد.")
+    if len(phrases) > MAX_QUERY_PHRASES:
+        raise QueryError(f"q: the names in it have {len(phrases)} spellings together, at most {MAX_QUERY_PHRASES} "
+                         "are searched at once; search fewer names",
+                         f"نام‌های این جست‌وجو روی هم {len(phrases)} نگارش دارند و حداکثر {MAX_QUERY_PHRASES} "
+                         "با هم جست‌وجو می‌شود؛ نام‌های کمتری بنویسید.")

@@ -42,20 +42,29 @@ def _index_one(conn: sqlite3.Connection, doc: int, title: str, text: str, articl
 
 
 def index_pending(conn: sqlite3.Connection, limit: int | None = None) -> int:
-    """Index queued articles; returns how many. Runs in the caller's transaction (committed here when the
-    connection is not already inside one, so a reader's call does not leave a write lock open)."""
-    had_tx = conn.in_transaction
+    """Index queued articles; returns how many. Runs in the caller's transaction when one is open (an
+    ingest's batch: its articles and their index commit together); otherwise in its own, which takes the
+    write lock first (BEGIN IMMEDIATE: a lock it cannot get fails before anything is written) and is
+    committed, or rolled back on any failure, so that no connection is ever left inside a transaction."""
     if conn.execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is None:
         return 0
-    rows = conn.execute(
-        "SELECT a.doc, a.title, a.text, a.article_json FROM search_pending p JOIN articles a ON a.doc = p.doc"
-        " ORDER BY p.doc LIMIT ?", (-1 if limit is None else limit,)).fetchall()
-    for doc, title, text, article_json in rows:
-        _index_one(conn, doc, title, text, article_json)
-    conn.executemany("DELETE FROM search_pending WHERE doc = ?", [(r[0],) for r in rows])
-    # Queued docs whose article is gone (deleted in between) are dropped too.
-    conn.execute("DELETE FROM search_pending WHERE doc NOT IN (SELECT doc FROM articles)")
-    if not had_tx:
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        rows = conn.execute(
+            "SELECT a.doc, a.title, a.text, a.article_json FROM search_pending p JOIN articles a ON a.doc = p.doc"
+            " ORDER BY p.doc LIMIT ?", (-1 if limit is None else limit,)).fetchall()
+        for doc, title, text, article_json in rows:
+            _index_one(conn, doc, title, text, article_json)
+        conn.executemany("DELETE FROM search_pending WHERE doc = ?", [(r[0],) for r in rows])
+        # Queued docs whose article is gone (deleted in between) are dropped too.
+        conn.execute("DELETE FROM search_pending WHERE doc NOT IN (SELECT doc FROM articles)")
+    except BaseException:
+        if own and conn.in_transaction:
+            conn.rollback()
+        raise
+    if own:
         conn.commit()
     return len(rows)
 
@@ -104,7 +113,6 @@ def search(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | N
     """One page of results with total and facets. `ranked_docs` (semantic search) replaces the text match:
     only those docs, in that order."""
     sq.validate()
-    index_pending(conn)
     notes: list[str] = []
     where, args = _filters(conn, sq, notes)
     expr = fts_expression(sq.q) if ranked_docs is None else None
@@ -200,7 +208,6 @@ def search(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | N
 
 def timeline(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | None = None) -> list[tuple[str, int]]:
     """Article counts per publication day for everything the query matches (for the timeline chart)."""
-    index_pending(conn)
     where, args = _filters(conn, sq, [])
     expr = fts_expression(sq.q)
     if expr and ranked_docs is None:
@@ -217,7 +224,6 @@ def timeline(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] |
 def place_counts(conn: sqlite3.Connection, sq: SearchQuery) -> list[tuple[str, str, str | None, int]]:
     """(entity id, name, kb id, articles) of the places in everything the query matches, with the
     timeline's filters (the search page's map)."""
-    index_pending(conn)
     where, args = _filters(conn, sq, [])
     expr = fts_expression(sq.q)
     source, src_args = "articles a", []
@@ -236,7 +242,6 @@ def _page(size: int, page: int) -> tuple[int, int]:
 
 
 def list_entities(conn: sqlite3.Connection, q: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    index_pending(conn)
     cond, args = "", []
     if q:
         # Names are compared in search form so that ي/ی, ZWNJ and digit scripts do not matter.
@@ -270,7 +275,6 @@ def _article_refs(conn: sqlite3.Connection, docs: Iterable[int]) -> dict[int, di
 
 
 def get_entity(conn: sqlite3.Connection, entity_id: str, limit: int = 50) -> dict[str, Any] | None:
-    index_pending(conn)
     rows = conn.execute("SELECT e.doc, e.name, e.name_en, e.type, e.kb_id, e.mentions, e.roles_json, a.published"
                         " FROM article_entities e JOIN articles a ON a.doc = e.doc WHERE e.entity_id = ?",
                         (entity_id,)).fetchall()
@@ -307,7 +311,6 @@ def _quotes(conn: sqlite3.Connection, cond: str | None, args: list[Any], limit: 
 
 
 def list_quotes(conn: sqlite3.Connection, speaker: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    index_pending(conn)
     _ensure_functions(conn)
     cond, args = None, []
     if speaker:
@@ -333,7 +336,6 @@ def _events(conn: sqlite3.Connection, conds: list[str], args: list[Any], limit: 
 
 def list_events(conn: sqlite3.Connection, date_from: str | None, date_to: str | None, place: str | None,
                 page: int, size: int, event_type: str | None = None) -> tuple[int, list[dict[str, Any]]]:
-    index_pending(conn)
     conds, args = _event_conds(date_from, date_to, place, event_type)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     total = conn.execute(f"SELECT count(*) FROM article_events{where}", args).fetchone()[0]
@@ -436,7 +438,6 @@ def find_quotes(conn: sqlite3.Connection, speaker_ids: list[str], speaker: str |
                 page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
     """Quotes by any of the speakers (KB ids, or a written name or one of its words), containing all the
     words (in search form), newest first, each with the sentence around it."""
-    index_pending(conn)
     conds, args = [], []
     if speaker_ids:  # the knowledge base knows who is meant: its ids, through the index
         conds.append("q.speaker_kb_id IN (SELECT value FROM json_each(?))")
@@ -463,7 +464,6 @@ def _with_context(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[
 def event_counts(conn: sqlite3.Connection, date_from: str | None, date_to: str | None, place: str | None,
                  event_type: str | None) -> dict[str, list[tuple[str, int]]]:
     """For the events page: events per type and per day (the timeline) under the same filters."""
-    index_pending(conn)
     conds, args = _event_conds(date_from, date_to, place, None)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     types = conn.execute(f"SELECT coalesce(type, ''), count(*) FROM article_events{where} GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -497,7 +497,6 @@ def entity_graph(conn: sqlite3.Connection, types: list[str], date_from: str | No
                  around: str | None, limit: int) -> dict[str, Any]:
     """The most mentioned entities of `types` in the articles of the period (those mentioning `around`
     when given), and how many articles each pair of them shares: nodes and edges of the graph page."""
-    index_pending(conn)
     conds, args = [], []
     if date_from:
         conds.append("a.published >= ?")

@@ -1,6 +1,7 @@
 """What every store backend provides."""
 from __future__ import annotations
 
+import contextlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -22,7 +23,42 @@ class IngestCounts:
                 f"rejected {self.rejected}")
 
 
+class StoreBusy(RuntimeError):
+    """The store could not answer in time: another process held the write lock past the wait, or a request
+    ran past its time limit. Nothing was changed; the same request may succeed later."""
+
+
+# SQLSTATEs of PostgreSQL's lock and time-outs: lock_not_available, deadlock_detected, query_canceled.
+_PG_BUSY = {"55P03", "40P01", "57014"}
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` from a store means "busy, try again" rather than a fault."""
+    if isinstance(exc, StoreBusy):
+        return True
+    if type(exc).__module__.startswith("sqlite3") and type(exc).__name__ == "OperationalError":
+        return any(word in str(exc) for word in ("database is locked", "database table is locked", "busy"))
+    return getattr(exc, "sqlstate", None) in _PG_BUSY
+
+
 class Store(ABC):
+    # Reads bring the search index up to date first (index_pending), so that a store opened by a library user
+    # never answers from a stale index. A server turns this off: a request that reads must not wait for or
+    # take the write lock; every writer's batch and the server's background indexer keep the index current.
+    index_on_read: bool = True
+
+    def _catch_up(self) -> None:
+        if self.index_on_read:
+            self.index_pending()
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Undo the open transaction, if any (a failed request or batch leaves nothing half-written)."""
+
+    @abstractmethod
+    def time_limit(self, seconds: float) -> contextlib.AbstractContextManager[None]:
+        """Inside it, a query running past `seconds` stops with StoreBusy."""
+
     @abstractmethod
     def has_content(self, content_hash: str) -> bool: ...
 
@@ -178,5 +214,7 @@ class Store(ABC):
     def __enter__(self) -> "Store":
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:
+            self.rollback()  # an interrupted batch is redone by the rerun, never committed half-way
         self.close()

@@ -22,6 +22,7 @@ khazar/search/postgres_backend.py (see there for what still differs: the ranking
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
@@ -35,7 +36,7 @@ from psycopg import errors
 
 from ..model import Article, RawDocument, Rejection
 from ..search import postgres_backend as pgb
-from .base import Store
+from .base import Store, StoreBusy
 
 MIGRATIONS: list[str] = [
     # 1: articles and rejections (the columns of SQLiteStore's migration 1)
@@ -354,6 +355,29 @@ class PostgresStore(Store):
     def add_rejection(self, rejection: Rejection) -> None:
         self._write(("r", rejection))
 
+    def rollback(self) -> None:
+        self.conn.rollback()
+        self._journal.clear()
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        def set_timeout(value: str) -> None:
+            with pgb.own_transaction(self.conn):
+                self.conn.execute("SELECT set_config('statement_timeout', %s, false)", (value,))
+
+        with pgb.own_transaction(self.conn):
+            before = self.conn.execute("SELECT current_setting('statement_timeout')").fetchone()[0]
+        set_timeout(f"{max(1, round(seconds * 1000))}ms")
+        try:
+            yield
+        except errors.QueryCanceled:
+            self.rollback()
+            raise StoreBusy(f"the request took longer than {seconds:g} s") from None
+        finally:
+            if self.conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+                self.rollback()
+            set_timeout(before)
+
     def commit(self) -> None:
         try:
             self.conn.commit()
@@ -419,31 +443,38 @@ class PostgresStore(Store):
         return pgb.reindex(self.conn)
 
     def search(self, query, ranked_docs=None):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.search(self.conn, query, ranked_docs)
 
     def search_timeline(self, query, ranked_docs=None):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.timeline(self.conn, query, ranked_docs)
 
     def search_place_counts(self, query) -> list[tuple]:
         """(entity id, name, kb id, articles) of the places in everything the query matches (the map)."""
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.place_counts(self.conn, query)
 
     def list_entities(self, q=None, page=1, size=20):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.list_entities(self.conn, q, page, size)
 
     def get_entity(self, entity_id):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.get_entity(self.conn, entity_id)
 
     def list_quotes(self, speaker=None, page=1, size=20):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.list_quotes(self.conn, speaker, page, size)
 
     def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20, event_type=None):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.list_events(self.conn, date_from, date_to, place, page, size, event_type)
 
@@ -460,14 +491,17 @@ class PostgresStore(Store):
             return pgb.stories_of(self.conn, article_id)
 
     def find_quotes(self, speaker_ids, speaker, words, page=1, size=20):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.find_quotes(self.conn, speaker_ids, speaker, words, page, size)
 
     def event_counts(self, date_from=None, date_to=None, place=None, event_type=None):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.event_counts(self.conn, date_from, date_to, place, event_type)
 
     def entity_graph(self, types, date_from=None, date_to=None, around=None, limit=40):
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.entity_graph(self.conn, types, date_from, date_to, around, limit)
 
@@ -480,6 +514,7 @@ class PostgresStore(Store):
             return pgb.get_story(self.conn, story_id)
 
     def kb_candidates(self, min_articles: int = 2, limit: int = 100) -> list[dict]:
+        self._catch_up()
         with pgb.own_transaction(self.conn):
             return pgb.kb_candidates(self.conn, min_articles, limit)
 

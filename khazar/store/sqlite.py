@@ -6,14 +6,16 @@ a batch cut off by a crash is rolled back by SQLite and redone by the rerun.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from ..model import Article, RawDocument, Rejection
-from .base import Store
+from .base import Store, StoreBusy
 
 MIGRATIONS: list[str] = [
     # 1: articles and rejections
@@ -195,9 +197,12 @@ def _now() -> str:
 
 
 class SQLiteStore(Store):
+    # How long a write waits for another process's write lock before "database is locked" (is_busy).
+    BUSY_TIMEOUT_SECONDS = float(os.environ.get("KHAZAR_BUSY_SECONDS", "30"))
+
     def __init__(self, path: str):
         self.path = path
-        self.conn = sqlite3.connect(path, timeout=30)
+        self.conn = sqlite3.connect(path, timeout=self.BUSY_TIMEOUT_SECONDS)
         # Two processes opening a new file at once (an ingest and a server) race on the switch to WAL and on
         # the migrations; SQLite answers "locked" at once there instead of waiting, so wait and look again.
         self._retry_while_racing(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
@@ -266,6 +271,25 @@ class SQLiteStore(Store):
     def commit(self) -> None:
         self.conn.commit()
 
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.rollback()
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        deadline = time.monotonic() + seconds
+        # SQLite calls the handler every N virtual-machine steps; a true answer interrupts the statement.
+        self.conn.set_progress_handler(lambda: time.monotonic() > deadline, 1_000)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupted" not in str(exc):
+                raise
+            self.rollback()
+            raise StoreBusy(f"the request took longer than {seconds:g} s") from None
+        finally:
+            self.conn.set_progress_handler(None, 0)
+
     def get_article_json(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT article_json FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
@@ -303,36 +327,43 @@ class SQLiteStore(Store):
         return sqlite_backend.reindex(self.conn)
 
     def search(self, query, ranked_docs=None):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.search(self.conn, query, ranked_docs)
 
     def search_timeline(self, query, ranked_docs=None):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.timeline(self.conn, query, ranked_docs)
 
     def search_place_counts(self, query):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.place_counts(self.conn, query)
 
     def list_entities(self, q=None, page=1, size=20):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.list_entities(self.conn, q, page, size)
 
     def get_entity(self, entity_id):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.get_entity(self.conn, entity_id)
 
     def list_quotes(self, speaker=None, page=1, size=20):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.list_quotes(self.conn, speaker, page, size)
 
     def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20, event_type=None):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.list_events(self.conn, date_from, date_to, place, page, size, event_type)
@@ -353,16 +384,19 @@ class SQLiteStore(Store):
         return sqlite_backend.stories_of(self.conn, article_id)
 
     def find_quotes(self, speaker_ids, speaker, words, page=1, size=20):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.find_quotes(self.conn, speaker_ids, speaker, words, page, size)
 
     def event_counts(self, date_from=None, date_to=None, place=None, event_type=None):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.event_counts(self.conn, date_from, date_to, place, event_type)
 
     def entity_graph(self, types, date_from=None, date_to=None, around=None, limit=40):
+        self._catch_up()
         from ..search import sqlite_backend
 
         return sqlite_backend.entity_graph(self.conn, types, date_from, date_to, around, limit)
@@ -406,7 +440,7 @@ class SQLiteStore(Store):
         first, each with (article id, mention offset) examples: the knowledge base grows with the corpus."""
         from ..search.article_rows import kb_candidate
 
-        self.index_pending()
+        self._catch_up()
         # the name is the one most of its mentions' articles give, not an odd spelling that sorts last
         rows = self.conn.execute(
             "SELECT entity_id, (SELECT name FROM article_entities b WHERE b.entity_id = a.entity_id GROUP BY name"

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -35,6 +35,20 @@ TEMPLATES.env.filters["entity_id"] = entity_id_of
 FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 TEMPLATES.env.filters["fa_digits"] = lambda v: str(v).translate(FA_DIGITS)
 TEMPLATES.env.filters["fa_number"] = fa_number
+
+
+def web_url(value: Any) -> str | None:
+    """An http(s) URL to link to, or None: a stored url may be javascript:, data: or anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # e.g. an unclosed [ in the host
+        return None
+    return value.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+TEMPLATES.env.filters["web_url"] = web_url
 
 TYPE_FA = {"PER": "شخص", "ORG": "سازمان", "LOC": "مکان"}
 TEMPLATES.env.globals["TYPE_FA"] = TYPE_FA
