@@ -3,8 +3,9 @@
     with live_server(db, log) as base:      # "http://127.0.0.1:<port>", answering /api/search
         httpx.get(f"{base}/api/search?q=x")
 
-The server runs without KHAZAR_TOKEN (read-only, as deployed by default) in its own session, and is stopped
-with SIGINT (uvicorn's clean shutdown), killed if it has not exited 15 s later.
+The server runs without KHAZAR_TOKEN (read-only, as deployed by default) unless `token` is given, in its own
+session, and is stopped with SIGINT (uvicorn's clean shutdown), killed if it has not exited 15 s later.
+`env` adds variables (KHAZAR_BUSY_SECONDS, KHAZAR_REQUEST_SECONDS) to the server's environment.
 """
 from __future__ import annotations
 
@@ -31,11 +32,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def live_server(db: Path, log, *, python: str = sys.executable, timeout: float = 60):
+def live_server(db: Path, log, *, python: str = sys.executable, timeout: float = 60, token: str | None = None,
+                env: dict[str, str] | None = None):
     import httpx
 
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "KHAZAR_TOKEN"}
+    env = {**{k: v for k, v in os.environ.items() if k != "KHAZAR_TOKEN"}, **(env or {})}
+    if token:
+        env["KHAZAR_TOKEN"] = token
     proc = subprocess.Popen([python, "-m", "khazar.cli", "serve", "--db", str(db), "--host", "127.0.0.1",
                              "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
                             start_new_session=True)

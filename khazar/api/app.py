@@ -126,8 +126,12 @@ class ThreadStore:
 
         @functools.wraps(value)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            with store.time_limit(REQUEST_SECONDS):
-                return value(*args, **kwargs)
+            try:
+                with store.time_limit(REQUEST_SECONDS):
+                    return value(*args, **kwargs)
+            except Exception as exc:
+                _raise_if_busy(exc)
+                raise
 
         return timed
 
@@ -201,20 +205,22 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
             return render_error(request, 400, exc.fa)
         return _error(400, str(exc))
 
+    @app.exception_handler(StoreBusy)
+    async def busy(request: Request, exc: StoreBusy):
+        # Lock contention or a request past its time limit: nothing changed, asking again later may work.
+        # A handler of its own (not the catch-all below, which Starlette re-raises into the server).
+        log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
+        if wants_html(request):
+            from ..web import render_error
+
+            response = render_error(request, 503, str(exc))
+        else:
+            response = _error(503, str(exc))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):
-        if is_busy(exc):
-            # Lock contention or a request past its time limit: nothing changed, asking again later may work.
-            log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
-            message = str(exc) if isinstance(exc, StoreBusy) else "the store is busy with another writer"
-            if wants_html(request):
-                from ..web import render_error
-
-                response = render_error(request, 503, message)
-            else:
-                response = _error(503, message)
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
         # Logged with its traceback on the server; the client gets no internals.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if wants_html(request):
@@ -415,7 +421,14 @@ def _ingest(st: Store, record: Any, body: bytes) -> JSONResponse:
                                 headers={"Location": "/api/articles/" + quote(article.id, safe="")})
         st.index_pending()
         st.commit()
-    except BaseException:
+    except BaseException as exc:
         st.rollback()
+        _raise_if_busy(exc)
         raise
     return response
+
+
+def _raise_if_busy(exc: BaseException) -> None:
+    """A driver's lock time-out becomes StoreBusy (answered 503); the caller re-raises anything else."""
+    if is_busy(exc) and not isinstance(exc, StoreBusy):
+        raise StoreBusy("the store is busy with another writer; try again shortly") from exc
