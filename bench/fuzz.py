@@ -1,7 +1,9 @@
-"""Fuzz the readers and the pipeline: any bytes, any file name → `read_blob` → `process` for each document.
+"""Fuzz the readers and the pipeline (any bytes, any file name → `read_blob` → `process` for each document),
+or the HTTP layer (`--target http`: bytes → a request to the app over a small store → never a 5xx but 503).
 
     .venv/bin/python bench/fuzz.py -max_total_time=60              # atheris (libFuzzer), coverage-guided
     .venv/bin/python bench/fuzz.py --engine random --seconds 60    # hypothesis-generated inputs, no atheris
+    .venv/bin/python bench/fuzz.py --target http -max_total_time=60
 
 `bench/robustness_report.py` runs this and prints the figures. What one input does is what `khazar
 ingest` does with one file: decode, detect the format, read, then `process` every document. An exception
@@ -33,9 +35,10 @@ TALLY_PATH = Path(os.environ.get("KHAZAR_FUZZ_TALLY", OUT / "fuzz-tally.json"))
 CRASH_DIR = OUT / "fuzz-crashes"
 SUFFIXES = [".txt", ".jsonl", ".json", ".html", ".htm", ".xml", ".rss", ".atom", "", ".bin"]
 
-tally: dict = {"engine": None, "started": time.time(), "seconds": 0.0, "inputs": 0, "documents": 0, "articles": 0,
-               "rejections": 0, "rejections_by_reason": Counter(), "crashes": [], "crash_kinds": Counter(),
-               "slowest_input_seconds": 0.0, "slowest_input_bytes": 0}
+tally: dict = {"engine": None, "target": "readers", "started": time.time(), "seconds": 0.0, "inputs": 0,
+               "documents": 0, "articles": 0, "rejections": 0, "rejections_by_reason": Counter(), "crashes": [],
+               "crash_kinds": Counter(), "slowest_input_seconds": 0.0, "slowest_input_bytes": 0,
+               "responses_by_status": Counter()}
 _last_write = 0.0
 
 
@@ -98,6 +101,97 @@ def one_input(name: str, data: bytes) -> None:
         write_tally()
 
 
+# ------------------------------------------------------------------------------------------ HTTP ----
+
+_HTTP: dict = {}
+HTTP_TOKEN = "fuzz-token"
+HTTP_PATHS = ["/api/search", "/", "/api/entities", "/entities", "/api/events", "/api/quotes", "/api/stories",
+              "/stories", "/api/articles/{}", "/api/articles/{}/raw", "/articles/{}", "/articles/{}/raw",
+              "/entities/{}", "/api/entities/{}", "/stories/{}", "/api/stories/{}"]
+HTTP_PARAMS = ["q", "from", "to", "outlet", "entity", "topic", "story", "sort", "page", "size", "semantic"]
+HTTP_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "", "application/x-ndjson"]
+
+
+def http_client():
+    """One app over a store of made-up articles (in a temporary folder), for every HTTP input."""
+    if "client" not in _HTTP:
+        import tempfile
+
+        from fastapi.testclient import TestClient
+
+        from khazar.api import create_app
+        from khazar.model import RawDocument
+        from khazar.runner import safe_process
+        from khazar.store.sqlite import SQLiteStore
+
+        folder = tempfile.mkdtemp(prefix="khazar-fuzz-http-")
+        db = str(Path(folder) / "fuzz.db")
+        store = SQLiteStore(db)
+        text = "تهران - وزیر امور خارجه روز ۲۷ آبان ۱۴۰۴ گفت: «همکاری‌ها ادامه دارد.» نشست در رشت برگزار شد."
+        for i in range(20):
+            raw = RawDocument(id=f"a{i}", raw=f"{text} {i}", format="jsonl", origin="seed", title=f"خبر {i}",
+                              published=f"2025-11-{i + 1:02d}")
+            store.add_article(safe_process(raw), raw)
+        store.index_pending()
+        store.commit()
+        store.close()
+        _HTTP["client"] = TestClient(create_app(db, token=HTTP_TOKEN), raise_server_exceptions=False).__enter__()
+    return _HTTP["client"]
+
+
+def http_request(data: bytes) -> tuple[str, str, dict]:
+    """Fuzzer bytes → (method, url or path, httpx keyword arguments): the first byte picks the path or a POST,
+    the rest, split at NUL bytes, gives the path id, parameter values or the body."""
+    from urllib.parse import quote
+
+    kind, rest = data[0], data[1:]
+    fields = [f.decode("utf-8", "replace") for f in rest.split(b"\x00")]
+    if kind % 4 == 3:  # a POST: the body as given, its Content-Type from the second byte
+        ctype = HTTP_TYPES[(data[1] if len(data) > 1 else 0) % len(HTTP_TYPES)]
+        return "POST", "/api/articles", {"content": rest[1:], "headers": {
+            "Authorization": f"Bearer {HTTP_TOKEN}", "Content-Type": ctype}}
+    path = HTTP_PATHS[kind % len(HTTP_PATHS)]
+    if "{}" in path:
+        return "GET", path.format(quote(fields[0], safe="")), {}
+    params = {HTTP_PARAMS[(len(v) + i) % len(HTTP_PARAMS)]: v for i, v in enumerate(fields[:6])}
+    return "GET", path, {"params": params}
+
+
+def one_http_input(data: bytes) -> None:
+    """One request; a 5xx other than 503 (busy, time limit) or an exception out of the client is a crash."""
+    global _last_write
+    if not data:
+        return
+    started = time.perf_counter()
+    tally["inputs"] += 1
+    method, url, kw = http_request(data)
+    try:
+        status = http_client().request(method, url, **kw).status_code
+    except Exception as exc:
+        _crash("http", exc, "request.bin", data)
+        return
+    tally["responses_by_status"][str(status)] += 1
+    if status >= 500 and status != 503:
+        _crash("http", RuntimeError(f"{status} from {method} {url[:80]}"), "request.bin", data)
+    took = time.perf_counter() - started
+    if took > tally["slowest_input_seconds"]:
+        tally["slowest_input_seconds"], tally["slowest_input_bytes"] = round(took, 3), len(data)
+    if time.time() - _last_write > 5:
+        _last_write = time.time()
+        write_tally()
+
+
+def http_seed_corpus(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    record = json.dumps({"id": "خبر-۱", "title": "تیتر", "text": "وزیر گفت همکاری ادامه دارد.",
+                         "published": "9999-12-31", "url": "javascript:alert(1)"}, ensure_ascii=False).encode()
+    seeds = {"search": bytes([0]) + "کرید*\x00۱۴۰۴/۰۸/۲۷\x00ا* ا*".encode(), "page": bytes([1]) + "استان".encode(),
+             "article": bytes([8]) + "../../etc/passwd".encode(), "entity": bytes([12]) + "name:رشت".encode(),
+             "post": bytes([3, 0]) + record, "deep": bytes([3, 0]) + b"[" * 1000 + b"]" * 1000}
+    for name, data in seeds.items():
+        (folder / name).write_bytes(data)
+
+
 def seed_corpus(folder: Path) -> None:
     """Made-up seeds of every format and encoding (no real articles), for libFuzzer to mutate."""
     text = "تهران - وزیر امور خارجه روز ۲۷ آبان ۱۴۰۴ گفت: «همکاری‌ها ادامه دارد.»\nبه گزارش ایرنا، نشست ۳۲ اسفند لغو شد."
@@ -134,28 +228,33 @@ def _from_fuzzer(data: bytes) -> None:
     one_input(f"fuzz{suffix}", data[1:])
 
 
-def run_atheris(argv: list[str]) -> None:
+def run_atheris(argv: list[str], target: str) -> None:
     import atheris
 
     tally["engine"] = f"atheris {getattr(atheris, '__version__', '')}".strip()
     with atheris.instrument_imports(include=["khazar"]):
         import khazar.ingest  # noqa: F401  (instrumented for coverage guidance)
         import khazar.pipeline  # noqa: F401
+        if target == "http":
+            import khazar.api  # noqa: F401
+            import khazar.web  # noqa: F401
     warm_up()
+    if target == "http":
+        http_client()
     corpus = [a for a in argv[1:] if not a.startswith("-")]
     if not corpus:
-        folder = OUT / "fuzz-corpus"
-        seed_corpus(folder)
+        folder = OUT / ("fuzz-corpus-http" if target == "http" else "fuzz-corpus")
+        (http_seed_corpus if target == "http" else seed_corpus)(folder)
         argv = [*argv, str(folder)]
     if not any(a.startswith("-timeout=") for a in argv):
         argv.append("-timeout=30")
     if not any(a.startswith("-rss_limit_mb=") for a in argv):
         argv.append("-rss_limit_mb=4096")  # the models khazar loads are larger than libFuzzer's 2 GB default
-    atheris.Setup(argv, _from_fuzzer)
+    atheris.Setup(argv, one_http_input if target == "http" else _from_fuzzer)
     atheris.Fuzz()
 
 
-def run_random(seconds: float, seed: int | None) -> None:
+def run_random(seconds: float, seed: int | None, target: str = "readers") -> None:
     """No atheris: inputs from the property tests' hypothesis strategies, in a plain loop."""
     import random
     import warnings
@@ -180,7 +279,10 @@ def run_random(seconds: float, seed: int | None) -> None:
         name = f"rand{rng.choice(SUFFIXES)}"
         signal.alarm(30)
         try:
-            one_input(name, data)
+            if target == "http":
+                one_http_input(bytes([rng.randrange(256)]) + data)
+            else:
+                one_input(name, data)
         except TimeoutError as exc:
             _crash("hang", exc, name, data)
         finally:
@@ -190,6 +292,7 @@ def run_random(seconds: float, seed: int | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", choices=["atheris", "random"], default="atheris")
+    parser.add_argument("--target", choices=["readers", "http"], default="readers")
     parser.add_argument("--seconds", type=float, default=60, help="time budget of the random engine")
     parser.add_argument("--seed", type=int, default=None)
     args, rest = parser.parse_known_args()
@@ -197,10 +300,11 @@ def main() -> None:
     import logging
 
     logging.disable(logging.WARNING)  # trafilatura and feedparser complain about every malformed input
+    tally["target"] = args.target
     if args.engine == "atheris":
-        run_atheris([sys.argv[0], *rest])
+        run_atheris([sys.argv[0], *rest], args.target)
     else:
-        run_random(args.seconds, args.seed)
+        run_random(args.seconds, args.seed, args.target)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     .venv/bin/python bench/robustness_report.py                    # 120 s of atheris (random loop without it)
     .venv/bin/python bench/robustness_report.py --seconds 600 --engine random
     .venv/bin/python bench/robustness_report.py --tiny-files 100000 # also: 100k tiny files through read_paths
+    .venv/bin/python bench/robustness_report.py --target http       # requests to the HTTP app instead
 
 Prints how many inputs were tried, how many documents they held, how many became articles, the rejections
 grouped by reason, the crashes (stage, exception, place, a saved input to replay), and the slowest input.
@@ -23,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def fuzz(engine: str, seconds: float, seed: int | None) -> dict:
+def fuzz(engine: str, seconds: float, seed: int | None, target: str = "readers") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tally_path = Path(tmp) / "tally.json"
         env = {**os.environ, "KHAZAR_FUZZ_TALLY": str(tally_path)}
-        cmd = [sys.executable, str(ROOT / "bench" / "fuzz.py")]
+        cmd = [sys.executable, str(ROOT / "bench" / "fuzz.py"), "--target", target]
         if engine == "atheris":
             cmd += [f"-max_total_time={int(seconds)}", "-print_final_stats=1"]
             if seed is not None:
@@ -81,6 +82,7 @@ def main() -> int:
     parser.add_argument("--engine", choices=["auto", "atheris", "random"], default="auto")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--tiny-files", type=int, default=0, metavar="N", help="also read N tiny files")
+    parser.add_argument("--target", choices=["readers", "http"], default="readers")
     args = parser.parse_args()
     engine = args.engine
     if engine == "auto":
@@ -90,13 +92,16 @@ def main() -> int:
         except ImportError as exc:
             print(f"atheris not importable ({exc}); using the hypothesis random loop")
             engine = "random"
-    t = fuzz(engine, args.seconds, args.seed)
-    print(f"engine:            {t['engine']}, {t['seconds']} s wall (budget {args.seconds:.0f} s)")
+    t = fuzz(engine, args.seconds, args.seed, args.target)
+    print(f"engine:            {t['engine']}, target {t['target']}, {t['seconds']} s wall (budget {args.seconds:.0f} s)")
     print(f"inputs tried:      {t['inputs']}")
-    print(f"documents in them: {t['documents']}  → articles {t['articles']}")
-    print(f"rejections:        {t['rejections']}")
-    for reason, n in sorted(t["rejections_by_reason"].items(), key=lambda kv: -kv[1]):
-        print(f"  {n:8d}  {reason}")
+    if args.target == "http":
+        print("responses:         " + ", ".join(f"{s}: {n}" for s, n in sorted(t["responses_by_status"].items())))
+    else:
+        print(f"documents in them: {t['documents']}  → articles {t['articles']}")
+        print(f"rejections:        {t['rejections']}")
+        for reason, n in sorted(t["rejections_by_reason"].items(), key=lambda kv: -kv[1]):
+            print(f"  {n:8d}  {reason}")
     crashes = sum(t["crash_kinds"].values())
     print(f"crashes:           {crashes}" + ("" if crashes else "  (none)"))
     for c in t["crashes"]:

@@ -21,6 +21,7 @@ from khazar.api import create_app  # noqa: E402
 from khazar.model import RawDocument  # noqa: E402
 from khazar.runner import safe_process  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
+from pg import postgres_server  # noqa: E402,F401  (fixture)
 from test_search import corpus, make_article  # noqa: E402
 
 TOKEN = "t0ken"
@@ -237,3 +238,25 @@ def test_every_entity_link_on_an_article_page_resolves(client):
     assert not [link for link in links if "/entities/name:" in link]
     bad = [(link, client.get(link.replace("&amp;", "&")).status_code) for link in links]
     assert all(status == 200 for _, status in bad), bad
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_store_call_past_its_time_limit_is_store_busy_and_the_store_stays_usable(request, tmp_path, kind):
+    from khazar.store import StoreBusy, open_store
+
+    if kind == "postgres":
+        pytest.importorskip("psycopg")
+        url = request.getfixturevalue("postgres_server").create_database("time_limit")
+        slow = "SELECT pg_sleep(2)"
+    else:
+        url = str(tmp_path / "t.db")
+        slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    with open_store(url) as s:
+        started = time.monotonic()
+        with pytest.raises(StoreBusy, match="took longer than 0.2 s"):
+            with s.time_limit(0.2):
+                s.conn.execute(slow).fetchone()
+        assert time.monotonic() - started < 1.5
+        assert s.count_articles() == 0  # usable again, with no time limit left behind
+        if kind == "postgres":
+            assert s.conn.execute("SHOW statement_timeout").fetchone()[0] == "0"

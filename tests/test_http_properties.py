@@ -29,7 +29,7 @@ HTTP = settings(max_examples=EXAMPLES, deadline=None,
 hostile_text = st.text(alphabet=st.one_of(
     st.sampled_from(list('ا* "()-+:^{}NEAR OR AND NOT./\\%?#&=;<>\'`~@!$[]|استان‌های۱۴١٤14')
                     + ["\u200c", "\u202e", "\x00", "\r", "\n", "\t", "\ufffd", "\ud7ff", "\U0001F600"]),
-    st.characters()), max_size=60)
+    st.characters(exclude_categories=("Cs",))), max_size=60)  # a lone surrogate cannot be sent in a URL at all
 numbers = st.one_of(st.integers(), st.integers(min_value=10**18, max_value=10**40).map(str), hostile_text)
 search_params = st.dictionaries(
     st.sampled_from(["q", "from", "to", "outlet", "entity", "topic", "story", "sort", "page", "size", "semantic",

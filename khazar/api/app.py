@@ -98,7 +98,8 @@ class Stores:
             yield
         finally:
             stop.set()
-            thread.join(timeout=60)
+            # A round still waiting on a lock is abandoned: the thread is a daemon and ends with the process.
+            thread.join(timeout=5)
 
     def close(self) -> None:
         with self._lock:
