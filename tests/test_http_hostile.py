@@ -230,8 +230,8 @@ def test_only_http_urls_become_links(client, url, shown):
 
 def test_every_entity_link_on_an_article_page_resolves(client):
     r = post(client, {"id": "ents", "title": "دیدار در رشت",
-                      "text": "بهرام کیانپور مدیرکل بنادر گیلان و سید عباس عراقچی وزیر امور خارجه در رشت و تهران"
-                              " با نمایندگان شرکت کشتیرانی خزر دیدار کردند."})
+                      "text": "به گزارش خبرگزاری فارس، بهرام کیانپور مدیرکل بنادر گیلان و سید عباس عراقچی وزیر"
+                              " امور خارجه در رشت و تهران با نمایندگان شرکت کشتیرانی خزر دیدار کردند."})
     assert r.status_code == 201
     page = client.get("/articles/ents").text
     links = sorted(set(re.findall(r'href="(/entities/[^"]+)"', page)))

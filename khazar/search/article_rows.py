@@ -25,6 +25,12 @@ def entity_id_of(entity: dict[str, Any]) -> str | None:
     return f"name:{name}" if name else None
 
 
+def page_entity_id(entity: dict[str, Any]) -> str | None:
+    """The id of the entity's row in the read model, which is what /entities/{id} shows; None for an entity
+    named only as the story's source ("به گزارش فارس"), which has no row, so that nothing links to a 404."""
+    return None if entity.get("attribution") else entity_id_of(entity)
+
+
 @dataclass
 class ArticleRows:
     # (entity_id, type, name, name_en, kb_id, mentions, roles_json)
@@ -48,10 +54,9 @@ def article_rows(article_json: str) -> ArticleRows:
         return rows
     entities: dict[str, list[Any]] = {}
     for ent in art.get("entities") or []:
-        if not isinstance(ent, dict) or not (eid := entity_id_of(ent)):
+        # the story's source ("به گزارش فارس"), kept in the article, is not one of its entities here
+        if not isinstance(ent, dict) or not (eid := page_entity_id(ent)):
             continue
-        if ent.get("attribution"):
-            continue  # the story's source ("به گزارش فارس"), kept in the article, is not one of its entities here
         mentions = len(ent.get("mentions") or [])
         if eid in entities:  # one row per entity: the mentions add up
             entities[eid][5] += mentions

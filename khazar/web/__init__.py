@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from ..dates import jalali
 from ..model import Article
 from ..search import QueryError, SearchQuery, parse_date
-from ..search.article_rows import entity_id_of
+from ..search.article_rows import page_entity_id
 from .charts import entity_places, graph_svg, map_svg, search_places
 from .render import annotate_text, both_dates, both_dates_html, fa_number, highlight, timeline_svg
 
@@ -30,8 +30,9 @@ TEMPLATES.env.autoescape = True  # every .html already is; made explicit because
 TEMPLATES.env.filters["both"] = both_dates_html
 TEMPLATES.env.filters["jalali"] = lambda v: jalali(v[:10]) if v else None
 TEMPLATES.env.filters["path"] = lambda v: quote(str(v), safe=":~")
-# The id the index files an entity under (what /entities/{id} looks up), not its KB id or name.
-TEMPLATES.env.filters["entity_id"] = entity_id_of
+# The id the index files an entity under (what /entities/{id} looks up), not its KB id or name; None when
+# the entity has no page.
+TEMPLATES.env.filters["entity_id"] = page_entity_id
 FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 TEMPLATES.env.filters["fa_digits"] = lambda v: str(v).translate(FA_DIGITS)
 TEMPLATES.env.filters["fa_number"] = fa_number

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 
 from ..dates import jalali
-from ..search.article_rows import entity_id_of
+from ..search.article_rows import page_entity_id
 
 # Unicode isolates around a Gregorian date: in a right-to-left line "2025-11-18" would otherwise be laid out
 # as "18-11-2025" (digits and hyphens are weak bidi characters). Isolates work in text and in attributes.
@@ -69,7 +69,7 @@ def annotate_text(text: str, article: dict[str, Any], field: str = "text") -> Ma
     n = len(text)
     marks: list[tuple[int, int, str, dict[str, Any]]] = []
     for ent in article.get("entities") or []:
-        if not isinstance(ent, dict) or not (eid := entity_id_of(ent)):
+        if not isinstance(ent, dict) or not (eid := page_entity_id(ent)):
             continue
         for m in ent.get("mentions") or []:
             if (isinstance(m, dict) and m.get("field", "text") == field and _valid([m.get("start"), m.get("end")], n)
