@@ -11,6 +11,11 @@ _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 DATE_RANGE = (date(1000, 1, 1), date(8999, 12, 31))
 
 
+def fa_digits(value: object) -> str:
+    """`value` as text with Persian digits (۱۲ for 12), as the pages write numbers."""
+    return str(value).translate(_PERSIAN_DIGITS)
+
+
 def jalali(d: date | str | None, *, persian_digits: bool = True) -> str | None:
     """`2025-11-18` → `۲۷ آبان ۱۴۰۴`; a month `2025-11` or year stays as given when it has no single Jalali twin."""
     if d is None:

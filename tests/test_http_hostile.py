@@ -64,7 +64,8 @@ def test_pages_with_a_stored_impossible_date_render(db, published):
     s.commit()
     s.close()
     with TestClient(create_app(db), raise_server_exceptions=False) as c:
-        for path in ("/", "/?q=تهران", "/articles/far", "/?sort=date"):
+        for path in ("/", "/search?q=تهران", "/search?sort=date", "/articles/far", "/entities", "/quotes",
+                     "/events", "/map", "/graph", "/stories?all=1", "/search.csv", "/search.jsonl", "/search.atom"):
             r = c.get(path)
             assert r.status_code == 200, (path, r.status_code, r.text[:300])
         assert published in c.get("/articles/far").text
@@ -140,8 +141,12 @@ def test_repeated_short_prefixes_are_refused_quickly(client):
 
 @pytest.mark.parametrize("q, status, message", [
     ("کرید* " * 80, 200, None),  # one prefix term, repeated: counted once
+    ("کرید* OR " * 50 + "کرید*", 200, None),
     (" ".join(f"واژه{i}" for i in range(30)), 400, "at most 12 different words"),
+    (" OR ".join(f"واژه{i}" for i in range(13)), 400, "at most 12 different words"),
+    (" ".join(f"-واژه{i}" for i in range(12)) + " کرید*", 400, "at most 12 different words"),
     ("کرید* استان* دریا* ساحل*", 400, "at most 3 prefix"),
+    ("کرید* | استان* | دریا* | ساحل*", 400, "at most 3 prefix"),
 ])
 def test_query_terms_are_deduplicated_and_capped(client, q, status, message):
     r = client.get("/api/search", params={"q": q})
@@ -150,6 +155,13 @@ def test_query_terms_are_deduplicated_and_capped(client, q, status, message):
         assert message in r.json()["error"]
     else:
         assert [h["id"] for h in r.json()["results"]] == ["corridor"]
+
+
+@pytest.mark.parametrize("path", ["/search", "/search.csv", "/search.jsonl", "/search.atom"])
+def test_the_pages_refuse_a_costly_query_in_persian(client, path):
+    r = client.get(path, params={"q": " OR ".join(f"واژه{i}" for i in range(13))})
+    assert r.status_code == 400
+    assert "حداکثر ۱۲ واژه" in r.text
 
 
 def test_a_search_past_the_time_limit_is_503(db, monkeypatch):
@@ -165,6 +177,8 @@ def test_a_search_past_the_time_limit_is_503(db, monkeypatch):
         monkeypatch.setattr(app_module, "REQUEST_SECONDS", 0.0)
         r = client.get("/api/search", params={"q": "استان"})
         assert r.status_code == 503 and "took longer" in r.json()["error"] and r.headers["Retry-After"]
+        page = client.get("/search", params={"q": "استان"})  # the page says it in Persian, not the API's English
+        assert page.status_code == 503 and "سرش شلوغ" in page.text and "took longer" not in page.text
         monkeypatch.setattr(app_module, "REQUEST_SECONDS", 10.0)
         assert client.get("/api/search", params={"q": "استان"}).json()["total"] >= 300
 

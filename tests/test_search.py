@@ -138,6 +138,43 @@ def test_fts_expression_or_not_and_english_names():
         assert '"ترامپ"' in expr and " OR " in expr, expr
 
 
+def test_fts_expression_keeps_a_repeated_unit_once():
+    assert fts_expression("خزر خزر رشت -تهران -تهران") == '"خزر" AND "رشت" NOT "تهران"'
+    assert fts_expression("خزر OR خزر | خزر") == '"خزر"'
+
+
+_WORDS = [f"واژه{n}" for n in range(14)]
+
+
+@pytest.mark.parametrize("q, refused", [
+    (" ".join(_WORDS[:12]), None),
+    (" ".join(_WORDS[:13]), "at most 12 different words"),
+    (" OR ".join(_WORDS[:12]), None),  # an OR may have 12 branches: each is a term
+    (" OR ".join(_WORDS[:13]), "at most 12 different words"),
+    (" | ".join(_WORDS[:7]) + " " + " ".join(_WORDS[7:13]), "at most 12 different words"),
+    (" ".join(_WORDS[:11]) + " -منفی -دیگر", "at most 12 different words"),  # an excluded word is a term
+    (" ".join(_WORDS[:11]) + " -منفی -منفی", None),  # ... counted once however often it is excluded
+    (" ".join(f'"{w} خزر"' for w in _WORDS[:13]), "at most 12 different words"),  # phrases are terms
+    (" ".join(f'-"{w} خزر"' for w in _WORDS[:12]) + " رشت", "at most 12 different words"),
+    (" OR ".join([_WORDS[0]] * 200), None),  # one term, however often it is repeated
+    ("Khamenei Trump Zarif", None),  # a name is one term, with the Persian spellings the KB adds
+    ("کرید* OR استان* OR دریا* OR ساحل*", "at most 3 prefix"),  # a prefix inside an OR is a prefix
+    ('"استان گیلان"* "دریای خزر"* کرید* -ساحل*', None),  # an excluded word is never a prefix search
+    ("خزر OR ا*", "at least 2 letters"),
+    ('"دریای خ"*', "at least 2 letters"),  # a phrase's prefix is its last word
+    ("-ا*", None),
+])
+def test_query_cost_counts_terms_after_parsing(q, refused):
+    from khazar.search.query import QueryError, check_query_cost
+
+    if refused is None:
+        check_query_cost(q)
+        return
+    with pytest.raises(QueryError) as err:
+        check_query_cost(q)
+    assert refused in str(err.value) and err.value.fa != str(err.value)  # the pages say it in Persian
+
+
 @pytest.mark.parametrize("given_, expected", [
     ("1404-08-27", "2025-11-18"), ("۱۴۰۴/۰۸/۲۷", "2025-11-18"), ("2025-11-18", "2025-11-18"), ("1403/1/1", "2024-03-20"),
 ])

@@ -214,7 +214,7 @@ def create_app(db: str, *, token: str | None = None) -> FastAPI:
         if wants_html(request):
             from ..web import render_error
 
-            response = render_error(request, 503, str(exc))
+            response = render_error(request, 503, "")  # the page says it in Persian
         else:
             response = _error(503, str(exc))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from ..dates import jalali
+from ..dates import fa_digits, jalali
 from ..model import Article
 from ..search import QueryError, SearchQuery, parse_date
 from ..search.article_rows import page_entity_id
@@ -33,8 +33,7 @@ TEMPLATES.env.filters["path"] = lambda v: quote(str(v), safe=":~")
 # The id the index files an entity under (what /entities/{id} looks up), not its KB id or name; None when
 # the entity has no page.
 TEMPLATES.env.filters["entity_id"] = page_entity_id
-FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-TEMPLATES.env.filters["fa_digits"] = lambda v: str(v).translate(FA_DIGITS)
+TEMPLATES.env.filters["fa_digits"] = fa_digits
 TEMPLATES.env.filters["fa_number"] = fa_number
 
 

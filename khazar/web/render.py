@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from markupsafe import Markup, escape
 
-from ..dates import jalali
+from ..dates import DATE_RANGE, fa_digits, jalali
 from ..search.article_rows import page_entity_id
 
 # Unicode isolates around a Gregorian date: in a right-to-left line "2025-11-18" would otherwise be laid out
@@ -212,7 +212,7 @@ def timeline_svg(counts: list[tuple[str, int]], link: Any = None, width: int = 6
         rect = Markup('<rect x="{:.2f}" y="{:.1f}" width="{:.2f}" height="{:.1f}" data-from="{}" data-to="{}">'
                       '<title>{}: {} {}</title></rect>').format(
             x_left, height - h, w, h, b, end, both_dates(b.isoformat()) if unit == "day"
-            else f"{both_dates(b.isoformat())} – {both_dates(end.isoformat())}", _fa(c), label)
+            else f"{both_dates(b.isoformat())} – {both_dates(end.isoformat())}", fa_digits(c), label)
         parts.append(Markup('<a href="{}">{}</a>').format(link(b.isoformat(), end.isoformat()), rect) if link else rect)
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
@@ -228,19 +228,14 @@ def fa_number(value: Any) -> str:
         text = f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
     else:
         return str(value)
-    return text.replace(",", "٬").replace(".", "٫").translate(_FA_DIGITS)
+    return fa_digits(text.replace(",", "٬").replace(".", "٫"))
 
 
 def _is_day(value: str) -> bool:
+    """A day the chart can place: one outside DATE_RANGE (year 9999 in a store written before the ingest
+    refused it) has no Jalali twin for the axis and would stretch it over millennia."""
     try:
-        date.fromisoformat(value[:10])
-        return True
+        return DATE_RANGE[0] <= date.fromisoformat(value[:10]) <= DATE_RANGE[1]
     except ValueError:
         return False
 
-
-_FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-
-
-def _fa(n: int) -> str:
-    return str(n).translate(_FA_DIGITS)
