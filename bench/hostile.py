@@ -56,7 +56,7 @@ def http_attacks(c, db: Path) -> list[Attack]:
 
     def impossible_date():
         r = post({"id": "far", "text": TEXT, "published": "9999-12-31"})
-        pages = [c.get(p).status_code for p in ("/", "/?q=تهران", "/articles/far", "/api/articles/far")]
+        pages = [c.get(p).status_code for p in ("/", "/search?q=تهران", "/articles/far", "/api/articles/far")]
         return r.status_code == 201 and pages == [200] * 4, f"POST {r.status_code}, pages {pages}"
 
     def stored_impossible_date():
@@ -64,7 +64,7 @@ def http_attacks(c, db: Path) -> list[Attack]:
         conn.execute("UPDATE articles SET published = '0001-01-01' WHERE id = 'far'")  # as an older khazar stored it
         conn.commit()
         conn.close()
-        pages = [c.get(p).status_code for p in ("/", "/?sort=date", "/articles/far")]
+        pages = [c.get(p).status_code for p in ("/", "/search?sort=date", "/articles/far")]
         return pages == [200] * 3, f"pages {pages}"
 
     def costly_query():
@@ -142,8 +142,8 @@ def http_attacks(c, db: Path) -> list[Attack]:
         return attack
 
     return [
-        ("POST published 9999-12-31, then / /?q= /articles/ID", "201, pages 200", impossible_date),
-        ("a stored published 0001-01-01 on / and its page", "pages 200", stored_impossible_date),
+        ("POST published 9999-12-31, then / /search?q= /articles/ID", "201, pages 200", impossible_date),
+        ("a stored published 0001-01-01 on /, /search by date and its page", "pages 200", stored_impossible_date),
         ("q = 'ا* ' × 166 (498 chars)", "400 in < 2 s", costly_query),
         ("q = 'همکا* ' × 80 (one prefix, repeated)", "200 in < 2 s", repeated_prefix),
         ("POST id خبر-۱, follow Location", "201, ASCII Location, 200", persian_id),
