@@ -105,10 +105,8 @@ def one_input(name: str, data: bytes) -> None:
 
 _HTTP: dict = {}
 HTTP_TOKEN = "fuzz-token"
-HTTP_PATHS = ["/api/search", "/", "/api/entities", "/entities", "/api/events", "/api/quotes", "/api/stories",
-              "/stories", "/api/articles/{}", "/api/articles/{}/raw", "/articles/{}", "/articles/{}/raw",
-              "/entities/{}", "/api/entities/{}", "/stories/{}", "/api/stories/{}"]
-HTTP_PARAMS = ["q", "from", "to", "outlet", "entity", "topic", "story", "sort", "page", "size", "semantic"]
+HTTP_PARAMS = ["q", "from", "to", "outlet", "entity", "topic", "story", "sort", "page", "size", "semantic",
+               "speaker", "place", "type", "min_size", "order", "all"]
 HTTP_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", "", "application/x-ndjson"]
 
 
@@ -136,25 +134,30 @@ def http_client():
         store.commit()
         store.close()
         _HTTP["client"] = TestClient(create_app(db, token=HTTP_TOKEN), raise_server_exceptions=False).__enter__()
+        sys.path.insert(0, str(ROOT / "tests"))
+        from route_sweep import get_routes
+
+        _HTTP["routes"] = get_routes(_HTTP["client"].app)  # every GET route, those added later too
     return _HTTP["client"]
 
 
 def http_request(data: bytes) -> tuple[str, str, dict]:
-    """Fuzzer bytes → (method, url or path, httpx keyword arguments): the first byte picks the path or a POST,
-    the rest, split at NUL bytes, gives the path id, parameter values or the body."""
-    from urllib.parse import quote
-
+    """Fuzzer bytes → (method, url or path, httpx keyword arguments): the first byte picks a POST or one of
+    the app's GET routes, the rest, split at NUL bytes, gives the path id, parameter values or the body."""
     kind, rest = data[0], data[1:]
     fields = [f.decode("utf-8", "replace") for f in rest.split(b"\x00")]
     if kind % 4 == 3:  # a POST: the body as given, its Content-Type from the second byte
         ctype = HTTP_TYPES[(data[1] if len(data) > 1 else 0) % len(HTTP_TYPES)]
         return "POST", "/api/articles", {"content": rest[1:], "headers": {
             "Authorization": f"Bearer {HTTP_TOKEN}", "Content-Type": ctype}}
-    path = HTTP_PATHS[kind % len(HTTP_PATHS)]
-    if "{}" in path:
-        return "GET", path.format(quote(fields[0], safe="")), {}
+    from route_sweep import fill, path_kind
+
+    http_client()
+    route = _HTTP["routes"][kind % len(_HTTP["routes"])]
+    if path_kind(route) is not None:
+        return "GET", fill(route, fields[0]), {}
     params = {HTTP_PARAMS[(len(v) + i) % len(HTTP_PARAMS)]: v for i, v in enumerate(fields[:6])}
-    return "GET", path, {"params": params}
+    return "GET", route.path, {"params": params}
 
 
 def one_http_input(data: bytes) -> None:

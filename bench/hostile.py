@@ -141,6 +141,26 @@ def http_attacks(c, db: Path) -> list[Attack]:
             return r.status_code in (200, 400), f"{r.status_code}"
         return attack
 
+    def every_route():
+        from khazar.api import create_app
+        from khazar.corpus.report import report_from_store
+        from route_sweep import get_routes, samples, sweep
+        from test_stories import _price_reports, _store_with
+
+        # One outlet's daily prices (made up), then stories and series built as `khazar report --db` does:
+        # every kind of page then has an id to ask for.
+        store = _store_with(db, _price_reports())
+        report_from_store(store)
+        store.close()
+        app = create_app(str(db))  # only read for its routes: the live server answers
+
+        def get(url, params):
+            return c.get(url, params=params, follow_redirects=True)
+
+        failures, requests = sweep(app, get, samples(get))
+        return not failures, f"{len(get_routes(app))} routes, {requests} requests, {len(failures)} failures " \
+                             f"{failures[:2]}"
+
     return [
         ("POST published 9999-12-31, then / /search?q= /articles/ID", "201, pages 200", impossible_date),
         ("a stored published 0001-01-01 on /, /search by date and its page", "pages 200", stored_impossible_date),
@@ -164,6 +184,8 @@ def http_attacks(c, db: Path) -> list[Attack]:
         ("GET /static/../../etc/passwd", "404", lambda: status(c.get("/static/../../etc/passwd"), 404)),
         ("GET /articles/..%2f..%2fetc%2fpasswd", "404", lambda: status(c.get("/articles/..%2f..%2fetc%2fpasswd"), 404)),
         ("GET /api/search?page=99999999999999999999", "422", lambda: status(c.get("/api/search?page=99999999999999999999"), 422)),
+        ("every GET route: bad parameters and ids", "never 5xx; refused 400/404 (API 422) with a message",
+         every_route),
     ]
 
 

@@ -275,3 +275,35 @@ def test_a_store_call_past_its_time_limit_is_store_busy_and_the_store_stays_usab
         assert s.count_articles() == 0  # usable again, with no time limit left behind
         if kind == "postgres":
             assert s.conn.execute("SHOW statement_timeout").fetchone()[0] == "0"
+
+
+# --- every route, bad parameters -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workbench_client(seed_articles, tmp_path_factory):
+    """A store with what every page shows: the seeds and one outlet's daily prices, stories and series
+    built (`khazar report --db`)."""
+    from khazar.corpus.report import report_from_store
+    from test_stories import _arts, _price_reports, _store_with
+
+    path = tmp_path_factory.mktemp("sweep") / "sweep.db"
+    store = _store_with(path, _arts(seed_articles) + _price_reports())
+    report_from_store(store)
+    store.close()
+    with TestClient(create_app(str(path), token=TOKEN), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_every_route_refuses_bad_parameters_and_never_fails(workbench_client):
+    from route_sweep import get_routes, samples, sweep
+
+    c = workbench_client
+    get = lambda url, params: c.get(url, params=params)  # noqa: E731
+    stored = samples(get)
+    assert set(stored) == {"articles", "entities", "stories", "series"}, stored
+    failures, requests = sweep(c.app, get, stored)
+    assert not failures, f"{len(failures)} of {requests} requests:\n" + "\n".join(failures[:40])
+    paths = {r.path for r in get_routes(c.app)}
+    # the workbench's and the stories' routes are among those swept
+    assert {"/api/series/{series_id}", "/api/contradictions", "/quotes", "/search.csv", "/search.atom",
+            "/entities/{entity_id:path}/feed.atom", "/stories/{story_id}"} <= paths
