@@ -68,13 +68,23 @@ def _crash(stage: str, exc: BaseException, name: str, data: bytes) -> None:
         tally["crashes"].append({"kind": kind, "message": str(exc)[:300], "input": str(saved.relative_to(ROOT))})
 
 
+def _done(started: float, data: bytes) -> None:
+    """After one input: the slowest so far, and the tally on disk every 5 s."""
+    global _last_write
+    took = time.perf_counter() - started
+    if took > tally["slowest_input_seconds"]:
+        tally["slowest_input_seconds"], tally["slowest_input_bytes"] = round(took, 3), len(data)
+    if time.time() - _last_write > 5:
+        _last_write = time.time()
+        write_tally()
+
+
 def one_input(name: str, data: bytes) -> None:
     """What `khazar ingest` does with one file; exceptions are recorded, never raised."""
     from khazar.ingest import read_blob
     from khazar.model import Rejection
     from khazar.pipeline import process
 
-    global _last_write
     started = time.perf_counter()
     tally["inputs"] += 1
     try:
@@ -93,12 +103,7 @@ def one_input(name: str, data: bytes) -> None:
             tally["articles"] += 1
         except Exception as exc:
             _crash("process", exc, name, data)
-    took = time.perf_counter() - started
-    if took > tally["slowest_input_seconds"]:
-        tally["slowest_input_seconds"], tally["slowest_input_bytes"] = round(took, 3), len(data)
-    if time.time() - _last_write > 5:
-        _last_write = time.time()
-        write_tally()
+    _done(started, data)
 
 
 # ------------------------------------------------------------------------------------------ HTTP ----
@@ -162,7 +167,6 @@ def http_request(data: bytes) -> tuple[str, str, dict]:
 
 def one_http_input(data: bytes) -> None:
     """One request; a 5xx other than 503 (busy, time limit) or an exception out of the client is a crash."""
-    global _last_write
     if not data:
         return
     started = time.perf_counter()
@@ -176,12 +180,7 @@ def one_http_input(data: bytes) -> None:
     tally["responses_by_status"][str(status)] += 1
     if status >= 500 and status != 503:
         _crash("http", RuntimeError(f"{status} from {method} {url[:80]}"), "request.bin", data)
-    took = time.perf_counter() - started
-    if took > tally["slowest_input_seconds"]:
-        tally["slowest_input_seconds"], tally["slowest_input_bytes"] = round(took, 3), len(data)
-    if time.time() - _last_write > 5:
-        _last_write = time.time()
-        write_tally()
+    _done(started, data)
 
 
 def http_seed_corpus(folder: Path) -> None:
