@@ -307,3 +307,31 @@ def test_every_route_refuses_bad_parameters_and_never_fails(workbench_client):
     # the workbench's and the stories' routes are among those swept
     assert {"/api/series/{series_id}", "/api/contradictions", "/quotes", "/search.csv", "/search.atom",
             "/entities/{entity_id:path}/feed.atom", "/stories/{story_id}"} <= paths
+
+
+def test_no_route_writes_while_another_process_holds_the_lock(workbench_client, monkeypatch, tmp_path):
+    """Fault 2 on every GET route, the workbench's and the stories' included: with an article queued for
+    the index by another writer, none indexes it or waits for the write lock (it would be 503 after the 1 s
+    wait set here)."""
+    from khazar.api import app as app_module
+    from route_sweep import fill, get_routes, path_kind, samples
+
+    db = str(tmp_path / "copy.db")
+    with sqlite3.connect(workbench_client.app.state.stores.db) as source, sqlite3.connect(db) as copy:
+        source.backup(copy)
+    monkeypatch.setattr(SQLiteStore, "BUSY_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(app_module, "INDEX_EVERY_SECONDS", 3600)  # the queued article stays queued
+    with TestClient(create_app(db), raise_server_exceptions=False) as c:
+        stored = samples(lambda url, params: c.get(url, params=params))
+        with sqlite3.connect(db) as conn:
+            conn.execute("INSERT INTO articles (id, content_hash, title, text, raw, article_json, format, origin, "
+                         "ingested_at) VALUES ('sql', 'h-sql', 'خبر بیرونی', 'نمایشگاه', 'r', '{}', 'dump', 'x', 'now')")
+        holder = sqlite3.connect(db, timeout=5)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            answers = {r.path: c.get(fill(r, stored[path_kind(r)]) if path_kind(r) else r.path).status_code
+                       for r in get_routes(c.app)}
+        finally:
+            holder.rollback()
+            holder.close()
+    assert len(answers) >= 28 and set(answers.values()) == {200}, answers
