@@ -306,7 +306,8 @@ def test_every_route_refuses_bad_parameters_and_never_fails(workbench_client):
     paths = {r.path for r in get_routes(c.app)}
     # the workbench's and the stories' routes are among those swept
     assert {"/api/series/{series_id}", "/api/contradictions", "/quotes", "/search.csv", "/search.atom",
-            "/entities/{entity_id:path}/feed.atom", "/stories/{story_id}"} <= paths
+            "/entities/{entity_id:path}/feed.atom", "/stories/{story_id}", "/series/{series_id}",
+            "/contradictions"} <= paths
 
 
 def test_no_route_writes_while_another_process_holds_the_lock(workbench_client, monkeypatch, tmp_path):
