@@ -336,3 +336,34 @@ def test_no_route_writes_while_another_process_holds_the_lock(workbench_client, 
             holder.rollback()
             holder.close()
     assert len(answers) >= 28 and set(answers.values()) == {200}, answers
+
+
+def test_every_link_on_the_pages_leads_somewhere(workbench_client):
+    """Entity, story, series and article links as the pages render them (fault 9, on the workbench's and the
+    story pages too): every internal link of every page reached from the menu answers 200."""
+    import html
+    from collections import deque
+    from urllib.parse import urlsplit
+
+    c = workbench_client
+    start = ["/", "/search", "/quotes", "/events", "/map", "/graph", "/stories?all=1", "/entities", "/series",
+             "/contradictions"]
+    todo, seen, broken, visited = deque(start), {urlsplit(p).path for p in start}, [], 0
+    while todo and visited < 400:
+        url = todo.popleft()
+        visited += 1
+        r = c.get(url)
+        if r.status_code != 200:
+            broken.append((url, r.status_code))
+            continue
+        if "html" not in r.headers.get("content-type", ""):
+            continue
+        for link in re.findall(r'href="(/[^"]*)"', r.text):
+            link = html.unescape(link)
+            path = urlsplit(link).path
+            if not path.startswith("/static/") and path not in seen:
+                seen.add(path)
+                todo.append(link)
+    assert visited > 50 and not broken, (visited, broken[:10])
+    for kind in ("/articles/", "/entities/", "/stories/", "/series/"):
+        assert any(p.startswith(kind) for p in seen), kind
