@@ -1,7 +1,6 @@
 """Knowledge-base loader, place data and matcher."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -82,10 +81,8 @@ def test_only_entity_files_are_loaded(tmp_path):
     assert not is_entity_file(Path("titles.yaml")) and not is_entity_file(Path("places_iran_overrides.yaml"))
 
 
-def test_default_kb_loads_fast_and_holds_the_places():
-    started = time.perf_counter()
+def test_default_kb_holds_the_places():
     kb = load_kb()
-    assert time.perf_counter() - started < 2.0  # < 1 s alone; slack for a busy CI machine
     countries = [r for r in kb.by_type("LOC") if r.kind == "country"]
     provinces = [r for r in kb.by_type("LOC") if r.kind == "province" and r.country == "IR"]
     assert len(countries) >= 240
@@ -177,15 +174,16 @@ def test_matcher_on_tiny_kb(tmp_path):
     assert [(m.start, m.end, m.ids) for m in matches] == [(7, 14, ("loc:testland",)), (17, 31, ("loc:testland",))]
 
 
-def test_matcher_is_fast(matcher):
-    text = ("سفر رئیس جمهوری اسلامی ایران به باکو و دیدار با مقامات جمهوری آذربایجان در حاشیه نشست "
-            "کشورهای حوزه دریای خزر؛ استاندار گیلان گفت بندر انزلی آماده است. ") * 8000
-    started = time.process_time()
-    matcher.find(text)
-    megabytes = len(text.encode("utf-8")) / 1e6
-    # measured ≈ 9 MB/s on data/news (docs/kb.md), ≈ 3.5 MB/s of CPU time on this text dense with names; CPU
-    # time, not wall time: with every helper's suite on two cores the wall clock gave 0.9 MB/s on main too
-    assert megabytes / (time.process_time() - started) > 1.0
+def test_matcher_finds_every_repeat_of_a_long_text_at_its_offset(matcher):
+    # The key is folded for the whole text at once and hits are filtered by precomputed arrays: a long text
+    # must give exactly the matches of its parts, shifted. Its speed is a figure of bench/kb_speed.py.
+    unit = ("سفر رئیس جمهوری اسلامی ایران به باکو و دیدار با مقامات جمهوری آذربایجان در حاشیه نشست "
+            "کشورهای حوزه دریای خزر؛ استاندار گیلان گفت بندر انزلی آماده است. ")
+    one = [(m.start, m.end, m.ids) for m in matcher.find(unit)]
+    assert len(one) >= 5
+    repeats = 2000
+    expected = [(s + i * len(unit), e + i * len(unit), ids) for i in range(repeats) for s, e, ids in one]
+    assert [(m.start, m.end, m.ids) for m in matcher.find(unit * repeats)] == expected
 
 
 # ---------------------------------------------------------------- seeds
