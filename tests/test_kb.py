@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
+from khazar.kb import DATA_DIR, data
 from khazar.kb.loader import KBValidationError, is_entity_file, load_kb
 from khazar.kb.matcher import KBMatcher, get_matcher
 from khazar.text.fold import name_key
@@ -226,3 +228,12 @@ def test_copula_joined_to_a_name_ending_in_a_vowel_keeps_the_name(matcher):
     assert found(matcher, "مقصر اصلی آمریکاست.") == [("آمریکا", ("loc:united-states",))]
     assert found(matcher, "این شهر مسکوست و آن یکی نه")[0][:1] == ("مسکو",)
     assert found(matcher, "ایرانست") == []  # after a consonant the copula is written apart: not this rule
+
+
+def test_knowledge_files_read_by_libyaml_as_by_the_pure_python_parser():
+    # kb.data parses with libyaml's C loader (the modules used yaml.safe_load before): both must agree on every
+    # word list and pattern file, or a module would silently see other data.
+    files = [p for p in DATA_DIR.glob("*.yaml") if not is_entity_file(p)]
+    assert {"titles.yaml", "tagger_words.yaml", "speech_verbs.yaml"} <= {p.name for p in files}
+    for path in files:
+        assert data(path.stem) == yaml.safe_load(path.read_text(encoding="utf-8")), path.name

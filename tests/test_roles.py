@@ -4,11 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
+from khazar.kb import data
 from khazar.kb.roles import RoleMatch, find_roles
 
-DATA = Path(__file__).resolve().parents[1] / "khazar" / "kb" / "data"
 SHARED = Path("/work/shared")
 SEEDS = SHARED / "seeds"
 GOLD = SHARED / "gold" / "seeds.gold.json"
@@ -16,7 +15,7 @@ NEWS = SHARED / "data" / "news"
 
 
 def load(name):
-    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    return data(name.removesuffix(".yaml"))
 
 
 def lenient_key(s):

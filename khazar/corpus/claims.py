@@ -16,14 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
+from .. import kb
 from ..extract.sentences import split_sentences
 from ..text.fold import match_key as _match_key
 
-DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "claims.yaml"
 
 # A number in digits («1,265,287», «۱۸.۷», «۱۳») or a word (letters joined by ZWNJ count as one word).
 _TOKEN = re.compile(r"\d+(?:[,٬]\d{3})+(?!\d)|\d+(?:[.٫]\d+)?|[^\W\d_]+(?:\u200c[^\W\d_]+)*")
@@ -58,7 +55,7 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    d = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    d = kb.data("claims")
     noun_class = {}
     for cls, nouns in (d.get("noun_classes") or {}).items():
         for n in nouns:

@@ -19,16 +19,13 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import kb
 from .claims import Claim, article_claims, lexicon
 from .duplicates import words
 from .stories import FAMILY, _d, _interval, signatures_match
 
-DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "claims.yaml"
 
 MAX_RATIO = 3.0  # two values further apart than this are not one fact told two ways
 ABOUT = 0.1  # «حدود N»: within this share of N
@@ -39,7 +36,7 @@ SET_TYPES = {"LOC"}  # lists of places are whole sets («در روسیه، چی�
 
 @lru_cache(maxsize=1)
 def _event_rules() -> tuple[int, float]:
-    d = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    d = kb.data("claims")
     return int(d.get("label_min_words", 3)), float(d.get("label_min_overlap", 0.5))
 
 

@@ -16,10 +16,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
+from .. import kb
 from ..kb import KBRecord, get_matcher, load_kb
 from ..kb.matcher import KBMatch, PhraseMatcher
 from ..kb.roles import cut_at_names, find_roles, fits_role, rank_before, role_group, written_title
@@ -27,7 +25,6 @@ from ..model import Article
 from ..ner.features import FIRST_NAMES, ORG_HEADS, tokenize
 from ..text.fold import match_key, name_key, token_form
 
-_DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "name_parts.yaml"
 # KHAZAR_TAGGER=0 runs knowledge base and patterns only.
 USE_TAGGER = os.environ.get("KHAZAR_TAGGER", "1") not in ("0", "false", "no")
 _KIND_PRIORITY = {"country": 0, "sea": 1, "province": 2, "city": 3, "port": 4, "region": 5, "free-zone": 6}
@@ -69,7 +66,7 @@ _ITEM = rf"{_LIST_WORD}(?: {_LIST_WORD})?"
 
 @lru_cache(maxsize=1)
 def _name_parts() -> NameParts:
-    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = kb.data("name_parts")
     plural = {match_key(k): v for k, v in data["plural_titles"].items()}
 
     reporter = (_alternation(data["outlet_reporters"]) + r"(?:\s+(?!" + _alternation(data["outlet_not_desk"])

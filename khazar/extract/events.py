@@ -31,11 +31,9 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import kb
 from ..kb import get_matcher, load_kb
 from ..kb.matcher import KBMatch, PhraseMatcher
 from ..model import Article
@@ -43,7 +41,6 @@ from ..text.fold import name_key, phrase_pattern
 from .quotes import cues as speech_cues
 from .sentences import Sentence, split_sentences
 
-_DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "events.yaml"
 _ENDINGS = ("های", "ها", "ی", "ای")
 _B, _E = r"(?<![\w\u200c])", r"(?![\w\u200c])"
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -117,7 +114,7 @@ def _result_pattern(scores: list[str], side_words: int) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def event_data() -> EventData:
-    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = kb.data("events")
     generic = {w for w in data.get("generic_triggers") or []}
     verb_ends = {name_key(w) for w in data["verb_ends"]}
     aspect = {w for w in data.get("aspect_triggers") or []}

@@ -9,15 +9,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
+from .. import kb
 from ..text.fold import match_key
 from ..text.offsets import TrackedText
 from .times import parse_dateline
 
-_DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "boilerplate.yaml"
 # The crawler dump header: " date 2025-11-18 <source label>"
 _DUMP_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?\s*(.*?)\s*$")
 _LINE = re.compile(r"[^\n]+")
@@ -46,7 +43,7 @@ class Boilerplate:
 
 @lru_cache(maxsize=1)
 def boilerplate() -> Boilerplate:
-    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = kb.data("boilerplate")
 
     def compiled(name: str) -> tuple[Pattern, ...]:
         return tuple(Pattern(p["reason"], re.compile(p["pattern"]), bool(p.get("known_outlet")), p.get("needle"))

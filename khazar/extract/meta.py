@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlparse
 
-import yaml
-
+from .. import kb
 from ..text.fold import match_key, token_form
 
-_DATA = Path(__file__).resolve().parent.parent / "kb" / "data"
 _DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b", re.I)
 # "به گزارش خبرگزاری صدا و سیما،" / "به گزارش ایلنا به نقل از روابط عمومی استانداری گیلان،"
 _REPORT = re.compile(r"به گزارش (?P<by>[^،,؛:\n«»]{2,80}?)(?: (?:و )?به نقل از (?P<via>[^،,؛:\n«»]{2,80}?))?\s*[،,؛:]")
@@ -41,10 +38,7 @@ def _outlet_index() -> dict[str, dict]:
 
 @lru_cache(maxsize=1)
 def _not_outlets() -> frozenset[str]:
-    path = _DATA / "not_outlets.yaml"
-    if not path.exists():
-        return frozenset()
-    return frozenset(match_key(x) for x in yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    return frozenset(match_key(x) for x in kb.data("not_outlets") or [])
 
 
 def is_not_outlet(label: str) -> bool:

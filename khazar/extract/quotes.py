@@ -39,18 +39,15 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import kb
 from ..kb import load_kb
 from ..kb.roles import cut_at_names, find_roles, fits_role, is_rank, role_group, same_role, written_title
 from ..model import Article
 from ..text.fold import WORD_GAP, letters_pattern, match_key, phrase_pattern
 from .sentences import Sentence, split_sentences
 
-_DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "speech_verbs.yaml"
 _B = r"(?<![\w\u200c])"  # word boundaries that treat ZWNJ as part of a word
 _E = r"(?![\w\u200c])"
 _COLON = ":："
@@ -101,7 +98,7 @@ def _verb_alternatives(phrase: str, synonyms: dict[str, list[str]], endings: str
 
 @lru_cache(maxsize=1)
 def cues() -> Cues:
-    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = kb.data("speech_verbs")
     synonyms = data.get("light_verb_synonyms") or {}
     endings = "(?:" + "|".join(phrase_pattern(e) for e in sorted(data.get("endings") or [], key=len, reverse=True)) + ")?"
     verbs = list(data["verbs"]) + list((data.get("typos") or {}).keys())

@@ -14,12 +14,11 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import ahocorasick
 import jdatetime
-import yaml
 
+from .. import kb
 from ..dates import DATE_RANGE
 from ..model import TimeValue
 from ..text.fold import match_key as _key, shadow as _shadow
@@ -27,8 +26,6 @@ from ..text.fold import match_key as _key, shadow as _shadow
 from hijridate import Gregorian as _HijriGregorian, Hijri as _Hijri
 
 __all__ = ["TimeValue", "find_times", "check_weekdays", "parse_dateline", "estimate_published"]
-
-DATA_PATH = Path(__file__).resolve().parent.parent / "kb" / "data" / "time_words.yaml"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,7 +43,7 @@ def _shadowed(data):
     return data
 
 
-_WORDS = _shadowed(yaml.safe_load(DATA_PATH.read_text(encoding="utf-8")))
+_WORDS = _shadowed(kb.data("time_words"))
 
 _ZWNJ = "\u200c"
 

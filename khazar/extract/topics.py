@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import kb
 from ..kb.matcher import PhraseMatcher
 from ..model import Article
 
-_DATA = Path(__file__).resolve().parent.parent / "kb" / "data" / "topics.yaml"
 # Plural and ezafe forms a keyword may carry.
 _ENDINGS = ("هایی", "های", "ها", "ات", "ای", "ی")
 
@@ -35,7 +32,7 @@ class Taxonomy:
 
 @lru_cache(maxsize=1)
 def taxonomy() -> Taxonomy:
-    data = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    data = kb.data("topics")
     keywords: dict[str, list[tuple[str, str, float]]] = {}
     for tid, spec in data["topics"].items():
         for kw, weight in (spec.get("keywords") or {}).items():

@@ -20,10 +20,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-# libyaml's C parser is ~10x faster; the generated place files hold ~1,500 records.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
+from khazar.kb.files import DATA_DIR, YAML_LOADER
 
 ENTITY_FILE_STEMS = ("places", "countries", "iran_places", "organisations", "outlets", "people")
 
@@ -138,7 +135,7 @@ def read_yaml_records(path: Path) -> list[Any]:
             content = None
     if content is None:
         try:
-            content = yaml.load(text, Loader=_YAML_LOADER)
+            content = yaml.load(text, Loader=YAML_LOADER)
         except yaml.YAMLError as exc:
             raise KBValidationError(f"{path.name}: not valid YAML: {exc}") from exc
     if content is None:
@@ -247,11 +244,11 @@ def _load(data_dir: Path) -> KnowledgeBase:
 
 @functools.lru_cache(maxsize=1)
 def _load_default() -> KnowledgeBase:
-    return _load(DEFAULT_DATA_DIR)
+    return _load(DATA_DIR)
 
 
 def load_kb(data_dir: str | Path | None = None) -> KnowledgeBase:
     """Load every entity file of ``data_dir`` (default: the package's data folder, cached)."""
-    if data_dir is None or Path(data_dir).resolve() == DEFAULT_DATA_DIR:
+    if data_dir is None or Path(data_dir).resolve() == DATA_DIR:
         return _load_default()
     return _load(Path(data_dir))

@@ -22,11 +22,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
-import yaml
 
 from ..text.fold import ZWNJ, name_key, offset_key, shadow
-
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from .files import data
 
 # Joiners and fixed spaces read as a space by the word rules of the generic pass.
 _AS_SPACE = (ZWNJ, "\u200d", "\u00a0", "\u202f")
@@ -44,7 +42,6 @@ def _unify(s: str) -> str:
 # a ZWNJ joins parts of one word ("بین‌المللی"), so it does not split tokens
 _TOKEN_RE = re.compile(r"\w+(?:\u200c+\w+)*|[^\w\s\u200c]")
 _WINDOW_CHARS = 240
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _LazyTokens:
@@ -104,7 +101,7 @@ def standard_title(s: str) -> str:
 @lru_cache(maxsize=1)
 def _role_group_data() -> tuple[tuple[str, ...], tuple[tuple[re.Pattern[str], str], ...]]:
     # read apart from RoleFinder: entity pages group roles without compiling the finder's title automaton
-    spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
+    spec = data("titles")
     qualifiers = sorted((" " + standard_title(str(v)) for v in spec["placeholders"]["iran"]), key=len, reverse=True)
     same = tuple((re.compile(rf"(?<![\w\u200c]){re.escape(standard_title(short))}(?![\w\u200c])"), standard_title(full))
                  for short, full in spec["same_role"].items())
@@ -137,7 +134,7 @@ def written_title(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _place_keys() -> tuple[str, ...]:
-    spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
+    spec = data("titles")
     places = {name_key(str(v)) for k in ("country", "capital", "province", "city") for v in spec["placeholders"][k]}
     return tuple(sorted((p for p in places if p), key=len, reverse=True))
 
@@ -171,7 +168,7 @@ def same_role(a: str, b: str) -> bool:
 @lru_cache(maxsize=1)
 def _ranks() -> tuple[tuple[str, str], ...]:
     """(written, unified) of each rank, longest first."""
-    spec = yaml.load((DATA_DIR / "titles.yaml").read_text(encoding="utf-8"), Loader=_YamlLoader)
+    spec = data("titles")
     ranks = sorted((str(r) for r in spec.get("ranks") or []), key=len, reverse=True)
     return tuple((r, _unify(r)) for r in ranks)
 
@@ -227,10 +224,9 @@ def _org_surface_forms(orgs: list[dict]) -> list[str]:
 class RoleFinder:
     """Compiled once from the data files; find() is thread-safe (read-only state)."""
 
-    def __init__(self, titles_path: Path = DATA_DIR / "titles.yaml",
-                 organisations_path: Path = DATA_DIR / "organisations.yaml"):
-        spec = yaml.load(titles_path.read_text(encoding="utf-8"), Loader=_YamlLoader)
-        orgs = yaml.load(organisations_path.read_text(encoding="utf-8"), Loader=_YamlLoader) or []
+    def __init__(self):
+        spec = data("titles")
+        orgs = data("organisations") or []
         placeholders = {k: [(str(v), name_key(str(v))) for v in vs] for k, vs in spec["placeholders"].items()}
 
         titles: list[tuple[str, str]] = []
