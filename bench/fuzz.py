@@ -209,7 +209,7 @@ def seed_corpus(folder: Path) -> None:
                     f' 10:30:00 GMT</pubDate><description>{text}</description></item></channel></rss>'.encode(),
     }
     folder.mkdir(parents=True, exist_ok=True)
-    for i, (name, data) in enumerate(seeds.items()):
+    for name, data in seeds.items():
         # The first byte picks the file name suffix (see _from_fuzzer), so seeds carry theirs.
         suffix = name[name.rfind("."):]
         (folder / name).write_bytes(bytes([SUFFIXES.index(suffix)]) + data)

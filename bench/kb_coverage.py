@@ -51,7 +51,7 @@ def main() -> None:
         print(f"{typ}: {linked[typ]:,} of {mentions[typ]:,} mentions linked to the KB ({linked[typ] / mentions[typ]:.1%})")
     total = sum(mentions[t] for t in ("PER", "ORG", "LOC"))
     print(f"all: {sum(linked[t] for t in ('PER', 'ORG', 'LOC')) / total:.1%} of {total:,} mentions")
-    print(f"most frequent unlinked names (articles):")
+    print("most frequent unlinked names (articles):")
     for (typ, name), n in unlinked.most_common(args.top):
         print(f"  {typ} {name}  {n}")
 

@@ -183,7 +183,7 @@ def main() -> int:
     lost_posts = [i for i in posted_ok if stored_ids[i] != 1]
     ghost_posts = [i for i in posted_503 if stored_ids[i]]
     by_status = Counter()
-    for (kind, status), c in tally.status.items():
+    for (_kind, status), c in tally.status.items():
         by_status[status] += c
     n503 = by_status[503]
     five_xx = sum(c for s, c in by_status.items() if s is not None and s >= 500 and s != 503)

@@ -41,7 +41,9 @@ def seeds() -> None:
         a = process(raw)
         got = {t["id"] for t in score_topics(a.title, a.text)}
         want = gold.get(a.id, set())
-        tp += len(got & want); fp += len(got - want); fn += len(want - got)
+        tp += len(got & want)
+        fp += len(got - want)
+        fn += len(want - got)
         print(f"{a.id}  +{sorted(got & want)}  extra {sorted(got - want)}  missed {sorted(want - got)}")
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
@@ -66,7 +68,8 @@ def news(limit: int) -> None:
             n += 1
             got = {t["id"] for t in score_topics(rec.get("title") or "", rec.get("text") or "")}
             ok = topic in got
-            hits += ok; total += 1
+            hits += ok
+            total += 1
             per.setdefault(topic, [0, 0])[0] += ok
             per[topic][1] += 1
     print(f"news category agreement: {hits}/{total} = {hits / max(total, 1):.3f}")

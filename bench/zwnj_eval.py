@@ -139,7 +139,7 @@ def tune(gold_texts: list[str]) -> None:
     for values in itertools.product(*grid.values()):
         thresholds = replace(base, **dict(zip(grid, values)))
         model = ZwnjModel(thresholds=thresholds)
-        score, _ = score_restorer(gold_texts, lambda t: restore_zwnj(t, model))
+        score, _ = score_restorer(gold_texts, lambda t, model=model: restore_zwnj(t, model))
         results.append((score.f1, score.precision, values))
     for f1, precision, values in sorted(results, reverse=True)[:15]:
         print(f"F1 {f1:.4f} P {precision:.4f} {dict(zip(grid, values))}")

@@ -39,7 +39,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     _apply_pipeline_options(args)
     read = rejected = 0
-    for item, result in progress(process_stream(read_paths(args.paths), jobs=args.jobs), "extract"):
+    for _item, result in progress(process_stream(read_paths(args.paths), jobs=args.jobs), "extract"):
         if isinstance(result, Rejection):
             rejected += 1
             print(f"rejected: {result.origin}{f':{result.line}' if result.line else ''}: {result.reason}", file=sys.stderr)

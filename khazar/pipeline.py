@@ -57,6 +57,7 @@ def process(raw: RawDocument, *, today: date | None = None) -> Article:
     meta_title = normalize(raw.title).text.strip() if raw.title else None
     layout = analyse(tracked, title=meta_title, is_dump=raw.format == "dump")
     body = layout.body
+    assert body is not None  # analyse always cuts a body, empty or not
     text = body.text
     title = layout.title
     if not title:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from khazar.api import create_app  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
-from test_search import corpus, make_article  # noqa: E402
+from fixtures import corpus, make_article  # noqa: E402
 
 XSS = '<script>alert("x")</script>'
 TOKEN = "s3cret-token"
@@ -191,10 +191,10 @@ def test_post_body_limit_holds_without_content_length(client):
 
 def test_story_series_and_contradiction_endpoints(seed_articles, tmp_path):
     from khazar.corpus.report import report_from_store
-    from test_stories import _arts, _price_reports, _store_with
+    from fixtures import articles_of, price_reports, store_with
 
     path = tmp_path / "corpus.db"
-    store = _store_with(path, _arts(seed_articles) + _price_reports())
+    store = store_with(path, articles_of(seed_articles) + price_reports())
     report_from_store(store)
     store.close()
     with TestClient(create_app(str(path), token=TOKEN), raise_server_exceptions=False) as c:

@@ -26,8 +26,8 @@ def test_summit_with_place_and_interval_and_demonstrative_merge():
     a = Article(id="e", title="خبر", text=text, published="2025-11-18")
     a.entities = [_ent("l1", "LOC", "رشت", [_at(text, "رشت"), _at(text, "رشت", 1)], "loc:rasht")]
     i, j = _at(text, "امروز")
-    k, l = _at(text, "۲۷ و ۲۸ آبان")
-    a.times = [TimeValue("امروز", "2025-11-18", i, j), TimeValue("۲۷ و ۲۸ آبان", "2025-11-18/2025-11-19", k, l)]
+    k, m = _at(text, "۲۷ و ۲۸ آبان")
+    a.times = [TimeValue("امروز", "2025-11-18", i, j), TimeValue("۲۷ و ۲۸ آبان", "2025-11-18/2025-11-19", k, m)]
     extract_events(a)
     assert len(a.events) == 1, a.events
     ev = a.events[0]

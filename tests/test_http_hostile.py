@@ -22,7 +22,7 @@ from khazar.model import RawDocument  # noqa: E402
 from khazar.runner import safe_process  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
 from pg import postgres_server  # noqa: E402,F401  (fixture)
-from test_search import corpus, make_article  # noqa: E402
+from fixtures import corpus, make_article  # noqa: E402
 
 TOKEN = "t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -284,10 +284,10 @@ def workbench_client(seed_articles, tmp_path_factory):
     """A store with what every page shows: the seeds and one outlet's daily prices, stories and series
     built (`khazar report --db`)."""
     from khazar.corpus.report import report_from_store
-    from test_stories import _arts, _price_reports, _store_with
+    from fixtures import articles_of, price_reports, store_with
 
     path = tmp_path_factory.mktemp("sweep") / "sweep.db"
-    store = _store_with(path, _arts(seed_articles) + _price_reports())
+    store = store_with(path, articles_of(seed_articles) + price_reports())
     report_from_store(store)
     store.close()
     with TestClient(create_app(str(path), token=TOKEN), raise_server_exceptions=False) as c:

@@ -19,7 +19,7 @@ from khazar.api import create_app  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
 from route_sweep import fill, get_routes, path_kind  # noqa: E402
 from test_properties import EXAMPLES, time_bound  # noqa: E402
-from test_search import corpus  # noqa: E402
+from fixtures import corpus  # noqa: E402
 
 TOKEN = "prop-token"
 PER_REQUEST_SECONDS = 20

@@ -105,7 +105,8 @@ def test_rss_and_atom(tmp_path: Path):
     assert docs[0].raw == PERSIAN and docs[0].outlet == "ایرنا"
     assert [r.line for r in rejections] == [3]
     atom = ("<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>"
-            f"<entry><id>urn:1</id><title>الف</title><updated>2025-11-18T00:00:00Z</updated><content type='html'>{PERSIAN}</content></entry></feed>")
+            "<entry><id>urn:1</id><title>الف</title><updated>2025-11-18T00:00:00Z</updated>"
+            f"<content type='html'>{PERSIAN}</content></entry></feed>")
     g = tmp_path / "feed.atom"
     g.write_text(atom, encoding="utf-8")
     docs, _ = split(list(read_paths([g])))

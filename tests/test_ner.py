@@ -125,7 +125,7 @@ def test_viterbi_matches_brute_force():
     em = rng.normal(size=(len(lengths), 4, K))
     best = viterbi(em, lengths, trans, start, end)
     for b, n in enumerate(lengths):
-        def score(path):
+        def score(path, b=b, n=n):
             return (start[path[0]] + sum(em[b, t, k] for t, k in enumerate(path))
                     + sum(trans[path[t - 1], path[t]] for t in range(1, n)) + end[path[-1]])
         want = max(itertools.product(range(K), repeat=int(n)), key=score)

@@ -1,7 +1,6 @@
 """Quotation extraction: cue patterns, speaker resolution, and the seed figure (must not drop)."""
 from __future__ import annotations
 
-import pytest
 
 from khazar.extract.quotes import cues, extract_quotes
 from khazar.model import Article

@@ -22,7 +22,7 @@ from khazar.search.fts5_text import parse_expression, parse_query, snippet, toke
 from khazar.search.query import MARK_CLOSE, MARK_OPEN, MIN_PREFIX_CHARS, fts_expression
 from khazar.store import open_store
 from pg import postgres_server  # noqa: F401  (fixture)
-from test_search import RASHT_TEXT, ZWNJ, ids, make_article, with_corpus
+from fixtures import RASHT_TEXT, ZWNJ, ids, make_article, with_corpus
 
 _db_numbers = count()
 
@@ -442,7 +442,7 @@ def test_tokens_matches_and_snippets_are_fts5s(processed):
     columns = [[search_form(t), search_form(b)] for t, b in docs]
     words = sorted({t for cols in columns for t, _s, _e in tokenize(cols[1])})
     checked = 0
-    for n in range(300):
+    for _ in range(300):
         parts = []
         for _ in range(rnd.choice([1, 1, 2, 3])):
             r, w = rnd.random(), rnd.choice(words)
@@ -475,7 +475,7 @@ def test_tokens_matches_and_snippets_are_fts5s(processed):
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab \"*()-+:^{}!&|<>'\\NEAR OR AND NOT استان‌های۱۴") + ["\u200c"]),
                max_size=40))
-def test_any_user_query_is_a_valid_tsquery(postgres_server, q):
+def test_any_user_query_is_a_valid_tsquery(postgres_server, q):  # noqa: F811  (the fixture imported from pg)
     import psycopg
 
     from khazar.search.postgres_backend import tsquery_text
@@ -620,7 +620,7 @@ def test_postgres_migration_indexes_articles_stored_before_it(request, tmp_path)
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_kb_candidate_is_named_as_most_articles_spell_it(request, tmp_path, kind):
-    from test_search import mention
+    from fixtures import mention
 
     s = open_store(_location(request, tmp_path, kind))
     # two articles write کیانپور, one کیان‌پور, which sorts after it: the candidate is named as the two write it

@@ -8,7 +8,6 @@ of ../shared/data/news written to a temporary folder, or generated text when ../
 """
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 import subprocess

@@ -142,7 +142,7 @@ def test_spark_output_equals_extract_field_by_field(spark_output, expected):
 
     articles, _ = read_output(spark_output)
     got = {}
-    for article, raw in articles:
+    for article, _raw in articles:
         d = article.to_dict()
         got[_key(d)] = d
     want = {_key(a): a for a in expected}

@@ -7,16 +7,12 @@ from khazar.corpus.report import build_report, report_from_store
 from khazar.corpus.state import Corpus
 from khazar.corpus.stories import build_stories
 from khazar.corpus.timelines import render_timeline, timeline
-from khazar.model import Article, RawDocument
-from khazar.store import open_store
 
-
-def _arts(seed_articles):
-    return [Article.from_dict(d) for d in seed_articles]
+from fixtures import articles_of, price_reports, store_with
 
 
 def test_seed_stories_and_contradiction_with_the_scorer(seed_articles, gold, scorer, tmp_path):
-    report = build_report(_arts(seed_articles))
+    report = build_report(articles_of(seed_articles))
     m = scorer.score(gold, seed_articles, json.loads(json.dumps(report)))
     assert m["stories"]["f1"] == 1.0
     assert m["contradictions_found"] == "1/1"
@@ -30,28 +26,20 @@ def test_seed_stories_and_contradiction_with_the_scorer(seed_articles, gold, sco
 
 
 def test_story_ids_stable_and_independent_of_input_order(seed_articles):
-    arts = _arts(seed_articles)
+    arts = articles_of(seed_articles)
     a = build_stories(arts).stories_out()
     b = build_stories(list(reversed(arts))).stories_out()
     assert [(s["id"], s["docs"]) for s in a] == [(s["id"], s["docs"]) for s in b]
 
 
-def _store_with(path, articles):
-    store = open_store(str(path))
-    for a in articles:
-        store.add_article(a, RawDocument(id=a.id, raw=a.text, format="dump", origin="test", title=a.title))
-    store.commit()
-    return store
-
-
 def test_incremental_attach_persists_and_matches_batch(seed_articles, tmp_path):
-    arts = sorted(_arts(seed_articles), key=lambda a: a.id)
+    arts = sorted(articles_of(seed_articles), key=lambda a: a.id)
     batch = {s["id"]: s["docs"] for s in build_report(arts)["stories"]}
     db = tmp_path / "k.db"
-    store = _store_with(db, [a for a in arts if not a.id.startswith("003")])
+    store = store_with(db, [a for a in arts if not a.id.startswith("003")])
     first = report_from_store(store)
     store.close()
-    store = _store_with(db, [a for a in arts if a.id.startswith("003")])
+    store = store_with(db, [a for a in arts if a.id.startswith("003")])
     corpus = Corpus(store)  # loaded state: only the new article is pending
     assert store.corpus_pending() == [a.id for a in arts if a.id.startswith("003")]
     got = corpus.attach(store.get_article(store.corpus_pending()[0]))
@@ -66,7 +54,7 @@ def test_incremental_attach_persists_and_matches_batch(seed_articles, tmp_path):
 
 
 def test_timelines_for_entity_and_story(seed_articles):
-    arts = _arts(seed_articles)
+    arts = articles_of(seed_articles)
     report = build_report(arts)
     tl = timeline("هادی حق شناس", arts, report["stories"])  # by name, with a space for the ZWNJ
     assert tl["entity"] == "per:hadi-haghshenas" and tl["entries"]
@@ -81,28 +69,11 @@ def test_timelines_for_entity_and_story(seed_articles):
     assert "۲۷ آبان ۱۴۰۴" in render_timeline(st)
 
 
-def _price_reports() -> list[Article]:
-    """One outlet's daily coin prices on one template, three days: a series, never one story."""
-    from khazar.pipeline import process
-
-    out = []
-    for day, (weekday, esfand, price) in enumerate([("دوشنبه", "۵", "۷۰۰"), ("سه شنبه", "۶", "۷۲۰"),
-                                                     ("چهارشنبه", "۷", "۶۹۰")]):
-        title = f"قیمت سکه و طلا امروز {weekday} {esfand} اسفند ۹۸/ سکه به ۵ میلیون و {price} هزار تومان رسید"
-        text = (f"به گزارش تابناک، امروز {weekday} {esfand} اسفند ۹۸ قیمت سکه تمام بهار آزادی طرح جدید در بازار "
-                f"تهران به ۵ میلیون و {price} هزار تومان رسید. نیم سکه و ربع سکه نیز در بازار طلای تهران معامله "
-                f"شد و قیمت هر گرم طلای ۱۸ عیار تغییر کرد. معاملات بازار سکه و طلا امروز کم بود.")
-        raw = RawDocument(id=f"price-{day}", raw=text, format="jsonl", origin="test", title=title,
-                          published=f"2020-02-{24 + day}T09:00:00", outlet="تابناک")
-        out.append(process(raw))
-    return out
-
-
 def test_store_pages_give_a_story_a_series_and_the_contradictions_in_one_call_each(seed_articles, tmp_path):
     from khazar.corpus.pages import list_contradictions, list_series, series_page, story_page
 
-    prices = _price_reports()
-    store = _store_with(tmp_path / "k.db", _arts(seed_articles) + prices)
+    prices = price_reports()
+    store = store_with(tmp_path / "k.db", articles_of(seed_articles) + prices)
     report = report_from_store(store)
     assert all(len(set(s["docs"]) & {a.id for a in prices}) <= 1 for s in report["stories"])  # never one story
 

@@ -37,6 +37,8 @@ def test_seed_topics_do_not_drop(seed_articles, gold):
         a = Article.from_dict(d)
         extract_topics(a)
         got = {t["id"] for t in a.topics}
-        tp += len(got & want[a.id]); fp += len(got - want[a.id]); fn += len(want[a.id] - got)
+        tp += len(got & want[a.id])
+        fp += len(got - want[a.id])
+        fn += len(want[a.id] - got)
     p, r = tp / (tp + fp), tp / (tp + fn)
     assert 2 * p * r / (p + r) >= SEED_TOPIC_F1

@@ -138,7 +138,7 @@ def test_every_page_type_renders_and_no_link_is_404(server, browser, shots):
     assert {"/articles/", "/entities/", "/search", "/stories/", "/quotes", "/events", "/series/",
             "/contradictions"} <= set(links), sorted(links)
     broken = []
-    for kind, hrefs in sorted(links.items()):
+    for _kind_name, hrefs in sorted(links.items()):
         for rel in sorted(hrefs)[:LINKS_PER_KIND]:
             if _status(server + rel) == 404:
                 broken.append(rel)

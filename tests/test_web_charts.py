@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from khazar.api import create_app  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
 from khazar.web.charts import graph_svg, map_svg, places_from  # noqa: E402
-from test_search import make_article  # noqa: E402
+from fixtures import make_article  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 XSS = '<script>alert("x")</script>'

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from khazar.api import create_app  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
-from test_search import RASHT_TEXT, ZWNJ, make_article, with_corpus  # noqa: E402
+from fixtures import RASHT_TEXT, ZWNJ, make_article, with_corpus  # noqa: E402
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -222,10 +222,10 @@ def corpus_client(seed_articles, tmp_path):
     """The seeds (one story of three outlets, one contradiction: 9 vs 7 foreign regions) and one outlet's
     daily coin prices (a series), through the corpus stage as `khazar ingest` runs it."""
     from khazar.corpus.report import report_from_store
-    from test_stories import _arts, _price_reports, _store_with
+    from fixtures import articles_of, price_reports, store_with
 
     path = tmp_path / "corpus.db"
-    store = _store_with(path, _arts(seed_articles) + _price_reports())
+    store = store_with(path, articles_of(seed_articles) + price_reports())
     report_from_store(store)
     store.close()
     with TestClient(create_app(str(path)), raise_server_exceptions=False) as c:

@@ -317,17 +317,17 @@ def article_claims(article) -> list[Claim]:
     out: list[Claim] = []
     parts = [("title", article.title or "", [(0, len(article.title or ""))])]
     parts.append(("text", article.text or "", [(s.start, s.end) for s in split_sentences(article.text or "")]))
-    for field, text, spans in parts:
+    for field_name, text, spans in parts:
         for a, b in spans:
             sent = text[a:b]
-            day = _day_of(article.times, field, a, b)
+            day = _day_of(article.times, field_name, a, b)
             running = None
             for fg in figures(sent, lx):
                 if running is None:
                     keys = [match_key(t) for t in _TOKEN.findall(sent)]
                     running = any(_has(keys, phrase) for phrase in lx.running)
                 out.append(Claim("number", fg.noun, fg.value, fg.subject, fg.qualifiers, fg.first_qualifier, fg.total,
-                                 day, sent.strip(), field, a + fg.start, a + fg.end, sent[fg.start:fg.end],
+                                 day, sent.strip(), field_name, a + fg.start, a + fg.end, sent[fg.start:fg.end],
                                  bound=fg.bound, running=running))
-            out.extend(_sets(article, field, text, a, b, lx))
+            out.extend(_sets(article, field_name, text, a, b, lx))
     return out

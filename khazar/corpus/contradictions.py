@@ -24,7 +24,7 @@ from typing import Any
 from .. import kb
 from .claims import Claim, article_claims, lexicon
 from .duplicates import words
-from .stories import FAMILY, _d, _interval, signatures_match
+from .stories import FAMILY, _d, _interval
 
 
 MAX_RATIO = 3.0  # two values further apart than this are not one fact told two ways

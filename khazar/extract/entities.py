@@ -224,8 +224,9 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Men
     quoted = [(q.start(1), q.end(1)) for q in _GUILLEMETS.finditer(text)]
     # without the tagger, the structure of Persian names finds the people the knowledge base does not know
     spans = tagged if use_tagger else _names_by_structure(text)
-    for s, e, typ in [part for s, e, typ in spans
-                      for part in (_place_parts(text, s, e) if typ == "LOC" else [(s, e, typ)])]:
+    pieces = [part for start, end, kind in spans
+              for part in (_place_parts(text, start, end) if kind == "LOC" else [(start, end, kind)])]
+    for s, e, typ in pieces:
         span = (s, e)
         if span not in named_after_place and any(_overlaps(span, t) for t in taken):
             continue

@@ -465,7 +465,7 @@ def _parties(text: str, a: int, b: int, locs, venue: tuple | None) -> list[dict]
     countries = [(s, e, ent) for s, e, ent, _ in locs if a <= s and e <= b and (venue is None or s != venue[0])
                  and (rec := kb.get(ent.get("kb_id") or "")) is not None and rec.kind == "country"]
     out: list[dict] = []
-    for (s1, e1, x), (s2, _, y) in zip(countries, countries[1:]):
+    for (_, e1, x), (s2, _, y) in zip(countries, countries[1:]):
         if x is not y and re.fullmatch(r"[\s\u200c]*(?:و|[،,])[\s\u200c]*", text[e1:s2]):
             out += [p for p in (x, y) if all(p is not q for q in out)]
     return out

@@ -6,6 +6,7 @@ every removal with its reason and raw span. The patterns are data (kb/data/boile
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -197,7 +198,7 @@ def _inline_cuts(layout: Layout, t: TrackedText, kept: list[tuple[int, int]], bp
     return sorted(cuts)
 
 
-def _cut(t: TrackedText, kept: list[tuple[int, int]], inline: list[tuple[int, int]] = ()) -> TrackedText:
+def _cut(t: TrackedText, kept: list[tuple[int, int]], inline: Sequence[tuple[int, int]] = ()) -> TrackedText:
     """Keep only the given stretches, one per line, less the inline cuts inside them."""
     edits = []
     pos = 0

@@ -467,7 +467,6 @@ def _sentence_acts(ctx: FieldContext, i: int) -> list[Act]:
 
 def _nominal_act(ctx: FieldContext, i: int, v: re.Match[str], clause: int) -> Act | None:
     """"X از CONTENT خبر داد", "X CONTENT را خواستار شد"."""
-    c = cues()
     text = ctx.text
     sent = ctx.sentences[i]
     follow = text[v.end():v.end() + 3]

@@ -15,7 +15,7 @@ from functools import lru_cache
 try:  # rishe is a dependency, but a sentence split must never be the reason an article fails
     from rishe import sent_tokenize as _rishe_split
 except Exception:  # pragma: no cover - exercised only without rishe
-    _rishe_split = None
+    _rishe_split = None  # type: ignore[assignment]
 
 _FALLBACK = re.compile(r"[^.!?؟]+(?:[.!?؟]+(?=\s|$)|$)")
 

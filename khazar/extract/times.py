@@ -161,7 +161,8 @@ _RX_OCCASION = re.compile(
 _YEAR_PART_WORDS = {_key(w): kind for kind, words in _WORDS["year_parts"].items() for w in words}
 _YEAR_PART_ORDINALS = {_key(k): v for k, v in _WORDS["year_part_ordinals"].items()}
 _RX_YEAR_PART = re.compile(
-    _L + rf"(?P<unit>{_alt(w for words in _WORDS['year_parts'].values() for w in words)})[ ](?P<ord>{_alt(_WORDS['year_part_ordinals'])})[ ]{_SAL}"
+    _L + rf"(?P<unit>{_alt(w for words in _WORDS['year_parts'].values() for w in words)})"
+    rf"[ ](?P<ord>{_alt(_WORDS['year_part_ordinals'])})[ ]{_SAL}"
     rf"(?:[ ](?P<y>\d{{4}})(?!\d)(?:[ ]?(?P<cal>{_SUF}))?|[ ](?P<yy>\d{{2}})(?!\d){_NOT_A_YEAR}|[ ](?P<rel>{_RQ}))?" + _R)
 _DECADE_WORDS = {_key(k): int(v) for k, v in _WORDS["decade_words"].items()}
 _RX_DECADE = re.compile(
@@ -532,7 +533,8 @@ def _date_cands(shadow: str, ref: dt.date | None, windows) -> list[_Cand]:
             continue
         cal, mon = known[0], known[1]
         day = _gregorian(int(m.group("y")), mon, int(m.group("d1")))
-        c = _Cand(m.start(), m.end(), cal=cal, explicit=True, ymd=(int(m.group("y")), mon, int(m.group("d1")), int(m.group("d1"))), year_given=True)
+        c = _Cand(m.start(), m.end(), cal=cal, explicit=True,
+                  ymd=(int(m.group("y")), mon, int(m.group("d1")), int(m.group("d1"))), year_given=True)
         if day:
             c.kind, c.value, c.span = "day", day.isoformat(), (day, day)
         out.append(c)

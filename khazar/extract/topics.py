@@ -57,7 +57,7 @@ def score_topics(title: str, text: str) -> list[dict[str, Any]]:
             for topic, (weight, kw) in best.items():
                 seen = evidence.setdefault(topic, {})
                 seen[kw] = max(seen.get(kw, 0.0), weight * factor)
-    out = []
+    out: list[dict[str, Any]] = []
     for topic, kws in evidence.items():
         total = sum(kws.values())
         if total < tax.threshold:

@@ -156,6 +156,10 @@ def _string_tuple(raw: Any, field_name: str, where: str) -> tuple[str, ...]:
 def _optional_string(raw: Any, field_name: str, where: str) -> str | None:
     if raw is None:
         return None
+    return _required_string(raw, field_name, where)
+
+
+def _required_string(raw: Any, field_name: str, where: str) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise KBValidationError(f"{where}: '{field_name}' must be a non-empty string, got {raw!r}")
     return raw.strip()
@@ -184,8 +188,8 @@ def parse_record(raw: Any, file_name: str, position: int) -> KBRecord:
     if kind not in KINDS_BY_TYPE[record_type]:
         raise KBValidationError(
             f"{where}: unknown kind {kind!r} for type {record_type}; expected one of {sorted(KINDS_BY_TYPE[record_type])}")
-    name = _optional_string(raw["name"], "name", where)
-    source = _optional_string(raw["source"], "source", where)
+    name = _required_string(raw["name"], "name", where)
+    source = _required_string(raw["source"], "source", where)
     country = _optional_string(raw.get("country"), "country", where)
     if country is not None and not _COUNTRY_PATTERN.match(country):
         raise KBValidationError(f"{where}: country must be an ISO 3166-1 alpha-2 code, got {country!r}")

@@ -244,7 +244,7 @@ def _find(automaton: ahocorasick.Automaton | None, text: str) -> list[KBMatch]:
     return matches
 
 
-def _spaces_allowed(text: str, start: int, end: int, offsets: list[int], key_start: int,
+def _spaces_allowed(text: str, start: int, end: int, offsets: np.ndarray, key_start: int,
                     allowed: frozenset[int]) -> bool:
     """A space inside the matched text must sit where some KB form of the name has a space or ZWNJ:
     otherwise two words are glued into one name (را بر → رابر, به من → بهمن)."""

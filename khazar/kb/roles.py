@@ -288,7 +288,7 @@ class RoleFinder:
         self._open_head_re = re.compile(r"(?<![\w\u200c])(?:" + alternation + r")(?![\w\u200c])")
 
     # -- literal pass ---------------------------------------------------------------------------------------------
-    def _literal_matches(self, unified: str) -> list[tuple[int, int, str, bool]]:
+    def _literal_matches(self, unified: str) -> list[tuple[int, int, str, bool, bool]]:
         key, positions = offset_key(unified)
         if not key:
             return []
@@ -344,7 +344,7 @@ class RoleFinder:
         previous = None
         fillers = 0
         saw_and = False
-        for i, (start, end, w) in enumerate(tokens):
+        for i, (start, _end, w) in enumerate(tokens):
             literal = literal_at.get(start)
             if literal is not None:
                 if previous == "و":
@@ -433,7 +433,7 @@ class RoleFinder:
         literals = self._literal_matches(unified)
         literal_at: dict[int, tuple[int, str]] = {}
         candidates = []
-        for start, end, spelling, is_title, is_org in literals:
+        for start, end, spelling, is_title, _is_org in literals:
             if is_title:
                 candidates.append((start, end, spelling, 1))
             best = literal_at.get(start)

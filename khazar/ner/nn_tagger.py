@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, FeatureExtractor, Lexicon
+from .features import FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, Lexicon
 from ..text.fold import token_form
 from .features import longest_matches, split_sentences, tokenize
 from .tagger import TYPES, bio_spans, clean

@@ -55,7 +55,7 @@ def build_gazetteer(lexicon_json: Path) -> list[str]:
         names |= _variants(prov["province-fa"])
         for city in prov.get("cities", []):
             names |= _variants(city["city-fa"])
-    for code, name in Locale("fa").territories.items():
+    for name in Locale("fa").territories.values():
         # Region codes (001, 150, ...) name continents and world regions: keep them too.
         name = name.split("(")[0].strip()
         names |= _variants(name)
@@ -155,7 +155,7 @@ def build_clusters(news_dir: Path, extra_sents, min_count: int = 3, n_ctx: int =
                    dim: int = 100, ks=CLUSTER_KS, max_vocab: int = 60000) -> dict[str, tuple[str, ...]]:
     vocab, E = build_vectors(news_dir, extra_sents, min_count, n_ctx, dim, max_vocab)
     labels = [_kmeans(E, k, seed=k) for k in ks]
-    return {w: tuple(str(int(l[i])) for l in labels) for i, w in enumerate(vocab)}
+    return {w: tuple(str(int(clusters[i])) for clusters in labels) for i, w in enumerate(vocab)}
 
 
 def build_vectors(news_dir: Path, extra_sents, min_count: int = 3, n_ctx: int = 5000,

@@ -180,7 +180,7 @@ def aligned_search_form(text: str) -> tuple[str, list[int]] | None:
     if all(len(f) <= 1 for f in forms.values()):  # the usual case: a character becomes one or none
         form = text.translate({ord(ch): f for ch, f in forms.items()})
         dropped = [ch for ch, f in forms.items() if not f]
-        origin = []
+        origin: list[int] = []
         pos = 0
         if dropped:  # the kept stretches between dropped characters, as ranges (a loop per ZWNJ, not per letter)
             for m in re.finditer("[" + "".join(map(re.escape, dropped)) + "]", text):
@@ -242,7 +242,7 @@ def _letter_classes() -> dict[str, str]:
     for src, dst in LETTERS.items():
         spellings.setdefault(dst, {dst}).add(src)
     classes = {}
-    for folded, chars in spellings.items():
+    for chars in spellings.values():
         cls = "[" + "".join(sorted(re.escape(c) for c in chars)) + "]"
         for ch in chars:
             classes[ch] = cls

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -88,7 +88,7 @@ class TrackedText:
             edits.append((m.start() + head, m.end() - tail, new[head:len(new) - tail]))
         return self.apply(edits)
 
-    def translate(self, table: dict[int, int | str]) -> "TrackedText":
+    def translate(self, table: Mapping[int, int | str | None]) -> "TrackedText":
         """Character-for-character mapping (one char to one char keeps every offset)."""
         return TrackedText(self.text.translate(table), self._map, self.raw_length)
 

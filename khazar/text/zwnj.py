@@ -125,7 +125,8 @@ class ZwnjModel:
         t = self.thresholds
         return {
             part for part, (with_zwnj, glued) in stats.items()
-            if len(part) >= t.min_compound_part_length and with_zwnj >= t.min_compound_words and with_zwnj / (with_zwnj + glued) >= t.min_compound_share
+            if len(part) >= t.min_compound_part_length and with_zwnj >= t.min_compound_words
+            and with_zwnj / (with_zwnj + glued) >= t.min_compound_share
         }
 
     def _verb_stems(self) -> set[str]:

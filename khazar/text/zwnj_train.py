@@ -111,7 +111,8 @@ def split_articles(news_dir: Path) -> tuple[list[dict], list[dict]]:
 
 
 def load_affixes(path: Path = AFFIX_FILE) -> tuple[list[str], list[str]]:
-    suffixes, prefixes = [], []
+    suffixes: list[str] = []
+    prefixes: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -138,7 +139,7 @@ def build_counts(documents: Iterable[tuple[str, bool]], affix_path: Path = AFFIX
                 if in_house:
                     house_spellings[(token.replace(ZWNJ, ""), token)] += 1
 
-    prefix_keys = Counter()
+    prefix_keys: Counter[str] = Counter()
     for (joined, form), count in spellings.items():
         if any(form.startswith(p + ZWNJ) for p in prefixes):
             prefix_keys[joined] += count
@@ -181,7 +182,7 @@ def build_counts(documents: Iterable[tuple[str, bool]], affix_path: Path = AFFIX
                     suffix_stats[(base[-1], suffix)][1] += 1
 
     prefix_tails: Counter[tuple[str, str]] = Counter()
-    for (joined, form), count in spellings.items():
+    for (_joined, form), count in spellings.items():
         for prefix in prefixes:
             if form.startswith(prefix + ZWNJ):
                 tail = form[len(prefix) + 1:]

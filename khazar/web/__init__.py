@@ -3,7 +3,8 @@
 Pages: / (the latest days' top stories), /search (search with facets, a timeline and a map; exports and an
 Atom feed of any search), /articles/{id} (clean text with entities, dates and quotes marked from their
 spans), /articles/{id}/raw, /entities, /entities/{id}, /quotes, /events, /map, /graph (workbench.py),
-/stories, /stories/{id}, /series, /series/{id}, /contradictions (stories.py). Every message a reader sees is Persian; errors are pages of the site, not bare text.
+/stories, /stories/{id}, /series, /series/{id}, /contradictions (stories.py). Every message a reader sees is
+Persian; errors are pages of the site, not bare text.
 """
 
 import http

@@ -155,5 +155,6 @@ def register_stories(app: FastAPI, store: Callable[[], Any]) -> None:
         return TEMPLATES.TemplateResponse(request, "contradictions.html", {
             "total": listed["total"], "page": page, "pages": pages_of(listed["total"], PAGE_SIZE),
             "page_url": page_url("/contradictions", {}), "KIND_FA": KIND_FA,
-            "rows": [{**c, "sides": contradiction_sides(c), "title": contradiction_title(c), "story_label": stories.get(c.get("story"), {}).get("label")}
+            "rows": [{**c, "sides": contradiction_sides(c), "title": contradiction_title(c),
+                      "story_label": stories.get(c.get("story"), {}).get("label")}
                      for c in listed["results"]]})
