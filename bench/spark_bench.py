@@ -63,7 +63,7 @@ def main() -> int:
     if not NEWS.is_dir():
         print(f"needs {NEWS}", file=sys.stderr)
         return 1
-    from khazar.scale.job import extract, run_cross_document_steps, session
+    from khazar.spark.job import extract, run_cross_document_steps, session
 
     tmp = Path(tempfile.mkdtemp(prefix="khazar-spark-bench-"))
     try:

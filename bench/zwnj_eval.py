@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from khazar.text.zwnj import Thresholds, ZwnjModel, restore_zwnj  # noqa: E402
 from khazar.text.zwnj_train import (  # noqa: E402
-    DEFAULT_NEWS_DIR, WORD_RE, ZWNJ, normalise_for_training, split_articles,
+    DEFAULT_NEWS_DIR, WORD_RE, ZWNJ, normalize_for_training, split_articles,
 )
 
 
@@ -82,7 +82,7 @@ class Score:
 
 def gold_texts_from_dev(news_dir: Path) -> list[str]:
     _, dev = split_articles(news_dir)
-    return [normalise_for_training(a.get("text") or "") for a in dev]
+    return [normalize_for_training(a.get("text") or "") for a in dev]
 
 
 def gold_texts_from_file(path: Path) -> list[str]:
@@ -90,7 +90,7 @@ def gold_texts_from_file(path: Path) -> list[str]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
-                texts.append(normalise_for_training(json.loads(line).get("text") or ""))
+                texts.append(normalize_for_training(json.loads(line).get("text") or ""))
     return texts
 
 
@@ -124,7 +124,7 @@ def score_examples(gold_texts: list[str], restore, limit: int = 30) -> None:
 def rishe_restorer():
     import rishe
     normalizer = rishe.Normalizer()
-    return lambda text: normalise_for_training(normalizer.normalize(text))
+    return lambda text: normalize_for_training(normalizer.normalize(text))
 
 
 def tune(gold_texts: list[str]) -> None:

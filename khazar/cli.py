@@ -123,7 +123,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from .render import render_article
+    from .terminal import render_article
     from .store import open_store, redact
 
     with open_store(args.db) as store:
@@ -209,13 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("rejections", help="list the inputs that were rejected, with reasons"))
     p.set_defaults(func=cmd_rejections)
 
-    from .commands import corpus, entities, quotes_events, scale, search_serve
+    from .commands import corpus, entities, quotes_events, search_serve, spark
 
     corpus.register(sub)
     entities.register(sub)
     quotes_events.register(sub)
     search_serve.register(sub)
-    scale.register(sub)
+    spark.register(sub)
     return parser
 
 

@@ -256,7 +256,7 @@ _ALIGN_ALPHABET = list("ابتیيكکهه‌ای ۱4٤ـًٔآئةۀ") + ["ها
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_ALIGN_ALPHABET), max_size=30).map("".join))
 def test_aligned_search_form_is_search_form_with_origins(s):
-    from khazar.search.normalize import aligned_search_form
+    from khazar.text.fold import aligned_search_form
 
     aligned = aligned_search_form(s)
     if aligned is None:  # refused, never wrong

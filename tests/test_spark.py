@@ -23,7 +23,7 @@ pytest.importorskip("pyarrow", reason="pyarrow not installed")
 if shutil.which("java") is None and not __import__("os").environ.get("JAVA_HOME"):
     pytest.skip("no Java runtime for Spark", allow_module_level=True)
 
-from khazar.scale.schema import (EXTRA_COLUMNS, JSON_COLUMNS, SchemaMismatch,  # noqa: E402
+from khazar.spark.schema import (EXTRA_COLUMNS, JSON_COLUMNS, SchemaMismatch,  # noqa: E402
                                  article_schema, to_row)
 
 NEWS_LINES = 20  # per news file: enough variety (both outlets, every field) while staying fast
@@ -31,7 +31,7 @@ NEWS_LINES = 20  # per news file: enough variety (both outlets, every field) whi
 
 @pytest.fixture(scope="module")
 def spark():
-    from khazar.scale.job import session
+    from khazar.spark.job import session
 
     s = session("local[2]", app_name="khazar-test")
     yield s
@@ -125,7 +125,7 @@ def expected(cli_runs) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def spark_output(cli_runs, spark, inputs, tmp_path_factory) -> Path:
-    from khazar.scale.job import extract
+    from khazar.spark.job import extract
 
     out = tmp_path_factory.mktemp("spark-out") / "run"
     result = extract(spark, inputs, str(out), partitions=6)
@@ -138,7 +138,7 @@ def _key(article: dict) -> tuple:
 
 
 def test_spark_output_equals_extract_field_by_field(spark_output, expected):
-    from khazar.scale.load import read_output
+    from khazar.spark.load import read_output
 
     articles, _ = read_output(spark_output)
     got = {}
@@ -158,7 +158,7 @@ def test_spark_rejections_equal_the_readers(spark_output, inputs):
     from khazar.ingest import read_paths
     from khazar.model import Rejection
     from khazar.runner import safe_process
-    from khazar.scale.load import read_output
+    from khazar.spark.load import read_output
 
     want = set()
     for item in read_paths(inputs):
@@ -231,7 +231,7 @@ def load_db(request, tmp_path) -> str:
 
 def test_load_equals_ingest(spark_output, ingested, load_db):
     """`khazar load` of the Spark output stores what `khazar ingest` stores for the same input."""
-    from khazar.scale.load import load
+    from khazar.spark.load import load
     from khazar.store import open_store
 
     with open_store(load_db) as store:
@@ -246,11 +246,11 @@ def test_load_equals_ingest(spark_output, ingested, load_db):
         assert a.get_raw(some.id) == b.get_raw(some.id)
 
 
-# --- cross-document steps (khazar/scale/cross.py), written by extract after the articles ---------------------
+# --- cross-document steps (khazar/spark/cross.py), written by extract after the articles ---------------------
 
 @pytest.fixture(scope="module")
 def spark_articles(spark_output) -> list:
-    from khazar.scale.load import read_output
+    from khazar.spark.load import read_output
 
     return [article for article, _ in read_output(spark_output)[0]]
 
@@ -292,7 +292,7 @@ def test_spark_stories_equal_single_machine(spark_output, spark_articles):
 
 def test_cross_steps_rerun_alone(spark, spark_output, tmp_path):
     """`khazar spark-cross` path: the steps over an existing OUTPUT, one of them, refusing to overwrite."""
-    from khazar.scale.job import run_cross_document_steps
+    from khazar.spark.job import run_cross_document_steps
 
     out = tmp_path / "out"
     shutil.copytree(spark_output / "articles", out / "articles")

@@ -594,7 +594,7 @@ class StoryIndex:
         return self.attach_features(Features.of(article))
 
     def attach_features(self, f: Features) -> str:
-        """`attach` for an article whose Features are already computed (khazar/scale/cross.py)."""
+        """`attach` for an article whose Features are already computed (khazar/spark/cross.py)."""
         if f.id in self.doc_story:
             return self.doc_story[f.id]
         found = self.accepting(f)

@@ -35,7 +35,7 @@ def _split_line(line: str) -> tuple[str, str | None, str | None]:
     return line, None, None
 
 
-def normalise_tag(tag: str | None) -> str:
+def normalize_tag(tag: str | None) -> str:
     if not tag:
         return "O"
     tag = tag.strip()
@@ -68,7 +68,7 @@ def read_conll(path) -> list[Sentence]:
         if line.startswith("-DOCSTART-"):
             continue
         tok, tag, _ = _split_line(line)
-        cur.append((tok, normalise_tag(tag)))
+        cur.append((tok, normalize_tag(tag)))
     if cur:
         sents.append(cur)
     return sents

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .normalize import query_terms, search_form
+from ..text.fold import search_form
 from .query import MAX_PAGE, MAX_PAGE_SIZE, QueryError, SearchHit, SearchPage, SearchQuery, parse_date
+from .terms import query_terms
 
 
 def run(store: Any, query: SearchQuery, *, semantic: bool = False) -> SearchPage:

@@ -1,6 +1,6 @@
 """SQLite FTS5's text handling in Python, for search backends without FTS5 (PostgreSQL).
 
-The SQLite index tokenizes the search form (normalize.search_form) with FTS5's `unicode61
+The SQLite index tokenizes the search form (text.fold.search_form) with FTS5's `unicode61
 remove_diacritics 2` tokenizer, matches the quoted words and phrases of query.fts_expression, and cuts
 snippets with FTS5's snippet(). This module does the same three things in Python, so that another backend
 indexes the same words at the same positions, matches the same articles and shows the same snippets:
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .fts5_tables import FOLD, WORD_RANGES
-from .normalize import aligned_search_form
+from ..text.fold import aligned_search_form
 from .query import MARK_CLOSE, MARK_OPEN, split_marks
 
 

@@ -5,7 +5,7 @@ in khazar/store/postgres.py, answering with the same shapes and, as far as the t
 same rows:
 
 * Full text: `search_index.tsv` is a tsvector built in Python from the very tokens the SQLite FTS5 index
-  holds (fts5_text.tokenize over normalize.search_form of title and body: same words, same folding, same
+  holds (fts5_text.tokenize over text.fold.search_form of title and body: same words, same folding, same
   positions; title lexemes weight A, body lexemes weight D), not from PostgreSQL's text-search parser, which
   splits and keeps words differently (hyphenated compounds, URLs, numbers with dots). A query is the
   fts_expression SQLite would MATCH, turned into a tsquery of the same phrases ('a' <-> 'b', 'pre':* for
@@ -36,7 +36,7 @@ from . import sqlite_backend as _sqlite_backend
 from .article_rows import article_rows, entity_page, kb_candidate, quote_context, tally_entity_rows
 from .fts5_text import Phrase, parse_expression, parse_query, snippet, tokenize
 from ..text.fold import search_name
-from .normalize import search_form
+from ..text.fold import search_form
 from .query import QueryError, SearchPage, SearchQuery, fts_expression, page_hit
 
 # The same facet sizes as SQLite's (sqlite_backend.FACET_LIMIT, FACET_SAMPLE).

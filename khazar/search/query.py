@@ -120,7 +120,7 @@ def page_hit(article_id: str, title: str, outlet: str | None, published: str | N
     (`marked`, MARK-delimited; None without matched words) put back into the words as written, and the
     query's phrases highlighted in the title."""
     from .fts5_text import as_written, highlight_spans
-    from .normalize import aligned_search_form
+    from ..text.fold import aligned_search_form
 
     title_form = aligned_search_form(title) if marked is not None or phrases else None
     if marked is not None:
@@ -200,7 +200,7 @@ def _kb_name_words() -> dict[str, list[tuple[frozenset[str], str]]]:
     """Each word of a KB person's or organisation's names (search form; English lower-cased) → (all the
     words of that name, record id)."""
     from ..kb.loader import load_kb
-    from .normalize import query_terms
+    from .terms import query_terms
 
     index: dict[str, list[tuple[frozenset[str], str]]] = {}
     for rec in load_kb().records:
@@ -216,7 +216,7 @@ def _kb_name_words() -> dict[str, list[tuple[frozenset[str], str]]]:
 def kb_ids_named(text: str) -> list[str]:
     """The KB people and organisations one of whose names (Persian or English, aliases included) has every
     word of `text`: "ظریف", "Zarif" and "محمدجواد ظریف" all name per:mohammad-javad-zarif."""
-    from .normalize import query_terms
+    from .terms import query_terms
 
     words = set(query_terms(text))
     if not words:
@@ -242,7 +242,7 @@ def _phrase(words: list[str]) -> str | None:
 def _latin_alternatives(words: list[str]) -> list[list[str]]:
     """Latin query words → groups of alternatives: a run of words that is a KB record's English name
     becomes that name OR its Persian forms; the longest run wins."""
-    from .normalize import query_terms
+    from .terms import query_terms
 
     names = _latin_names()
     out: list[list[str]] = []
@@ -294,7 +294,8 @@ def _query_units(query: str) -> tuple[list[tuple[bool, list[str]]], list[tuple[b
     """A user query → its units in order, each (negated, alternative FTS5 phrases), and the different
     terms the user wrote, each (negated, its phrases): a word, a phrase, an excluded one and every OR
     branch is a term; an English name is one term with the Persian spellings the KB adds to it."""
-    from .normalize import query_terms, search_form
+    from ..text.fold import search_form
+    from .terms import query_terms
 
     # (negated, alternatives) per unit; an OR marker between two units merges them.
     units: list[tuple[bool, list[str]]] = []

@@ -13,7 +13,7 @@ from typing import Any
 from ..text.fold import search_name
 from .article_rows import article_rows, entity_page, quote_context, tally_entity_rows
 from .fts5_text import parse_expression
-from .normalize import search_form
+from ..text.fold import search_form
 from .query import MARK_CLOSE, MARK_OPEN, SearchPage, SearchQuery, fts_expression, page_hit
 
 # bm25 weights per FTS column: a word in the title counts three times one in the body.

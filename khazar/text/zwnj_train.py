@@ -56,7 +56,7 @@ COMPOUND_MIN_PARTNERS = 2
 SUFFIX_BASE_MIN_COUNT = 3
 
 
-def normalise_for_training(text: str) -> str:
+def normalize_for_training(text: str) -> str:
     """Persian letters, one ZWNJ per intended break, no other invisible characters."""
     text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = text.translate(_ARABIC_TO_PERSIAN)
@@ -102,10 +102,10 @@ def split_articles(news_dir: Path) -> tuple[list[dict], list[dict]]:
     """(training, dev) articles; training drops repeats of dev articles found under another id."""
     articles = list(iter_articles(news_dir))
     dev = [a for a in articles if is_dev_holdout(a)]
-    dev_prints = {_fingerprint(normalise_for_training(a.get("text") or "")) for a in dev}
+    dev_prints = {_fingerprint(normalize_for_training(a.get("text") or "")) for a in dev}
     train = [
         a for a in articles
-        if not is_dev_holdout(a) and _fingerprint(normalise_for_training(a.get("text") or "")) not in dev_prints
+        if not is_dev_holdout(a) and _fingerprint(normalize_for_training(a.get("text") or "")) not in dev_prints
     ]
     return train, dev
 
@@ -127,7 +127,7 @@ def build_counts(documents: Iterable[tuple[str, bool]], affix_path: Path = AFFIX
     suffixes, prefixes = load_affixes(affix_path)
     docs, house = [], []
     for text, in_house_style in documents:
-        docs.append(WORD_RE.findall(normalise_for_training(text)))
+        docs.append(WORD_RE.findall(normalize_for_training(text)))
         house.append(in_house_style)
 
     spellings: Counter[tuple[str, str]] = Counter()

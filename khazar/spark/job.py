@@ -1,23 +1,23 @@
 """`khazar spark-extract`: the pipeline on Apache Spark, from files on any Hadoop filesystem to Parquet.
 
-    spark-submit [--master URL] khazar/scale/job.py INPUT [INPUT...] OUTPUT [--partitions N] [--overwrite]
+    spark-submit [--master URL] khazar/spark/job.py INPUT [INPUT...] OUTPUT [--partitions N] [--overwrite]
 
 Steps: `binaryFiles` (so local paths, hdfs://, s3a://, gs:// all work, given the filesystem's jars and
 configuration) → `read_bytes` (khazar.ingest's own readers) → repartition (one big JSONL file is one
 binary record; spreading its documents is what lets every core work) → `process()` inside
 `mapPartitions` → Parquet:
 
-    OUTPUT/articles/     one row per article (khazar/scale/schema.py)
+    OUTPUT/articles/     one row per article (khazar/spark/schema.py)
     OUTPUT/rejections/   origin, line, reason
 
 The knowledge base and models are module-level caches in khazar; PySpark reuses its Python workers between
 tasks (spark.python.worker.reuse, on by default), so each worker loads them once.
 
-Cross-document steps (khazar/scale/cross.py: near-duplicates, stories) are Spark jobs over
+Cross-document steps (khazar/spark/cross.py: near-duplicates, stories) are Spark jobs over
 OUTPUT/articles. The hook is `CROSS_DOCUMENT_STEPS`: each entry is (name, function(spark, articles
 DataFrame) -> DataFrame); after the articles are written, each result is written to OUTPUT/<name>/ from
 the Parquet just written. They can be rerun alone over an earlier OUTPUT with `run_cross_document_steps`,
-`khazar spark-cross OUTPUT`, or `spark-submit khazar/scale/job.py cross OUTPUT`.
+`khazar spark-cross OUTPUT`, or `spark-submit khazar/spark/job.py cross OUTPUT`.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from typing import Any
 # Absolute imports only: spark-submit runs this file as a script (no parent package), with khazar
 # importable from the environment the job ships.
 
-from khazar.scale.cross import STEPS  # noqa: E402  (pyspark is imported only inside the steps)
+from khazar.spark.cross import STEPS  # noqa: E402  (pyspark is imported only inside the steps)
 
 CROSS_DOCUMENT_STEPS: list[tuple[str, Callable[[Any, Any], Any]]] = list(STEPS)
 
@@ -54,7 +54,7 @@ def _process_partition(items: Iterable[Any]) -> Iterator[tuple[str, tuple]]:
     # Imported here so that the executor, not the driver's pickle, loads khazar (and its caches) once.
     from khazar.model import Rejection
     from khazar.runner import safe_process
-    from khazar.scale.schema import SchemaMismatch, article_schema, to_row
+    from khazar.spark.schema import SchemaMismatch, article_schema, to_row
 
     schema = article_schema()
     for item in items:
@@ -73,7 +73,7 @@ def _process_partition(items: Iterable[Any]) -> Iterator[tuple[str, tuple]]:
 
 def _split_existing(spark, inputs: list[str]) -> tuple[list[str], list[tuple]]:
     """Inputs that exist, and a rejection for each that does not (as `khazar extract` records them)."""
-    from khazar.scale.readers import origin_name
+    from khazar.spark.readers import origin_name
 
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
@@ -94,8 +94,8 @@ def extract(spark, inputs: list[str], output: str, *, partitions: int | None = N
     then the cross-document steps over it, unless `cross_document` is false."""
     from pyspark import StorageLevel
 
-    from khazar.scale.readers import read_bytes
-    from khazar.scale.schema import article_schema, rejection_schema
+    from khazar.spark.readers import read_bytes
+    from khazar.spark.schema import article_schema, rejection_schema
 
     started = time.perf_counter()
     sc = spark.sparkContext
@@ -158,7 +158,7 @@ def run_cross_document_steps(spark, output: str, *, overwrite: bool = False,
 def _order_key(inputs: list[str]) -> Callable[[tuple], tuple]:
     """Sort key of a row's `source` struct (format, origin, line): the order `khazar.ingest.read_paths`
     yields documents in. Paths compare by their parts, as pathlib sorts them."""
-    from khazar.scale.readers import origin_name
+    from khazar.spark.readers import origin_name
 
     roots = [origin_name(p).rstrip("/") for p in inputs]
 
@@ -250,7 +250,7 @@ def run_cross(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["cross"]:  # spark-submit khazar/scale/job.py cross OUTPUT [--steps …]
+    if argv[:1] == ["cross"]:  # spark-submit khazar/spark/job.py cross OUTPUT [--steps …]
         return run_cross(build_cross_parser().parse_args(argv[1:]))
     return run(build_parser().parse_args(argv))
 

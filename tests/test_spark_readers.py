@@ -4,7 +4,7 @@ from __future__ import annotations
 from conftest import SAMPLE, SEEDS
 from khazar.ingest import read_blob, read_file
 from khazar.model import Rejection
-from khazar.scale.readers import origin_name, read_bytes
+from khazar.spark.readers import origin_name, read_bytes
 
 
 def test_origin_names():

@@ -94,7 +94,7 @@ def _fit(value: Any, data_type, where: str) -> Any:
         unknown = set(value) - set(data_type.fieldNames())
         if unknown:
             raise SchemaMismatch(f"{where}: keys {sorted(unknown)} have no Parquet column; "
-                                 "extend khazar/scale/schema.py")
+                                 "extend khazar/spark/schema.py")
         return tuple(_fit(value.get(f.name), f.dataType, f"{where}.{f.name}") for f in data_type.fields)
     if isinstance(data_type, ArrayType):
         if not isinstance(value, list):
@@ -113,7 +113,7 @@ def to_row(article: dict[str, Any], raw_text: str, raw_title: str | None, schema
     names = schema.fieldNames()
     unknown = set(article) - set(names)
     if unknown:
-        raise SchemaMismatch(f"article keys {sorted(unknown)} have no Parquet column; extend khazar/scale/schema.py")
+        raise SchemaMismatch(f"article keys {sorted(unknown)} have no Parquet column; extend khazar/spark/schema.py")
     values = dict(article, raw=raw_text, raw_title=raw_title)
     row = []
     for f in schema.fields:

@@ -1,4 +1,5 @@
-"""The search form of Persian text (khazar.text.fold.search_form): one function for documents and queries alike.
+"""The words of a query, in the search form of Persian text (khazar.text.fold.search_form), which documents and
+queries alike go through.
 
 FTS5's unicode61 tokenizer splits words at ZWNJ (a format character) and at Arabic diacritics (combining
 marks), and sees ي/ی, ك/ک and ۱/1 as different letters. So both the indexed copy of an article and every
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from ..text.fold import aligned_search_form, search_form  # noqa: F401  (the search package reads them here)
+from ..text.fold import search_form
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -1,5 +1,5 @@
 """Cross-document steps of `khazar spark-extract` as Spark jobs over OUTPUT/articles: near-duplicates and
-stories (registered in `khazar.scale.job.CROSS_DOCUMENT_STEPS`, written to OUTPUT/duplicates and
+stories (registered in `khazar.spark.job.CROSS_DOCUMENT_STEPS`, written to OUTPUT/duplicates and
 OUTPUT/stories). docs/scale.md describes them; tests/test_spark.py compares them with khazar/corpus.
 
 duplicates — the same result as `khazar.corpus.duplicates.find_duplicates` over the same articles:

@@ -23,7 +23,7 @@ def _has_pyspark(verb: str) -> bool:
 def cmd_spark_extract(args: argparse.Namespace) -> int:
     if not _has_pyspark("spark-extract"):
         return 2
-    from ..scale.job import run
+    from ..spark.job import run
 
     return run(args)
 
@@ -31,7 +31,7 @@ def cmd_spark_extract(args: argparse.Namespace) -> int:
 def cmd_spark_cross(args: argparse.Namespace) -> int:
     if not _has_pyspark("spark-cross"):
         return 2
-    from ..scale.job import run_cross
+    from ..spark.job import run_cross
 
     return run_cross(args)
 
@@ -42,7 +42,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     except ImportError:
         print("error: load reads Parquet with pyarrow: pip install 'khazar[spark]' (or pyarrow)", file=sys.stderr)
         return 2
-    from ..scale.load import LoadError, load
+    from ..spark.load import LoadError, load
     from ..store import open_store, redact
 
     started = time.perf_counter()
@@ -57,7 +57,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from ..scale.job import build_cross_parser, build_parser
+    from ..spark.job import build_cross_parser, build_parser
 
     p = subparsers.add_parser(
         "spark-extract", help="run the pipeline on Apache Spark: files (local, HDFS, S3) to Parquet",
