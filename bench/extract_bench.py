@@ -77,31 +77,24 @@ def main() -> None:
         raws = raws[: args.limit]
     texts = [((r.title or "") + "\n" + r.raw) for r in raws]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    from khazar import pipeline
+    from khazar.pipeline import ENRICHERS, PipelineOptions
 
-    def timed() -> float:
+    def timed(options: PipelineOptions) -> float:
         for r in raws[:20]:  # load lexicons, models and compile patterns outside the timing
-            process(r)
+            process(r, options=options)
         start = time.process_time()
         for r in raws:
-            process(r)
+            process(r, options=options)
         return time.process_time() - start
 
-    enrichers = list(pipeline.ENRICHERS)
-    pipeline.ENRICHERS[:] = []
-    ours = timed()  # the foundation: cleaning, layout, metadata, dates
-    pipeline.ENRICHERS[:] = enrichers
-    full = timed()
-    from khazar.extract import entities
-
-    entities.USE_TAGGER = False
-    no_tagger = timed()  # --no-tagger: entities from the knowledge base and patterns only
-    entities.USE_TAGGER = True
+    ours = timed(PipelineOptions(enrich=False))  # the foundation: cleaning, layout, metadata, dates
+    full = timed(PipelineOptions())
+    no_tagger = timed(PipelineOptions(use_tagger=False))  # --no-tagger: entities from the knowledge base and patterns only
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(raws)
     print(f"articles: {n}, {megabytes:.1f} MB of text")
     print(f"khazar foundation (clean+layout+meta+dates): {n / ours:7.1f} articles/s  {megabytes / ours:5.2f} MB/s  (1 core)")
-    print(f"khazar whole pipeline (+ {', '.join(f.__name__ for f in enrichers)}): {n / full:7.1f} articles/s  "
+    print(f"khazar whole pipeline (+ {', '.join(['extract_entities'] + [f.__name__ for f in ENRICHERS])}): {n / full:7.1f} articles/s  "
           f"{megabytes / full:5.2f} MB/s  peak RSS {peak_mb:.0f} MB  (1 core)")
     print(f"khazar whole pipeline with --no-tagger:     {n / no_tagger:7.1f} articles/s  {megabytes / no_tagger:5.2f} MB/s  (1 core)")
     rs = rishe_seconds(texts)

@@ -17,19 +17,24 @@ def _print_json(obj: object, *, lines: bool) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=None if lines else 2) + "\n")
 
 
-def _apply_pipeline_options(args: argparse.Namespace) -> None:
-    if getattr(args, "no_tagger", False):
-        from .extract import entities
+def _pipeline_options(args: argparse.Namespace):
+    """The PipelineOptions of --no-tagger and --ner, over those of the environment."""
+    from dataclasses import replace
 
-        entities.USE_TAGGER = False  # set before any worker forks, so the pool inherits it
-    if getattr(args, "ner", None):
+    from .pipeline import PipelineOptions
+
+    options = PipelineOptions.from_environment()
+    if args.no_tagger:
+        options = replace(options, use_tagger=False)
+    if args.ner:
         from .ner.tagger import load_tagger
 
         try:
             load_tagger(args.ner)  # a tagger that cannot load stops the run here, not in a worker
         except (FileNotFoundError, ValueError) as exc:
             raise SystemExit(f"error: --ner {args.ner}: {exc}") from None
-        os.environ["KHAZAR_NER"] = args.ner  # the tagger the pipeline loads, in this process and its workers
+        options = replace(options, ner=args.ner)
+    return options
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -37,9 +42,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from .model import Rejection
     from .runner import process_stream, progress
 
-    _apply_pipeline_options(args)
+    options = _pipeline_options(args)
     read = rejected = 0
-    for _item, result in progress(process_stream(read_paths(args.paths), jobs=args.jobs), "extract"):
+    for _item, result in progress(process_stream(read_paths(args.paths), jobs=args.jobs, options=options), "extract"):
         if isinstance(result, Rejection):
             rejected += 1
             print(f"rejected: {result.origin}{f':{result.line}' if result.line else ''}: {result.reason}", file=sys.stderr)
@@ -58,7 +63,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from .runner import process_stream, progress
     from .store import IngestCounts, open_store, redact
 
-    _apply_pipeline_options(args)
+    options = _pipeline_options(args)
     counts = IngestCounts()
     started = time.perf_counter()
     with open_store(args.db) as store:
@@ -87,7 +92,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             store.commit()
 
         batch: list = []
-        for pair in progress(process_stream(fresh(), jobs=args.jobs), "ingest"):
+        for pair in progress(process_stream(fresh(), jobs=args.jobs, options=options), "ingest"):
             batch.append(pair)
             if len(batch) >= args.batch:
                 write(batch)

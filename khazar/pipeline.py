@@ -2,12 +2,15 @@
 
 A chain of pure stages: normalise → layout (title, body, boilerplate) → metadata (outlet, date) → date
 expressions → the enrichers (entities, quotes, events, topics) registered in ENRICHERS. Nothing here knows
-who called it; everything it needs is loaded once per process and cached.
+who called it; what may differ between calls (the tagger) comes in a PipelineOptions, and everything it needs
+is loaded once per process and cached.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from .extract.entities import extract_entities
@@ -26,8 +29,24 @@ from .text.normalize import ascii_digits, normalize
 MAX_ENRICH_CHARS = 100_000
 
 Enricher = Callable[[Article], None]
-# The per-article extractors after dates, in order; each fills its own Article fields.
-ENRICHERS: list[Enricher] = [extract_entities, extract_quotes, extract_events, extract_topics]
+# The per-article extractors after the entities, in order; each fills its own Article fields.
+ENRICHERS: list[Enricher] = [extract_quotes, extract_events, extract_topics]
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How `process` runs, chosen by its caller (CLI flags, a bench, a test) and passed in: no module state is
+    set, so two calls in one process can differ and a worker pool gets the options it is handed."""
+
+    use_tagger: bool = True  # False: names from the knowledge base and the structure of names only (--no-tagger)
+    ner: str | None = None  # the tagger: crf, nn, e5 or a model path; None: $KHAZAR_NER, else the default
+    enrich: bool = True  # False: clean text, layout, metadata and dates only (the benches time that foundation)
+
+    @classmethod
+    def from_environment(cls) -> PipelineOptions:
+        """The options of a caller that gives none: KHAZAR_TAGGER=0 turns the tagger off (KHAZAR_NER, which
+        names it, is read where taggers are loaded: khazar.ner.tagger.load_tagger)."""
+        return cls(use_tagger=os.environ.get("KHAZAR_TAGGER", "1") not in ("0", "false", "no"))
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?")
 _FIRST_SENTENCE = re.compile(r"^(.{10,200}?[.!?؟])(?:\s|$)")
@@ -51,7 +70,8 @@ def _metadata_date(value: str | None) -> tuple[date | None, str | None, str | No
     return d, hm, None
 
 
-def process(raw: RawDocument, *, today: date | None = None) -> Article:
+def process(raw: RawDocument, *, today: date | None = None, options: PipelineOptions | None = None) -> Article:
+    options = options or PipelineOptions.from_environment()
     warnings: list[str] = list(raw.warnings)
     tracked = normalize(raw.raw)
     meta_title = normalize(raw.title).text.strip() if raw.title else None
@@ -122,10 +142,13 @@ def process(raw: RawDocument, *, today: date | None = None) -> Article:
         raw_offsets=body.anchors(),
         removed=layout.removed,
     )
+    if not options.enrich:
+        return article
     if len(text) + len(title) > MAX_ENRICH_CHARS:
         article.warnings.append(f"text too long for entity, quote, event and topic extraction ({len(text)} chars;"
                                 f" limit {MAX_ENRICH_CHARS})")
         return article
+    extract_entities(article, use_tagger=options.use_tagger, ner=options.ner)
     for enrich in ENRICHERS:
         enrich(article)
     return article

@@ -214,7 +214,7 @@ def test_an_organisation_named_after_its_place_is_the_organisation(monkeypatch):
             return [(org, org + len("شهرداری کرج"), "ORG"),
                     (listing, text.index(" در کرج"), "ORG")]
 
-    monkeypatch.setattr(entities, "_tagger", lambda: FixedTagger())
+    monkeypatch.setattr(entities, "_tagger", lambda _ner=None: FixedTagger())
     mentions = entities._mentions_in("text", text, True)[0]
     found = {(m.text, m.type, m.kb_id) for m in mentions}
     assert ("شهرداری کرج", "ORG", None) in found  # the organisation, not only the city inside its name

@@ -11,7 +11,6 @@ surnames ("جلالی") join the full name ("کاظم جلالی") said in the s
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,8 +24,6 @@ from ..model import Article
 from ..ner.features import FIRST_NAMES, ORG_HEADS, tokenize
 from ..text.fold import match_key, name_key, token_form
 
-# KHAZAR_TAGGER=0 runs knowledge base and patterns only.
-USE_TAGGER = os.environ.get("KHAZAR_TAGGER", "1") not in ("0", "false", "no")
 _KIND_PRIORITY = {"country": 0, "sea": 1, "province": 2, "city": 3, "port": 4, "region": 5, "free-zone": 6}
 # Characters allowed between a name and its apposition ("هادی حقشناس، استاندار گیلان").
 _APPOSITION_GAP = re.compile(r"^[\s،,«»'\"]{0,4}$")
@@ -108,11 +105,11 @@ def _alternation(words: list[str]) -> str:
                             for w in sorted(words, key=len, reverse=True)) + ")"
 
 
-@lru_cache(maxsize=1)
-def _tagger():
+@lru_cache(maxsize=4)
+def _tagger(ner: str | None):
     from ..ner.tagger import load_tagger
 
-    return load_tagger()  # KHAZAR_NER=crf|nn|model path chooses it
+    return load_tagger(ner)  # None: KHAZAR_NER, else the default tagger
 
 
 @dataclass
@@ -189,9 +186,9 @@ def strip_honorifics(name: str) -> str:
     return name
 
 
-def _mentions_in(field_name: str, text: str, use_tagger: bool) -> tuple[list[Mention], list]:
+def _mentions_in(field_name: str, text: str, use_tagger: bool, ner: str | None = None) -> tuple[list[Mention], list]:
     parts = _name_parts()
-    tagged = _tagger().tag_text(text) if use_tagger and text else []
+    tagged = _tagger(ner).tag_text(text) if use_tagger and text else []
     tagged_at = {(s, e): t for s, e, t in tagged}
     glued = _glued_words(text)
     kb_matches = get_matcher().find(text) + _names_glued_on(text, glued)
@@ -622,8 +619,9 @@ def _role_holder(title: str, entities: dict[str, EntityBuilder], published: str 
     return None
 
 
-def extract_entities(article: Article, *, use_tagger: bool | None = None) -> None:
-    use_tagger = USE_TAGGER if use_tagger is None else use_tagger
+def extract_entities(article: Article, *, use_tagger: bool = True, ner: str | None = None) -> None:
+    """Fill article.entities; `use_tagger` False finds names by the knowledge base and name structure only, `ner`
+    names the tagger (khazar.ner.tagger.load_tagger; None: its default)."""
     kb = load_kb()
     entities: dict[str, EntityBuilder] = {}
     texts = {"title": article.title, "text": article.text}
@@ -643,7 +641,7 @@ def extract_entities(article: Article, *, use_tagger: bool | None = None) -> Non
 
     per_field: dict[str, list[Mention]] = {}
     for field_name, text in texts.items():
-        mentions, roles = _mentions_in(field_name, text, use_tagger)
+        mentions, roles = _mentions_in(field_name, text, use_tagger, ner)
         # a tagged "name" inside a date ("عید سعید فطر", "روز جهانی قدس") is the occasion's words
         dates = [(t.start, t.end) for t in article.times if t.field == field_name]
         per_field[field_name] = [m for m in mentions if m.origin == "kb" or m.kb_id
@@ -823,7 +821,3 @@ def _add_weak_and_surname_mentions(entities: dict[str, EntityBuilder], texts: di
                 if not any(_overlaps((wm.start(), wm.end()), t) for t in taken):
                     e.mentions.append(Mention(wm.start(), wm.end(), wm.group(0), field_name, "PER", None, "surname"))
                     taken.append((wm.start(), wm.end()))
-
-
-def enrich(article: Article) -> None:
-    extract_entities(article)
