@@ -77,7 +77,7 @@ def main() -> None:
         raws = raws[: args.limit]
     texts = [((r.title or "") + "\n" + r.raw) for r in raws]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    from khazar.pipeline import ENRICHERS, PipelineOptions
+    from khazar.pipeline import STAGES, PipelineOptions
 
     def timed(options: PipelineOptions) -> float:
         for r in raws[:20]:  # load lexicons, models and compile patterns outside the timing
@@ -94,7 +94,7 @@ def main() -> None:
     n = len(raws)
     print(f"articles: {n}, {megabytes:.1f} MB of text")
     print(f"khazar foundation (clean+layout+meta+dates): {n / ours:7.1f} articles/s  {megabytes / ours:5.2f} MB/s  (1 core)")
-    print(f"khazar whole pipeline (+ {', '.join(['extract_entities'] + [f.__name__ for f in ENRICHERS])}): {n / full:7.1f} articles/s  "
+    print(f"khazar whole pipeline (+ {', '.join(s.name for s in STAGES if s.enriches)}): {n / full:7.1f} articles/s  "
           f"{megabytes / full:5.2f} MB/s  peak RSS {peak_mb:.0f} MB  (1 core)")
     print(f"khazar whole pipeline with --no-tagger:     {n / no_tagger:7.1f} articles/s  {megabytes / no_tagger:5.2f} MB/s  (1 core)")
     rs = rishe_seconds(texts)

@@ -1,9 +1,21 @@
 """`process(raw) -> Article`: the one function every front end runs (CLI, process pool, Spark).
 
-A chain of pure stages: normalise → layout (title, body, boilerplate) → metadata (outlet, date) → date
-expressions → the enrichers (entities, quotes, events, topics) registered in ENRICHERS. Nothing here knows
-who called it; what may differ between calls (the tagger) comes in a PipelineOptions, and everything it needs
-is loaded once per process and cached.
+It runs STAGES in order, each a named step that declares what it requires and provides (checked when this
+module loads, so a reordering that would run a stage before its input fails at once):
+
+ 1. normalise  raw text → normalised text that keeps its offsets into the raw input
+ 2. layout     title, body, boilerplate removed, header and dateline
+ 3. published  the publication date and time: metadata, then the header, then the dateline
+ 4. outlet     the outlet and whom the article attributes its report to
+ 5. dates      date expressions in the title and text, weekday checks
+ 6. estimate   the range of publication dates an undated article allows; a future date is a warning
+ 7. entities   people, organisations, places, with their roles            ┐ the enrichers: not run on texts over
+ 8. quotes     who said what                                               │ MAX_ENRICH_CHARS, nor when the
+ 9. events     what happened where and when, and who took part             │ options say enrich=False
+10. topics     what the article is about                                   ┘
+
+Nothing here knows who called it; what may differ between calls (the tagger) comes in a PipelineOptions, and
+everything a stage needs is loaded once per process and cached.
 """
 from __future__ import annotations
 
@@ -15,7 +27,7 @@ from datetime import date, datetime
 
 from .extract.entities import extract_entities
 from .extract.events import extract_events
-from .extract.layout import analyse
+from .extract.layout import Layout, analyse
 from .extract.meta import outlet_and_attribution
 from .extract.quotes import extract_quotes
 from .extract.times import check_weekdays, estimate_published, find_times
@@ -23,15 +35,11 @@ from .extract.topics import extract_topics
 from .dates import DATE_RANGE
 from .model import Article, RawDocument, TimeValue
 from .text.normalize import ascii_digits, normalize
+from .text.offsets import TrackedText
 
 # Entity, quote, event and topic extraction grow faster than linearly with the text (~8 s at 100K chars,
 # hours at 10 MB); the longest real article is ~50K chars. Longer texts keep their clean text and dates.
 MAX_ENRICH_CHARS = 100_000
-
-Enricher = Callable[[Article], None]
-# The per-article extractors after the entities, in order; each fills its own Article fields.
-ENRICHERS: list[Enricher] = [extract_quotes, extract_events, extract_topics]
-
 
 @dataclass(frozen=True)
 class PipelineOptions:
@@ -47,6 +55,30 @@ class PipelineOptions:
         """The options of a caller that gives none: KHAZAR_TAGGER=0 turns the tagger off (KHAZAR_NER, which
         names it, is read where taggers are loaded: khazar.ner.tagger.load_tagger)."""
         return cls(use_tagger=os.environ.get("KHAZAR_TAGGER", "1") not in ("0", "false", "no"))
+
+
+@dataclass
+class Work:
+    """One article on its way through the stages: the Article being filled, and what the early stages hand on
+    that the Article does not keep (the offset-keeping text, the layout, the publication date as a date)."""
+
+    raw: RawDocument
+    options: PipelineOptions
+    today: date
+    article: Article
+    tracked: TrackedText | None = None
+    meta_title: str | None = None
+    layout: Layout | None = None
+    published: date | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Work], None]
+    requires: tuple[str, ...]  # names provided by earlier stages
+    provides: tuple[str, ...]
+    enriches: bool = False  # one of the extractors that long texts and enrich=False skip
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?")
 _FIRST_SENTENCE = re.compile(r"^(.{10,200}?[.!?؟])(?:\s|$)")
@@ -70,41 +102,62 @@ def _metadata_date(value: str | None) -> tuple[date | None, str | None, str | No
     return d, hm, None
 
 
-def process(raw: RawDocument, *, today: date | None = None, options: PipelineOptions | None = None) -> Article:
-    options = options or PipelineOptions.from_environment()
-    warnings: list[str] = list(raw.warnings)
-    tracked = normalize(raw.raw)
-    meta_title = normalize(raw.title).text.strip() if raw.title else None
-    layout = analyse(tracked, title=meta_title, is_dump=raw.format == "dump")
+def _normalise(work: Work) -> None:
+    work.tracked = normalize(work.raw.raw)
+    work.meta_title = normalize(work.raw.title).text.strip() if work.raw.title else None
+
+
+def _layout(work: Work) -> None:
+    assert work.tracked is not None
+    layout = analyse(work.tracked, title=work.meta_title, is_dump=work.raw.format == "dump")
     body = layout.body
     assert body is not None  # analyse always cuts a body, empty or not
-    text = body.text
-    title = layout.title
-    if not title:
-        m = _FIRST_SENTENCE.match(text)
-        title = m.group(1) if m else text[:120]
-        warnings.append("no title in the input: the first sentence stands in for it")
+    article = work.article
+    article.text = body.text
+    article.title = layout.title
+    if not article.title:
+        m = _FIRST_SENTENCE.match(article.text)
+        article.title = m.group(1) if m else article.text[:120]
+        article.warnings.append("no title in the input: the first sentence stands in for it")
+    article.raw_offsets = body.anchors()
+    article.removed = layout.removed
+    work.layout = layout
 
+
+def _published(work: Work) -> None:
+    layout = work.layout
+    assert layout is not None
     published, published_time = None, None
-    for candidate in (raw.published, layout.header_date and f"{layout.header_date}T{layout.header_time or ''}"):
+    for candidate in (work.raw.published, layout.header_date and f"{layout.header_date}T{layout.header_time or ''}"):
         d, hm, problem = _metadata_date(candidate)
         if problem:
-            warnings.append(problem)
+            work.article.warnings.append(problem)
         if d:
             published, published_time = d, hm
             break
     if published is None and layout.dateline:
         published, published_time = layout.dateline
     elif published is not None and layout.dateline and layout.dateline[0] != published:
-        warnings.append(f"dateline says {layout.dateline[0].isoformat()} but metadata says {published.isoformat()}")
+        work.article.warnings.append(f"dateline says {layout.dateline[0].isoformat()} but metadata says {published.isoformat()}")
+    work.published = published
+    work.article.published = published.isoformat() if published else None
+    work.article.published_time = published_time
 
-    outlet, attributed = outlet_and_attribution(
+
+def _outlet(work: Work) -> None:
+    layout, raw = work.layout, work.raw
+    assert layout is not None
+    work.article.outlet, work.article.attributed_to = outlet_and_attribution(
         metadata_outlet=raw.outlet, header_label=layout.header_label, url=raw.url,
-        outlet_hints=layout.outlet_hints, sources=layout.sources, lead=text)
+        outlet_hints=layout.outlet_hints, sources=layout.sources, lead=work.article.text)
 
+
+def _dates(work: Work) -> None:
+    layout, article = work.layout, work.article
+    assert layout is not None
     times: list[TimeValue] = []
-    for field_name, value in (("title", title), ("text", text)):
-        for tv in find_times(value, published):
+    for field_name, value in (("title", article.title), ("text", article.text)):
+        for tv in find_times(value, work.published):
             tv.field = field_name
             times.append(tv)
     for removed in layout.removed:
@@ -113,42 +166,77 @@ def process(raw: RawDocument, *, today: date | None = None, options: PipelineOpt
             times.insert(0, TimeValue(removed["text"].strip(), layout.dateline[0].isoformat(), removed["raw_start"],
                                       removed["raw_end"], "day", "raw"))
             break
-    warnings.extend(check_weekdays(text, [t for t in times if t.field == "text"], published))
+    article.warnings.extend(check_weekdays(article.text, [t for t in times if t.field == "text"], work.published))
+    article.times = times
 
-    estimate = None
-    if published is None:
-        bounds = estimate_published([t for t in times])
+
+def _estimate(work: Work) -> None:
+    if work.published is None:
+        bounds = estimate_published(list(work.article.times))
         if bounds:
-            estimate = {"earliest": bounds[0], "latest": bounds[1]}
-    else:
-        today = today or datetime.now().date()
-        if (published - today).days > 1:
-            warnings.append(f"published date {published.isoformat()} is in the future")
+            work.article.published_estimate = {"earliest": bounds[0], "latest": bounds[1]}
+    elif (work.published - work.today).days > 1:
+        work.article.warnings.append(f"published date {work.published.isoformat()} is in the future")
 
-    article = Article(
-        id=raw.id,
-        title=title,
-        text=text,
-        outlet=outlet,
-        attributed_to=attributed,
-        published=published.isoformat() if published else None,
-        published_time=published_time,
-        published_estimate=estimate,
-        times=times,
-        warnings=warnings,
-        url=raw.url,
-        category=raw.category,
-        source={"format": raw.format, "origin": raw.origin, "line": raw.line, "content_hash": raw.content_hash},
-        raw_offsets=body.anchors(),
-        removed=layout.removed,
-    )
-    if not options.enrich:
-        return article
-    if len(text) + len(title) > MAX_ENRICH_CHARS:
-        article.warnings.append(f"text too long for entity, quote, event and topic extraction ({len(text)} chars;"
-                                f" limit {MAX_ENRICH_CHARS})")
-        return article
-    extract_entities(article, use_tagger=options.use_tagger, ner=options.ner)
-    for enrich in ENRICHERS:
-        enrich(article)
+
+def _entities(work: Work) -> None:
+    extract_entities(work.article, use_tagger=work.options.use_tagger, ner=work.options.ner)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("normalise", _normalise, requires=(), provides=("tracked", "meta_title")),
+    Stage("layout", _layout, requires=("tracked", "meta_title"),
+          provides=("layout", "title", "text", "raw_offsets", "removed")),
+    Stage("published", _published, requires=("layout",), provides=("published", "published_time")),
+    Stage("outlet", _outlet, requires=("layout", "text"), provides=("outlet", "attributed_to")),
+    Stage("dates", _dates, requires=("layout", "title", "text", "published"), provides=("times",)),
+    Stage("estimate", _estimate, requires=("published", "times"), provides=("published_estimate",)),
+    Stage("entities", _entities, requires=("title", "text", "times"), provides=("entities",), enriches=True),
+    Stage("quotes", lambda work: extract_quotes(work.article), requires=("title", "text", "entities"),
+          provides=("quotes",), enriches=True),
+    Stage("events", lambda work: extract_events(work.article), requires=("title", "text", "times", "entities"),
+          provides=("events",), enriches=True),
+    Stage("topics", lambda work: extract_topics(work.article), requires=("title", "text"), provides=("topics",),
+          enriches=True),
+)
+
+
+def check_order(stages: tuple[Stage, ...]) -> None:
+    """Raise ValueError when a stage requires what no earlier stage provides, or an enricher precedes a
+    foundation stage (the enrichers are skipped as a block at the end)."""
+    provided: set[str] = set()
+    enriching = False
+    for stage in stages:
+        missing = [name for name in stage.requires if name not in provided]
+        if missing:
+            raise ValueError(f"stage {stage.name!r} requires {', '.join(missing)}, which no stage before it provides")
+        if enriching and not stage.enriches:
+            raise ValueError(f"stage {stage.name!r} runs after an enricher: the enrichers come last")
+        enriching = stage.enriches
+        provided.update(stage.provides)
+
+
+check_order(STAGES)
+
+
+def process(raw: RawDocument, *, today: date | None = None, options: PipelineOptions | None = None) -> Article:
+    article = Article(id=raw.id, title="", text="", warnings=list(raw.warnings), url=raw.url, category=raw.category,
+                      source={"format": raw.format, "origin": raw.origin, "line": raw.line,
+                              "content_hash": raw.content_hash})
+    work = Work(raw, options or PipelineOptions.from_environment(), today or datetime.now().date(), article)
+    for stage in STAGES:
+        if stage.enriches and not _enrichable(work):
+            break
+        stage.run(work)
     return article
+
+
+def _enrichable(work: Work) -> bool:
+    text, title = work.article.text, work.article.title
+    if not work.options.enrich:
+        return False
+    if len(text) + len(title) > MAX_ENRICH_CHARS:
+        work.article.warnings.append(f"text too long for entity, quote, event and topic extraction ({len(text)} chars;"
+                             f" limit {MAX_ENRICH_CHARS})")
+        return False
+    return True

@@ -5,7 +5,7 @@ import pytest
 
 from khazar.extract import entities
 from khazar.model import RawDocument
-from khazar.pipeline import PipelineOptions, process
+from khazar.pipeline import STAGES, PipelineOptions, check_order, process
 
 TEXT = "تهران - زیگفا امروز در نشستی خبری گفت که کار ادامه دارد."
 
@@ -56,3 +56,26 @@ def test_the_environment_gives_the_default_options(monkeypatch):
     assert PipelineOptions.from_environment() == PipelineOptions(use_tagger=False)
     monkeypatch.delenv("KHAZAR_TAGGER")
     assert PipelineOptions.from_environment() == PipelineOptions()
+
+
+def test_a_stage_cannot_run_before_what_it_requires():
+    by_name = {s.name: s for s in STAGES}
+    check_order(STAGES)
+    quotes_first = tuple(s for s in STAGES if s.name != "quotes")
+    quotes_first = quotes_first[:6] + (by_name["quotes"],) + quotes_first[6:]  # before the entities it reads
+    with pytest.raises(ValueError, match="'quotes' requires entities"):
+        check_order(quotes_first)
+    with pytest.raises(ValueError, match="'dates' requires .*published"):
+        check_order(tuple(s for s in STAGES if s.name != "published"))
+    topics_early = (by_name["topics"],) + tuple(s for s in STAGES if s.name != "topics")
+    with pytest.raises(ValueError, match="requires title"):
+        check_order(topics_early)
+
+
+def test_the_enrichers_are_the_last_stages():
+    names = [s.name for s in STAGES]
+    assert names[-4:] == ["entities", "quotes", "events", "topics"]
+    assert all(s.enriches == (s.name in names[-4:]) for s in STAGES)
+    moved = tuple(s for s in STAGES if s.name != "estimate") + tuple(s for s in STAGES if s.name == "estimate")
+    with pytest.raises(ValueError, match="'estimate' runs after an enricher"):
+        check_order(moved)
