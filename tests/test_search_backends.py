@@ -246,14 +246,14 @@ def test_workbench_read_models(store):
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_quotes_by_speaker_match_alike_in_the_api_and_the_cli(request, tmp_path, kind):
-    from khazar.commands.quotes_events import iter_quotes
+    from khazar.corpus.listings import iter_quotes
 
     location = _location(request, tmp_path, kind)
     s = with_corpus(open_store(location))
     try:
         for query, want in [("per:araghchi", 1), ("عباس عراقچی", 1), ("عراقچي", 1), ("عباس" + ZWNJ + "عراقچی", 1),
                             ("عباس عراقچی وزیر", 0), ("لاریجانی", 0)]:
-            assert s.list_quotes(speaker=query)[0] == len(list(iter_quotes(location, query))) == want, query
+            assert s.list_quotes(speaker=query)[0] == len(list(iter_quotes(s, query))) == want, query
     finally:
         s.close()
 

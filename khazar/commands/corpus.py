@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-_DEFAULT_DB = os.environ.get("KHAZAR_DB", "khazar.db")
-
+from . import add_db_option
 
 def _articles_from_paths(paths: list[str]):
     from ..ingest import read_paths
@@ -116,27 +114,27 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("report", help="stories, duplicates and contradictions across articles")
     p.add_argument("paths", nargs="*", metavar="PATH", help="process these in memory instead of using the store")
-    p.add_argument("--db", default=_DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
+    add_db_option(p)
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.add_argument("--min-docs", type=int, default=1, help="only stories with at least N articles")
     p.set_defaults(func=cmd_report)
 
     p = subparsers.add_parser("stories", help="stories of two or more articles, and series of recurring reports")
     p.add_argument("paths", nargs="*", metavar="PATH", help="process these in memory instead of using the store")
-    p.add_argument("--db", default=_DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
+    add_db_option(p)
     p.add_argument("--json", action="store_true", help="as JSON")
     p.add_argument("--min-docs", type=int, default=2, help="only stories with at least N articles (default 2)")
     p.set_defaults(func=cmd_stories)
 
     p = subparsers.add_parser("contradictions", help="reports of one story that disagree on one fact")
     p.add_argument("paths", nargs="*", metavar="PATH", help="process these in memory instead of using the store")
-    p.add_argument("--db", default=_DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
+    add_db_option(p)
     p.add_argument("--json", action="store_true", help="as JSON")
     p.set_defaults(func=cmd_contradictions)
 
     p = subparsers.add_parser("timeline", help="dated events and quotes of an entity or a story, in order")
     p.add_argument("target", metavar="ENTITY|STORY", help="kb id, entity id, name, or story id")
     p.add_argument("paths", nargs="*", metavar="PATH", help="process these in memory instead of using the store")
-    p.add_argument("--db", default=_DEFAULT_DB, help="SQLite file (default ./khazar.db, or $KHAZAR_DB)")
+    add_db_option(p)
     p.add_argument("--json", action="store_true", help="the timeline as JSON")
     p.set_defaults(func=cmd_timeline)

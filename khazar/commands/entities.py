@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..dates import both_calendars
+from . import add_db_option
 
 
 def _resolve(store, name: str) -> dict | None:
@@ -79,13 +80,11 @@ def cmd_kb_candidates(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..cli import DEFAULT_DB
-
     p = sub.add_parser("entity", help="every article, role and date of an entity across the store")
     p.add_argument("name", help="a name (any spelling), a kb id or an entity id")
     p.add_argument("--with", dest="with_", metavar="NAME", help="only articles that also mention this entity")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--db", default=DEFAULT_DB)
+    add_db_option(p)
     p.set_defaults(func=cmd_entity)
 
     kb = sub.add_parser("kb", help="knowledge-base tools").add_subparsers(dest="kb_command", required=True)
@@ -93,5 +92,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-articles", type=int, default=2)
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--db", default=DEFAULT_DB)
+    add_db_option(p)
     p.set_defaults(func=cmd_kb_candidates)

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-
-def _db_default() -> str:
-    return os.environ.get("KHAZAR_DB", "khazar.db")
+from . import add_db_option
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -80,7 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("search", help="search stored articles (full text, filters, or --semantic)")
     p.add_argument("query", nargs="?", metavar="QUERY", help="words; \"a phrase\"; word* for a prefix")
-    p.add_argument("--db", default=_db_default(), help="SQLite file or postgresql:// URL (default ./khazar.db, or $KHAZAR_DB)")
+    add_db_option(p)
     p.add_argument("--from", dest="date_from", metavar="DATE", help="published on or after (Jalali 1404-08-27 or Gregorian)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="published on or before")
     p.add_argument("--outlet", help="outlet kb id (out:...) or name")
@@ -97,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_search)
 
     p = subparsers.add_parser("serve", help="HTTP API and web interface")
-    p.add_argument("--db", default=_db_default(), help="SQLite file or postgresql:// URL (default ./khazar.db, or $KHAZAR_DB)")
+    add_db_option(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=cmd_serve)

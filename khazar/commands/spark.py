@@ -6,9 +6,10 @@ pyspark, pyarrow or psycopg until it runs, so `khazar --help` works without the 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
+
+from . import add_db_option
 
 
 def _has_pyspark(verb: str) -> bool:
@@ -75,7 +76,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("load", help="store the Parquet written by spark-extract (SQLite or PostgreSQL)")
     p.add_argument("parquet", metavar="PARQUET", help="a spark-extract OUTPUT folder (or its articles/ folder)")
-    p.add_argument("--db", default=os.environ.get("KHAZAR_DB", "khazar.db"),
-                   help="SQLite file or postgresql:// URL (default ./khazar.db, or $KHAZAR_DB)")
+    add_db_option(p)
     p.add_argument("--batch", type=int, default=500, help="articles per transaction")
     p.set_defaults(func=cmd_load)

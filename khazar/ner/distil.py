@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .conll import spans
 from .features import split_sentences
-from .tagger import clean, load_tagger
+from .bio import clean
+from .tagger import load_tagger
 from .train import SHARED
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .bio import bio_spans, clean
 from .e5_file import PieceTokenizer
 from .features import split_sentences, tokenize
 from .nn_tagger import viterbi
-from .tagger import bio_spans, clean
 
 E5_MODEL_DIR = Path(__file__).resolve().parent / "model_e5"
 MAX_PIECES = 256  # a longer sentence is cut into windows of whole words

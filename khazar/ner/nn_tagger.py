@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, Lexicon
 from ..text.fold import token_form
-from .features import longest_matches, split_sentences, tokenize
-from .tagger import TYPES, bio_spans, clean
+from .bio import TYPES, bio_spans, clean
+from .features import (FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, Lexicon, longest_matches, split_sentences,
+                       tokenize)
 
 NN_MODEL_DIR = Path(__file__).resolve().parent / "model_nn"
 MAX_CHARS = 20

@@ -13,25 +13,11 @@ from pathlib import Path
 
 import pycrfsuite
 
+from .bio import bio_spans, clean
 from .features import MODEL_DIR, FeatureExtractor, Lexicon, split_sentences, tokenize
 
-TYPES = ("PER", "ORG", "LOC")
 _CACHE: dict[str, "Tagger"] = {}
 _LOCK = threading.Lock()
-
-
-def clean(tags: list[str]) -> list[str]:
-    """Keep PER/ORG/LOC only and repair I- tags that do not continue a chunk."""
-    out = []
-    prev = "O"
-    for t in tags:
-        if t != "O" and t[2:] not in TYPES:
-            t = "O"
-        if t.startswith("I-") and (prev == "O" or prev[2:] != t[2:]):
-            t = "B-" + t[2:]
-        out.append(t)
-        prev = t
-    return out
 
 
 class Tagger:
@@ -69,25 +55,6 @@ class Tagger:
         """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
         sents = split_sentences(text, tokenize(text))
         return bio_spans(sents, self.tag_sents([[t for t, _, _ in s] for s in sents]))
-
-
-def bio_spans(sents: list[list[tuple[str, int, int]]], all_tags: list[list[str]]) -> list[tuple[int, int, str]]:
-    """BIO tags of tokenised sentences → entity spans ``(start, end, type)`` in character offsets."""
-    out = []
-    for sent, tags in zip(sents, all_tags):
-        start = end = typ = None
-        for (_tok, s, e), t in zip(sent, tags):
-            if t == "O" or t.startswith("B-"):
-                if typ:
-                    out.append((start, end, typ))
-                    typ = None
-                if t != "O":
-                    start, end, typ = s, e, t[2:]
-            else:
-                end = e
-        if typ:
-            out.append((start, end, typ))
-    return out
 
 
 # The tagger used when neither an argument nor KHAZAR_NER names one.

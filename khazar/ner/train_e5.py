@@ -35,7 +35,7 @@ from .e5_file import E5File, PieceTokenizer
 from .e5_model import E5Encoder, E5TokenClassifier, ExportHead
 from .e5_tagger import E5_MODEL_DIR, IGNORE, MAX_PIECES, E5Tagger, encode_sentence, make_batches
 from .features import tokenize
-from .tagger import clean
+from .bio import clean
 from .train import SHARED, fmt_scores
 
 # corpus → (files under SHARED/ner, its tag types as the file names them)

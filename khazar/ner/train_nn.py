@@ -24,7 +24,8 @@ from torch import nn
 
 from .conll import evaluate, read_conll
 from .features import Lexicon
-from .nn_tagger import MAX_CHARS, N_FLAGS, NN_MODEL_DIR, PAD, UNK, Featurizer, clean, viterbi, word_key
+from .bio import clean
+from .nn_tagger import MAX_CHARS, N_FLAGS, NN_MODEL_DIR, PAD, UNK, Featurizer, viterbi, word_key
 from .train import (KEEP_TYPES, SHARED, build_gazetteer, build_vectors, entity_dict, fmt_scores,
                     jackknife_lexicons)
 
