@@ -1,4 +1,5 @@
-"""The SQL behind search on the PostgreSQL store (PostgresStore's search and corpus methods delegate here).
+"""The search index of the PostgreSQL store: its SQL, and PostgresSearch, the index class PostgresStore mixes in
+(and the SQL of the store's corpus methods).
 
 The counterpart of sqlite_backend.py (and corpus/sqlite_corpus.py) over the tables of migrations 2 and 3
 in khazar/store/postgres.py, answering with the same shapes and, as far as the two databases allow, the
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from abc import abstractmethod
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 from typing import Any
@@ -32,16 +34,13 @@ from typing import Any
 from psycopg import Connection, errors
 from psycopg.pq import TransactionStatus
 
-from . import sqlite_backend as _sqlite_backend
 from .article_rows import article_rows, entity_page, kb_candidate, quote_context, tally_entity_rows
 from .fts5_text import Phrase, parse_expression, parse_query, snippet, tokenize
 from ..text.fold import search_name
 from ..text.fold import search_form
-from .query import QueryError, SearchPage, SearchQuery, fts_expression, page_hit
+from .index import SearchIndex
+from .query import FACET_LIMIT, FACET_SAMPLE, QueryError, SearchPage, SearchQuery, fts_expression, page_hit
 
-# The same facet sizes as SQLite's (sqlite_backend.FACET_LIMIT, FACET_SAMPLE).
-FACET_LIMIT = getattr(_sqlite_backend, "FACET_LIMIT", 15)
-FACET_SAMPLE = getattr(_sqlite_backend, "FACET_SAMPLE", 5000)
 # ts_rank weights {D, C, B, A}: a title word (A) counts three times a body word (D), as SQLite's bm25(3, 1).
 _RANK = "ts_rank('{0.333333, 0, 0, 1}'::float4[], s.tsv, %s::tsquery, 1)"
 _INDEX_CHUNK = 500
@@ -871,3 +870,116 @@ def entity_graph(conn: Connection, types: list[str], date_from: str | None, date
         f" WHERE x.entity_id = ANY(%s) AND y.entity_id = ANY(%s){in_docs.format(col='x.doc')}"
         " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2", [ids, ids] + args)] if ids else []
     return {"nodes": nodes, "edges": edges}
+
+
+class PostgresSearch(SearchIndex):
+    """The search index of a PostgresStore, which is one (the store mixes it in): every method runs the functions
+    above on the store's connection. Each call leaves no transaction open when none was open before (a server's
+    connection stays idle, not "idle in transaction"); inside an ingest's open batch it runs in that batch's
+    transaction."""
+
+    conn: Connection
+
+    @abstractmethod
+    def commit(self) -> None:
+        """The store's commit (put_vectors commits, as SQLite's does)."""
+
+    def index_pending(self, limit: int | None = None) -> int:
+        """Bring the search index up to date with the articles queued by the triggers; returns how many."""
+        return index_pending(self.conn, limit)
+
+    def reindex_search(self) -> int:
+        return reindex(self.conn)
+
+    def search(self, query, ranked_docs=None):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return search(self.conn, query, ranked_docs)
+
+    def search_timeline(self, query, ranked_docs=None):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return timeline(self.conn, query, ranked_docs)
+
+    def search_place_counts(self, query) -> list[tuple]:
+        """(entity id, name, kb id, articles) of the places in everything the query matches (the map)."""
+        self._catch_up()
+        with own_transaction(self.conn):
+            return place_counts(self.conn, query)
+
+    def list_entities(self, q=None, page=1, size=20):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return list_entities(self.conn, q, page, size)
+
+    def get_entity(self, entity_id):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return get_entity(self.conn, entity_id)
+
+    def list_quotes(self, speaker=None, page=1, size=20):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return list_quotes(self.conn, speaker, page, size)
+
+    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20, event_type=None):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return list_events(self.conn, date_from, date_to, place, page, size, event_type)
+
+    def latest_day(self):
+        with own_transaction(self.conn):
+            return latest_day(self.conn)
+
+    def top_stories(self, limit=12, min_outlets=2):
+        with own_transaction(self.conn):
+            return top_stories(self.conn, limit, min_outlets)
+
+    def stories_of(self, article_id):
+        with own_transaction(self.conn):
+            return stories_of(self.conn, article_id)
+
+    def find_quotes(self, speaker_ids, speaker, words, page=1, size=20):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return find_quotes(self.conn, speaker_ids, speaker, words, page, size)
+
+    def event_counts(self, date_from=None, date_to=None, place=None, event_type=None):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return event_counts(self.conn, date_from, date_to, place, event_type)
+
+    def entity_graph(self, types, date_from=None, date_to=None, around=None, limit=40):
+        self._catch_up()
+        with own_transaction(self.conn):
+            return entity_graph(self.conn, types, date_from, date_to, around, limit)
+
+    def list_stories(self, page=1, size=20, min_size=1, order="recent"):
+        with own_transaction(self.conn):
+            return list_stories(self.conn, page, size, min_size, order)
+
+    def get_story(self, story_id):
+        with own_transaction(self.conn):
+            return get_story(self.conn, story_id)
+
+    def kb_candidates(self, min_articles: int = 2, limit: int = 100) -> list[dict]:
+        self._catch_up()
+        with own_transaction(self.conn):
+            return kb_candidates(self.conn, min_articles, limit)
+
+    def docs_without_vectors(self, model, limit=256):
+        with own_transaction(self.conn):
+            return docs_without_vectors(self.conn, model, limit)
+
+    def put_vectors(self, model, rows):
+        put_vectors(self.conn, model, rows)
+        self.commit()  # as SQLite's put_vectors
+
+    def load_vectors(self, model):
+        with own_transaction(self.conn):
+            return load_vectors(self.conn, model)
+
+    def vector_stamp(self, model):
+        """(count, last doc) of the stored vectors: changes whenever they do; semantic search caches on it."""
+        with own_transaction(self.conn):
+            return vector_stamp(self.conn, model)

@@ -20,6 +20,10 @@ MAX_PAGE = 10_000  # deeper OFFSETs only cost the server; nobody pages that far 
 MAX_QUERY_TERMS = 12
 MAX_PREFIX_TERMS = 3
 MIN_PREFIX_CHARS = 2
+FACET_LIMIT = 15  # values listed per facet, by every backend
+# Facet counts cost a lookup per match per facet (~2 µs each at 100k articles in SQLite, far more for entities):
+# above this many matches every backend counts them over an even sample of about this size, scaled and marked so.
+FACET_SAMPLE = 5000
 SORTS = ("relevance", "date")
 # Highlight markers inside FTS5 snippets; search_form strips them from indexed text, so they are unambiguous.
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"

@@ -1,4 +1,4 @@
-"""The SQL behind search on the SQLite store (SQLiteStore's search methods delegate here).
+"""The search index of the SQLite store: its SQL, and SQLiteSearch, the index class SQLiteStore mixes in.
 
 Every value from a user reaches SQLite as a bound parameter; the only SQL assembled in Python is a choice
 between fixed fragments written in this file.
@@ -11,18 +11,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..text.fold import search_name
-from .article_rows import article_rows, entity_page, quote_context, tally_entity_rows
+from .article_rows import article_rows, entity_page, kb_candidate, quote_context, tally_entity_rows
 from .fts5_text import parse_expression
+from .index import SearchIndex
 from ..text.fold import search_form
-from .query import MARK_CLOSE, MARK_OPEN, SearchPage, SearchQuery, fts_expression, page_hit
+from .query import FACET_LIMIT, FACET_SAMPLE, MARK_CLOSE, MARK_OPEN, SearchPage, SearchQuery, fts_expression, page_hit
 
 # bm25 weights per FTS column: a word in the title counts three times one in the body.
 _BM25 = "bm25(search_fts, 3.0, 1.0)"
 _SNIPPET = f"snippet(search_fts, -1, '{MARK_OPEN}', '{MARK_CLOSE}', '…', 24)"
-FACET_LIMIT = 15
-# Facet counts cost a lookup per match per facet (~2 µs each at 100k articles, far more for entities): above
-# this many matches they are counted over an even sample of about this size and scaled, and marked so.
-FACET_SAMPLE = 5000
 
 
 def _index_one(conn: sqlite3.Connection, doc: int, title: str, text: str, article_json: str) -> None:
@@ -521,3 +518,102 @@ def entity_graph(conn: sqlite3.Connection, types: list[str], date_from: str | No
         f"{in_docs.format(col='x.doc')} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
         [ids, ids] + args)]
     return {"nodes": nodes, "edges": edges}
+
+
+class SQLiteSearch(SearchIndex):
+    """The search index of a SQLiteStore, which is one (the store mixes it in): every method runs the functions
+    above on the store's connection."""
+
+    conn: sqlite3.Connection
+
+    def index_pending(self, limit: int | None = None) -> int:
+        """Bring the search index up to date with the articles queued by the triggers; returns how many."""
+        return index_pending(self.conn, limit)
+
+    def reindex_search(self) -> int:
+        return reindex(self.conn)
+
+    def search(self, query, ranked_docs=None):
+        self._catch_up()
+        return search(self.conn, query, ranked_docs)
+
+    def search_timeline(self, query, ranked_docs=None):
+        self._catch_up()
+        return timeline(self.conn, query, ranked_docs)
+
+    def search_place_counts(self, query):
+        self._catch_up()
+        return place_counts(self.conn, query)
+
+    def list_entities(self, q=None, page=1, size=20):
+        self._catch_up()
+        return list_entities(self.conn, q, page, size)
+
+    def get_entity(self, entity_id):
+        self._catch_up()
+        return get_entity(self.conn, entity_id)
+
+    def list_quotes(self, speaker=None, page=1, size=20):
+        self._catch_up()
+        return list_quotes(self.conn, speaker, page, size)
+
+    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20, event_type=None):
+        self._catch_up()
+        return list_events(self.conn, date_from, date_to, place, page, size, event_type)
+
+    def latest_day(self):
+        return latest_day(self.conn)
+
+    def top_stories(self, limit=12, min_outlets=2):
+        return top_stories(self.conn, limit, min_outlets)
+
+    def stories_of(self, article_id):
+        return stories_of(self.conn, article_id)
+
+    def find_quotes(self, speaker_ids, speaker, words, page=1, size=20):
+        self._catch_up()
+        return find_quotes(self.conn, speaker_ids, speaker, words, page, size)
+
+    def event_counts(self, date_from=None, date_to=None, place=None, event_type=None):
+        self._catch_up()
+        return event_counts(self.conn, date_from, date_to, place, event_type)
+
+    def entity_graph(self, types, date_from=None, date_to=None, around=None, limit=40):
+        self._catch_up()
+        return entity_graph(self.conn, types, date_from, date_to, around, limit)
+
+    def list_stories(self, page=1, size=20, min_size=1, order="recent"):
+        return list_stories(self.conn, page, size, min_size, order)
+
+    def get_story(self, story_id):
+        return get_story(self.conn, story_id)
+
+    def docs_without_vectors(self, model, limit=256):
+        return docs_without_vectors(self.conn, model, limit)
+
+    def put_vectors(self, model, rows):
+        put_vectors(self.conn, model, rows)
+
+    def load_vectors(self, model):
+        return load_vectors(self.conn, model)
+
+    def vector_stamp(self, model):
+        """(count, last doc) of the stored vectors: changes whenever they do; semantic search caches on it."""
+        return tuple(self.conn.execute("SELECT count(*), max(doc) FROM article_vectors WHERE model = ?",
+                                       (model,)).fetchone())
+
+    def kb_candidates(self, min_articles: int = 2, limit: int = 100) -> list[dict]:
+        """Names without a knowledge-base record found in at least `min_articles` articles, most attested
+        first, each with (article id, mention offset) examples: the knowledge base grows with the corpus."""
+        self._catch_up()
+        # the name is the one most of its mentions' articles give, not an odd spelling that sorts last
+        rows = self.conn.execute(
+            "SELECT entity_id, (SELECT name FROM article_entities b WHERE b.entity_id = a.entity_id GROUP BY name"
+            " ORDER BY count(*) DESC, name LIMIT 1), max(type), count(DISTINCT doc), sum(mentions),"
+            " json_group_array(doc) FROM article_entities a WHERE kb_id IS NULL GROUP BY entity_id"
+            " HAVING count(DISTINCT doc) >= ? ORDER BY 4 DESC, 5 DESC, 1 LIMIT ?", (min_articles, limit)).fetchall()
+
+        def article_of(doc: int) -> tuple[str, str]:
+            return self.conn.execute("SELECT id, article_json FROM articles WHERE doc = ?", (doc,)).fetchone()
+
+        return [kb_candidate(*row[:5], json.loads(row[5]), article_of) for row in rows]

@@ -233,7 +233,7 @@ def _t(value: str | None) -> str | None:
     return value.replace("\x00", "") if value and "\x00" in value else value
 
 
-class PostgresStore(Store):
+class PostgresStore(pgb.PostgresSearch, Store):
     def __init__(self, url: str):
         self.url = url
         self.conn = psycopg.connect(url, autocommit=False)
@@ -431,109 +431,9 @@ class PostgresStore(Store):
             row = self.conn.execute("SELECT doc FROM articles WHERE id = %s", (_t(article_id),)).fetchone()
         return row[0] if row else None
 
-    # -- search, read models, vectors, corpus: the SQL lives in khazar/search/postgres_backend.py ---------
-    # Each call leaves no transaction open when none was open before (a server's connection stays idle,
+    # -- corpus: the SQL lives in khazar/search/postgres_backend.py (the search index, PostgresSearch, is mixed
+    # in). Each call leaves no transaction open when none was open before (a server's connection stays idle,
     # not "idle in transaction"); inside an ingest's open batch it runs in that batch's transaction.
-
-    def index_pending(self, limit: int | None = None) -> int:
-        """Bring the search index up to date with the articles queued by the triggers; returns how many."""
-        return pgb.index_pending(self.conn, limit)
-
-    def reindex_search(self) -> int:
-        return pgb.reindex(self.conn)
-
-    def search(self, query, ranked_docs=None):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.search(self.conn, query, ranked_docs)
-
-    def search_timeline(self, query, ranked_docs=None):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.timeline(self.conn, query, ranked_docs)
-
-    def search_place_counts(self, query) -> list[tuple]:
-        """(entity id, name, kb id, articles) of the places in everything the query matches (the map)."""
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.place_counts(self.conn, query)
-
-    def list_entities(self, q=None, page=1, size=20):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.list_entities(self.conn, q, page, size)
-
-    def get_entity(self, entity_id):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.get_entity(self.conn, entity_id)
-
-    def list_quotes(self, speaker=None, page=1, size=20):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.list_quotes(self.conn, speaker, page, size)
-
-    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20, event_type=None):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.list_events(self.conn, date_from, date_to, place, page, size, event_type)
-
-    def latest_day(self):
-        with pgb.own_transaction(self.conn):
-            return pgb.latest_day(self.conn)
-
-    def top_stories(self, limit=12, min_outlets=2):
-        with pgb.own_transaction(self.conn):
-            return pgb.top_stories(self.conn, limit, min_outlets)
-
-    def stories_of(self, article_id):
-        with pgb.own_transaction(self.conn):
-            return pgb.stories_of(self.conn, article_id)
-
-    def find_quotes(self, speaker_ids, speaker, words, page=1, size=20):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.find_quotes(self.conn, speaker_ids, speaker, words, page, size)
-
-    def event_counts(self, date_from=None, date_to=None, place=None, event_type=None):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.event_counts(self.conn, date_from, date_to, place, event_type)
-
-    def entity_graph(self, types, date_from=None, date_to=None, around=None, limit=40):
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.entity_graph(self.conn, types, date_from, date_to, around, limit)
-
-    def list_stories(self, page=1, size=20, min_size=1, order="recent"):
-        with pgb.own_transaction(self.conn):
-            return pgb.list_stories(self.conn, page, size, min_size, order)
-
-    def get_story(self, story_id):
-        with pgb.own_transaction(self.conn):
-            return pgb.get_story(self.conn, story_id)
-
-    def kb_candidates(self, min_articles: int = 2, limit: int = 100) -> list[dict]:
-        self._catch_up()
-        with pgb.own_transaction(self.conn):
-            return pgb.kb_candidates(self.conn, min_articles, limit)
-
-    def docs_without_vectors(self, model, limit=256):
-        with pgb.own_transaction(self.conn):
-            return pgb.docs_without_vectors(self.conn, model, limit)
-
-    def put_vectors(self, model, rows):
-        pgb.put_vectors(self.conn, model, rows)
-        self.commit()  # as SQLite's put_vectors
-
-    def load_vectors(self, model):
-        with pgb.own_transaction(self.conn):
-            return pgb.load_vectors(self.conn, model)
-
-    def vector_stamp(self, model):
-        """(count, last doc) of the stored vectors: changes whenever they do; semantic search caches on it."""
-        with pgb.own_transaction(self.conn):
-            return pgb.vector_stamp(self.conn, model)
 
     def corpus_load(self) -> dict:
         with pgb.own_transaction(self.conn):

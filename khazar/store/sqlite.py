@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from ..model import Article, RawDocument, Rejection
+from ..search.sqlite_backend import SQLiteSearch
 from .base import Store, StoreBusy
 
 MIGRATIONS: list[str] = [
@@ -196,7 +197,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLiteSearch, Store):
     # How long a write waits for another process's write lock before "database is locked" (is_busy).
     BUSY_TIMEOUT_SECONDS = float(os.environ.get("KHAZAR_BUSY_SECONDS", "30"))
 
@@ -313,145 +314,9 @@ class SQLiteStore(Store):
         self.conn.commit()
         self.conn.close()
 
-    # --- search (khazar/search); the SQL lives in khazar/search/sqlite_backend.py -------------------------
-
-    def index_pending(self, limit: int | None = None) -> int:
-        """Bring the search index up to date with the articles queued by the triggers; returns how many."""
-        from ..search import sqlite_backend
-
-        return sqlite_backend.index_pending(self.conn, limit)
-
-    def reindex_search(self) -> int:
-        from ..search import sqlite_backend
-
-        return sqlite_backend.reindex(self.conn)
-
-    def search(self, query, ranked_docs=None):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.search(self.conn, query, ranked_docs)
-
-    def search_timeline(self, query, ranked_docs=None):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.timeline(self.conn, query, ranked_docs)
-
-    def search_place_counts(self, query):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.place_counts(self.conn, query)
-
-    def list_entities(self, q=None, page=1, size=20):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.list_entities(self.conn, q, page, size)
-
-    def get_entity(self, entity_id):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.get_entity(self.conn, entity_id)
-
-    def list_quotes(self, speaker=None, page=1, size=20):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.list_quotes(self.conn, speaker, page, size)
-
-    def list_events(self, date_from=None, date_to=None, place=None, page=1, size=20, event_type=None):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.list_events(self.conn, date_from, date_to, place, page, size, event_type)
-
-    def latest_day(self):
-        from ..search import sqlite_backend
-
-        return sqlite_backend.latest_day(self.conn)
-
-    def top_stories(self, limit=12, min_outlets=2):
-        from ..search import sqlite_backend
-
-        return sqlite_backend.top_stories(self.conn, limit, min_outlets)
-
-    def stories_of(self, article_id):
-        from ..search import sqlite_backend
-
-        return sqlite_backend.stories_of(self.conn, article_id)
-
-    def find_quotes(self, speaker_ids, speaker, words, page=1, size=20):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.find_quotes(self.conn, speaker_ids, speaker, words, page, size)
-
-    def event_counts(self, date_from=None, date_to=None, place=None, event_type=None):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.event_counts(self.conn, date_from, date_to, place, event_type)
-
-    def entity_graph(self, types, date_from=None, date_to=None, around=None, limit=40):
-        self._catch_up()
-        from ..search import sqlite_backend
-
-        return sqlite_backend.entity_graph(self.conn, types, date_from, date_to, around, limit)
-
-    def list_stories(self, page=1, size=20, min_size=1, order="recent"):
-        from ..search import sqlite_backend
-
-        return sqlite_backend.list_stories(self.conn, page, size, min_size, order)
-
-    def get_story(self, story_id):
-        from ..search import sqlite_backend
-
-        return sqlite_backend.get_story(self.conn, story_id)
-
-    def docs_without_vectors(self, model, limit=256):
-        from ..search import sqlite_backend
-
-        return sqlite_backend.docs_without_vectors(self.conn, model, limit)
-
-    def put_vectors(self, model, rows):
-        from ..search import sqlite_backend
-
-        sqlite_backend.put_vectors(self.conn, model, rows)
-
-    def load_vectors(self, model):
-        from ..search import sqlite_backend
-
-        return sqlite_backend.load_vectors(self.conn, model)
-
-    def vector_stamp(self, model):
-        """(count, last doc) of the stored vectors: changes whenever they do; semantic search caches on it."""
-        return tuple(self.conn.execute("SELECT count(*), max(doc) FROM article_vectors WHERE model = ?",
-                                       (model,)).fetchone())
-
     def doc_number(self, article_id: str) -> int | None:
         row = self.conn.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
-
-    def kb_candidates(self, min_articles: int = 2, limit: int = 100) -> list[dict]:
-        """Names without a knowledge-base record found in at least `min_articles` articles, most attested
-        first, each with (article id, mention offset) examples: the knowledge base grows with the corpus."""
-        from ..search.article_rows import kb_candidate
-
-        self._catch_up()
-        # the name is the one most of its mentions' articles give, not an odd spelling that sorts last
-        rows = self.conn.execute(
-            "SELECT entity_id, (SELECT name FROM article_entities b WHERE b.entity_id = a.entity_id GROUP BY name"
-            " ORDER BY count(*) DESC, name LIMIT 1), max(type), count(DISTINCT doc), sum(mentions),"
-            " json_group_array(doc) FROM article_entities a WHERE kb_id IS NULL GROUP BY entity_id"
-            " HAVING count(DISTINCT doc) >= ? ORDER BY 4 DESC, 5 DESC, 1 LIMIT ?", (min_articles, limit)).fetchall()
-
-        def article_of(doc: int) -> tuple[str, str]:
-            return self.conn.execute("SELECT id, article_json FROM articles WHERE doc = ?", (doc,)).fetchone()
-
-        return [kb_candidate(*row[:5], json.loads(row[5]), article_of) for row in rows]
 
     # --- corpus (khazar/corpus): stories, duplicates; the SQL lives in khazar/corpus/sqlite_corpus.py -----
 
