@@ -136,3 +136,47 @@ def test_a_tagger_that_cannot_load_stops_the_run_with_a_clear_error(tmp_path, ca
     with pytest.raises(SystemExit, match="--ner"):
         main(["extract", str(conll), "--ner", str(tmp_path / "no-model")])
 
+
+
+def test_training_batches_are_length_buckets_that_change_between_epochs():
+    import random
+
+    from khazar.ner.e5_tagger import make_batches
+
+    rng = random.Random(0)
+    examples = [([0] * rng.randint(3, 120), [], []) for _ in range(400)]
+    def padded(batches):
+        return sum(len(b) * max(len(examples[i][0]) for i in b) for b in batches)
+
+    plain = make_batches(examples, 512, 16)
+    assert plain == make_batches(examples, 512, 16)
+    real = sum(len(e[0]) for e in examples)
+    for rng_seed in (1, 2):
+        batches = make_batches(examples, 512, 16, random.Random(rng_seed))
+        assert sorted(i for b in batches for i in b) == list(range(400))
+        for b in batches:
+            assert len(b) <= 16 and (len(b) == 1 or len(b) * max(len(examples[i][0]) for i in b) <= 512)
+        # the jitter mixes neighbours only: padding stays small
+        assert padded(batches) < 1.15 * real
+    assert make_batches(examples, 512, 16, random.Random(1)) != make_batches(examples, 512, 16, random.Random(2))
+
+
+def test_the_loss_sees_a_word_once_at_its_first_piece():
+    pytest.importorskip("torch")
+    from khazar.ner.e5_tagger import IGNORE, encode_sentence
+    from khazar.ner.train_e5 import pad_labels
+
+    tok = _toy_tokenizer()
+    examples = [encode_sentence(tok, ["abcb", "ab"], labels=[1, 2])[0], encode_sentence(tok, ["ab"], labels=[3])[0]]
+    y = pad_labels(examples, [0, 1]).tolist()
+    # <s> ▁abc b ▁ab </s>: the second piece of "abcb", <s>, </s> and padding carry no label
+    assert y == [[IGNORE, 1, IGNORE, 2, IGNORE], [IGNORE, 3, IGNORE, IGNORE, IGNORE]]
+
+
+def test_decoding_keeps_empty_sentences_and_bio_order():
+    from khazar.ner.e5_tagger import bio_constraints, decode
+
+    tags = ["O", "B-PER", "I-PER"]
+    lp = np.log(np.array([[.2, .1, .7], [.1, .1, .8]], dtype=np.float32))
+    out = decode([np.zeros((0, 3), dtype=np.float32), lp], tags, bio_constraints(tags))
+    assert out == [[], ["B-PER", "I-PER"]]

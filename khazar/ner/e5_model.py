@@ -114,12 +114,14 @@ class E5TokenClassifier(nn.Module):
         return self.heads[head](F.dropout(h, self.dropout, self.training))
 
 
-class ExportHead(nn.Module):
-    """One corpus head for ONNX export: (ids, mask) → log-probabilities of the tags (B, T, K)."""
+class ExportHeads(nn.Module):
+    """The encoder and the given corpus heads for ONNX export: (ids, mask) → one (B, T, K) tensor of tag
+    log-probabilities per head, in the order given."""
 
-    def __init__(self, model: E5TokenClassifier, head: str):
+    def __init__(self, model: E5TokenClassifier, heads: list[str]):
         super().__init__()
-        self.model, self.head = model, head
+        self.model, self.names = model, list(heads)
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return torch.log_softmax(self.model(ids, mask, self.head), dim=-1)
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        h = self.model.encoder(ids, mask)
+        return tuple(torch.log_softmax(self.model.classify(h, name), dim=-1) for name in self.names)

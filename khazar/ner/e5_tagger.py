@@ -22,7 +22,7 @@ from .nn_tagger import viterbi
 E5_MODEL_DIR = Path(__file__).resolve().parent / "model_e5"
 MAX_PIECES = 256  # a longer sentence is cut into windows of whole words
 IGNORE = -100
-_CACHE: dict[str, "E5Tagger"] = {}
+_CACHE: dict[tuple[str, str | None], "E5Tagger"] = {}
 _LOCK = threading.Lock()
 
 
@@ -42,16 +42,19 @@ def encode_sentence(tok: PieceTokenizer, words: list[str], labels: list[int] | N
     return out
 
 
-def make_batches(examples: list, budget: int, max_sents: int) -> list[list[int]]:
-    """Indices of examples grouped by length: padded pieces per batch ≤ budget, ≤ max_sents sentences."""
-    order = sorted(range(len(examples)), key=lambda i: len(examples[i][0]))
-    batches, cur = [], []
+def make_batches(examples: list, budget: int, max_sents: int, rng=None) -> list[list[int]]:
+    """Indices of examples grouped by length: padded pieces per batch ≤ budget, ≤ max_sents sentences.
+    ``rng`` (a random.Random) jitters the lengths by up to 8 pieces, so that training batches differ between
+    epochs while their padding stays small."""
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i][0]) + (rng.uniform(0, 8) if rng else 0))
+    batches, cur, longest = [], [], 0
     for i in order:
         n = len(examples[i][0])
-        if cur and ((len(cur) + 1) * n > budget or len(cur) >= max_sents):
+        if cur and ((len(cur) + 1) * max(n, longest) > budget or len(cur) >= max_sents):
             batches.append(cur)
-            cur = []
+            cur, longest = [], 0
         cur.append(i)
+        longest = max(longest, n)
     if cur:
         batches.append(cur)
     return batches
@@ -70,6 +73,27 @@ def bio_constraints(tags: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return trans, start, np.zeros(K, dtype=np.float32)
 
 
+def decode(lps: list[np.ndarray], tags: list[str], constraints) -> list[list[str]]:
+    """BIO tags of each sentence from its (words, tags) log-probabilities, the best sequence BIO allows."""
+    out: list[list[str]] = [[] for _ in lps]
+    live = [i for i, x in enumerate(lps) if len(x)]
+    if not live:
+        return out
+    lengths = np.array([len(lps[i]) for i in live], dtype=np.int64)
+    em = np.zeros((len(live), int(lengths.max()), len(tags)), dtype=np.float32)
+    for b, i in enumerate(live):
+        em[b, :lengths[b]] = lps[i]
+    best = viterbi(em, lengths, *constraints).tolist()
+    for b, i in enumerate(live):
+        out[i] = [tags[k] for k in best[b][:lengths[b]]]
+    return out
+
+
+def head_output(head: str, first: str) -> str:
+    """The ONNX output of a corpus head: ``log_probs`` for the first (PEYMA), ``log_probs_NAME`` for the others."""
+    return "log_probs" if head == first else f"log_probs_{head}"
+
+
 def load_vocab(model_dir: Path) -> tuple[PieceTokenizer, dict]:
     v = json.loads((model_dir / "vocab.json").read_text(encoding="utf-8"))
     cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -82,7 +106,9 @@ def load_vocab(model_dir: Path) -> tuple[PieceTokenizer, dict]:
 class E5Tagger:
     BATCH_PIECES = 4096
 
-    def __init__(self, model_dir: Path | str = E5_MODEL_DIR, onnx_file: str = "model.onnx"):
+    def __init__(self, model_dir: Path | str = E5_MODEL_DIR, onnx_file: str = "model.onnx", head: str | None = None):
+        """``head``: the training corpus whose tag set and guidelines the tags follow (default PEYMA's, the
+        first); its types are renamed to khazar's by the model's config (Arman's PERS is PER)."""
         import onnxruntime as ort
 
         model_dir = Path(model_dir)
@@ -92,21 +118,28 @@ class E5Tagger:
         if not path.exists():
             raise FileNotFoundError(f"{path}: run `python -m khazar.ner.train_e5`")
         self.tok, cfg = load_vocab(model_dir)
-        self.tags = cfg["tags"]
+        heads = cfg.get("heads") or {"peyma": {"tags": cfg["tags"], "types": {}}}
+        first = next(iter(heads))
+        head = head or first
+        if head not in heads:
+            raise FileNotFoundError(f"{model_dir}: no output layer for {head!r} (it has {', '.join(heads)})")
+        self.output = head_output(head, first)
+        rename = heads[head]["types"]
+        self.tags = [t if t == "O" else f"{t[:2]}{rename.get(t[2:], t[2:])}" for t in heads[head]["tags"]]
         self.max_pieces = cfg["max_pieces"]
-        self.trans, self.start, self.end = bio_constraints(self.tags)
+        self.constraints = bio_constraints(self.tags)
         so = ort.SessionOptions()
         so.intra_op_num_threads = 1
         so.inter_op_num_threads = 1
         self._sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> "E5Tagger":
+    def load(cls, path: Path | str | None = None, head: str | None = None) -> "E5Tagger":
         key = str(Path(path).resolve()) if path else str(E5_MODEL_DIR)
         with _LOCK:
-            t = _CACHE.get(key)
+            t = _CACHE.get((key, head))
             if t is None:
-                t = _CACHE[key] = cls(key)
+                t = _CACHE[key, head] = cls(key, head=head)
         return t
 
     def log_probs(self, sents: list[list[str]]) -> list[np.ndarray]:
@@ -125,7 +158,7 @@ class E5Tagger:
                 p = examples[i][0]
                 ids[b, :len(p)] = p
                 mask[b, :len(p)] = 1
-            lp = self._sess.run(None, {"ids": ids, "mask": mask})[0]
+            lp = self._sess.run([self.output], {"ids": ids, "mask": mask})[0]
             for b, i in enumerate(idx):
                 per_window[i] = lp[b, examples[i][1]]
         out: list[list[np.ndarray]] = [[] for _ in sents]
@@ -137,16 +170,8 @@ class E5Tagger:
         """BIO tags of every type the model knows (PEYMA's: dates, times, money and percentages too)."""
         live = [i for i, s in enumerate(sents) if s]
         out: list[list[str]] = [[] for _ in sents]
-        if not live:
-            return out
-        lps = self.log_probs([list(sents[i]) for i in live])
-        lengths = np.array([len(x) for x in lps], dtype=np.int64)
-        em = np.zeros((len(lps), int(lengths.max()), len(self.tags)), dtype=np.float32)
-        for b, x in enumerate(lps):
-            em[b, :len(x)] = x
-        best = viterbi(em, lengths, self.trans, self.start, self.end).tolist()
-        for b, i in enumerate(live):
-            out[i] = [self.tags[k] for k in best[b][:lengths[b]]]
+        for i, tags in zip(live, decode(self.log_probs([list(sents[i]) for i in live]), self.tags, self.constraints)):
+            out[i] = tags
         return out
 
     def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:

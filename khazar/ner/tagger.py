@@ -62,7 +62,8 @@ DEFAULT_NER = "nn"
 
 
 def load_tagger(which: str | Path | None = None):
-    """The NER tagger named by ``which`` or the environment variable ``KHAZAR_NER``: ``crf``, ``nn``, ``e5``, or a
+    """The NER tagger named by ``which`` or the environment variable ``KHAZAR_NER``: ``crf``, ``nn``, ``e5`` (``e5:arman``
+    for the e5 model's ArmanPersoNER output layer), or a
     model path (a directory holding ``model.onnx`` — with ``vocab.json`` for an e5 model — or ``ner.crfsuite``,
     or one of those files).
     Both kinds have the same interface: ``tag(tokens)``, ``tag_sents(sents)``, ``tag_text(text)``."""
@@ -73,10 +74,10 @@ def load_tagger(which: str | Path | None = None):
         from .nn_tagger import NNTagger
 
         return NNTagger.load()
-    if which == "e5":
+    if which == "e5" or which.startswith("e5:"):  # e5:arman — the output layer of another training corpus
         from .e5_tagger import E5Tagger
 
-        return E5Tagger.load()
+        return E5Tagger.load(head=which[3:] or None)
     p = Path(which)
     if (p / "vocab.json").exists() or (p.suffix == ".onnx" and (p.parent / "vocab.json").exists()):
         from .e5_tagger import E5Tagger

@@ -32,17 +32,18 @@ from torch import nn
 
 from .conll import evaluate, read_conll
 from .e5_file import E5File, PieceTokenizer
-from .e5_model import E5Encoder, E5TokenClassifier, ExportHead
-from .e5_tagger import E5_MODEL_DIR, IGNORE, MAX_PIECES, E5Tagger, encode_sentence, make_batches
+from .e5_model import E5Encoder, E5TokenClassifier, ExportHeads
+from .e5_tagger import (E5_MODEL_DIR, IGNORE, MAX_PIECES, E5Tagger, bio_constraints, decode, encode_sentence,
+                        head_output, make_batches)
 from .features import tokenize
 from .bio import clean
 from .train import SHARED, fmt_scores
 
-# corpus → (files under SHARED/ner, its tag types as the file names them)
+# corpus → (files under SHARED/ner, its tag types as the file names them, the types khazar's PER/ORG/LOC rename)
 CORPORA = {
-    "peyma": (("peyma/train.txt",), ("PER", "ORG", "LOC", "DAT", "TIM", "MON", "PCT")),
-    "arman": (("arman/train_fold1.txt",), ("PERS", "ORG", "LOC", "FAC", "PRO", "EVENT")),
-    "parstwiner": (("parstwiner/train.txt", "parstwiner/dev.txt"), ("PER", "ORG", "LOC", "EVE", "POG", "NAT")),
+    "peyma": (("peyma/train.txt",), ("PER", "ORG", "LOC", "DAT", "TIM", "MON", "PCT"), {}),
+    "arman": (("arman/train_fold1.txt",), ("PERS", "ORG", "LOC", "FAC", "PRO", "EVENT"), {"PERS": "PER"}),
+    "parstwiner": (("parstwiner/train.txt", "parstwiner/dev.txt"), ("PER", "ORG", "LOC", "EVE", "POG", "NAT"), {}),
 }
 
 
@@ -103,39 +104,51 @@ def frozen_outputs(model: E5TokenClassifier, examples: list, n_layers: int, cach
     return out  # type: ignore[return-value]
 
 
-def pad_hidden(hidden: list[torch.Tensor], examples: list, idx: list[int]):
+def pad_labels(examples: list, idx: list[int]) -> torch.Tensor:
+    """(B, T) label ids at each word's first piece, IGNORE elsewhere (other pieces, <s>, </s>, padding)."""
+    y = torch.full((len(idx), max(len(examples[i][0]) for i in idx)), IGNORE, dtype=torch.long)
+    for b, i in enumerate(idx):
+        _, first, labs = examples[i]
+        if first:
+            y[b, first] = torch.tensor(labs)
+    return y
+
+
+def batch_states(model: E5TokenClassifier, hidden: list[torch.Tensor] | None, examples: list, idx: list[int],
+                 pad: int):
+    """The input of the lowest trained layer (B, T, H) and the mask: the cached output of the frozen layers, or
+    the embeddings when no layer is frozen (``hidden`` None)."""
+    if hidden is None:
+        ids, mask = pad_batch(examples, idx, pad)
+        return model.encoder.embed_tokens(ids), mask
     T = max(len(examples[i][0]) for i in idx)
     x = torch.zeros((len(idx), T, hidden[idx[0]].shape[1]))
     mask = torch.zeros((len(idx), T), dtype=torch.long)
-    y = torch.full((len(idx), T), IGNORE, dtype=torch.long)
     for b, i in enumerate(idx):
-        _, first, labs = examples[i]
         n = len(examples[i][0])
         x[b, :n] = hidden[i].float()
         mask[b, :n] = 1
-        if first:
-            y[b, first] = torch.tensor(labs)
-    return x, mask, y
+    return x, mask
 
 
-def predict_cached(model, hidden: list[torch.Tensor], examples: list, windows: list[int], n_frozen: int,
-                   tags: list[str]) -> list[list[str]]:
-    """Argmax PEYMA tags of each word's first piece from cached frozen-layer outputs; ``windows`` is the number
-    of consecutive examples that make each sentence."""
+def dev_tags(model, hidden, examples: list, windows: list[int], n_frozen: int, tags: list[str],
+             pad: int) -> list[list[str]]:
+    """PEYMA tags of each sentence, decoded as the tagger decodes them (BIO-constrained Viterbi over first-piece
+    log-probabilities); ``windows`` is the number of consecutive examples that make each sentence."""
     model.eval()
-    best: list[list[int]] = [[] for _ in examples]
+    lps: list[np.ndarray] = [np.zeros((0, len(tags)), dtype=np.float32)] * len(examples)
     with torch.no_grad():
         for idx in make_batches(examples, 4096, 128):
-            x, mask, _ = pad_hidden(hidden, examples, idx)
-            arg = model.classify(model.encoder.layers_from(x, mask, n_frozen), "peyma").argmax(-1)
+            x, mask = batch_states(model, hidden, examples, idx, pad)
+            lp = torch.log_softmax(model.classify(model.encoder.layers_from(x, mask, n_frozen), "peyma"), -1)
             for b, i in enumerate(idx):
-                best[i] = arg[b, examples[i][1]].tolist()
+                lps[i] = lp[b, examples[i][1]].numpy()
     model.train()
-    out, k = [], 0
+    per_sentence, k = [], 0
     for n in windows:
-        out.append(clean([tags[j] for i in range(k, k + n) for j in best[i]]))
+        per_sentence.append(np.concatenate(lps[k:k + n]))
         k += n
-    return out
+    return [clean(t) for t in decode(per_sentence, tags, bio_constraints(tags))]
 
 
 def _save(path: Path, state: dict) -> None:
@@ -163,8 +176,10 @@ def main(argv=None):
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (a smoke test)")
     ap.add_argument("--corpora", default=",".join(CORPORA), help="comma-separated, of: " + ", ".join(CORPORA))
-    ap.add_argument("--frozen-layers", type=int, default=8,
+    ap.add_argument("--frozen-layers", type=int, default=0,
                     help="the lowest layers stay as pretrained; their output is computed once and cached")
+    ap.add_argument("--eval-every", type=int, default=0,
+                    help="also score PEYMA dev (and keep the best model) every this many steps within an epoch")
     ap.add_argument("--export-only", action="store_true", help="no training: export WORK/best.pt to OUT")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -172,6 +187,12 @@ def main(argv=None):
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
+    log = open(work / "train.log", "a", encoding="utf-8")
+
+    def say(msg: str) -> None:
+        print(msg, flush=True)
+        log.write(msg + "\n")
+        log.flush()
 
     f = E5File.read(args.e5)
     full_tok = f.tokenizer()
@@ -190,11 +211,11 @@ def main(argv=None):
         np.save(vocab_file, keep)
     tok = PieceTokenizer([f.pieces[i] for i in keep], f.scores[keep], f.norm_map, unk=3, bos=0, eos=2, pad=1,
                          unk_score=full_tok.unk_score)
-    print(f"vocabulary {len(keep)} of {len(f.pieces)} pieces ({time.time()-t0:.0f}s)", flush=True)
+    say(f"vocabulary {len(keep)} of {len(f.pieces)} pieces ({time.time()-t0:.0f}s)")
     heads = {name: tag_list(CORPORA[name][1]) for name in chosen}
 
     if args.export_only:
-        export(args, f, keep, tok, heads, dev)
+        export(args, f, keep, tok, dev)
         return
 
     examples: dict[str, list] = {}
@@ -202,41 +223,52 @@ def main(argv=None):
         index = {t: i for i, t in enumerate(heads[name])}
         examples[name] = [win for s in sents
                           for win in encode_sentence(tok, [w for w, _ in s], [index.get(t, 0) for _, t in s])]
-    batches = [(name, b) for name in corpora for b in make_batches(examples[name], args.budget, args.max_sents)]
-    steps_per_epoch = len(batches)
-    total_steps = steps_per_epoch * args.epochs
-    print(" ".join(f"{n}: {len(e)} windows, {sum(len(x[0]) for x in e)} pieces" for n, e in examples.items())
-          + f"; {steps_per_epoch} batches per epoch ({time.time()-t0:.0f}s)", flush=True)
+
+    def epoch_batches(ep: int) -> list[tuple[str, list[int]]]:
+        """This epoch's batches of all corpora, in training order (a function of the seed and the epoch)."""
+        rng = random.Random(args.seed * 1000 + ep)
+        out = [(name, b) for name in corpora for b in make_batches(examples[name], args.budget, args.max_sents, rng)]
+        rng.shuffle(out)
+        return out
+
+    steps_in = [len(epoch_batches(ep)) for ep in range(args.epochs)]
+    total_steps = sum(steps_in)
+    say(" ".join(f"{n}: {len(e)} windows, {sum(len(x[0]) for x in e)} pieces" for n, e in examples.items())
+        + f"; {steps_in[0]} batches per epoch ({time.time()-t0:.0f}s)")
 
     torch.manual_seed(args.seed)
     model = E5TokenClassifier(E5Encoder.from_file(f, keep, args.dropout), {n: len(t) for n, t in heads.items()},
                               args.dropout)
     N = args.frozen_layers
     enc = model.encoder
-    for module in [enc.word, enc.pos, enc.ln, *enc.layers[:N]]:
+    # the word embedding stays as pretrained: the pieces of the text to tag may be unseen in training
+    for module in [enc.word, *([enc.pos, enc.ln, *enc.layers[:N]] if N else [])]:
         module.requires_grad_(False)
-    enc.token_type.requires_grad_(False)
-    hidden = {name: frozen_outputs(model, ex, N, work / f"hidden{N}-{name}.pt") for name, ex in examples.items()}
+    enc.token_type.requires_grad_(N == 0)
     dev_examples = [encode_sentence(tok, [w for w, _ in s]) for s in dev]
     dev_flat = [w for wins in dev_examples for w in wins]
-    dev_hidden = frozen_outputs(model, dev_flat, N, work / f"hidden{N}-peyma-dev.pt")
-    print(f"frozen layers 0–{N-1} cached ({time.time()-t0:.0f}s)", flush=True)
-    enc_params = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("encoder.")]
+    if N:
+        hidden = {name: frozen_outputs(model, ex, N, work / f"hidden{N}-{name}.pt") for name, ex in examples.items()}
+        dev_hidden = frozen_outputs(model, dev_flat, N, work / f"hidden{N}-peyma-dev.pt")
+        say(f"frozen layers 0–{N-1} cached ({time.time()-t0:.0f}s)")
+    else:
+        hidden, dev_hidden = dict.fromkeys(examples), None
+    trained = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     no_decay = lambda n: n.endswith(".bias") or ".aln." in n or ".oln." in n or n.startswith("encoder.ln.")  # noqa: E731
     groups = [
-        {"params": [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("encoder.")
-                    and not no_decay(n)], "lr": args.lr, "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("encoder.")
-                    and no_decay(n)], "lr": args.lr, "weight_decay": 0.0},
+        {"params": [p for n, p in trained if n.startswith("encoder.") and not no_decay(n)],
+         "lr": args.lr, "weight_decay": 0.01},
+        {"params": [p for n, p in trained if n.startswith("encoder.") and no_decay(n)], "lr": args.lr,
+         "weight_decay": 0.0},
         {"params": list(model.heads.parameters()), "lr": args.head_lr, "weight_decay": 0.0},
     ]
-    assert sum(len(g["params"]) for g in groups[:2]) == len(enc_params)
+    assert sum(len(g["params"]) for g in groups) == len(trained)
     opt = torch.optim.AdamW(groups)
     # linear warm-up, then linear decay to 0 at the last step
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / args.warmup if s < args.warmup
         else max(0.0, (total_steps - s) / max(1, total_steps - args.warmup)))
-    state = {"epoch": 0, "batch": 0, "step": 0, "best": -1.0, "history": [], "seconds": 0.0}
+    state = {"epoch": 0, "batch": 0, "step": 0, "best": -1.0, "history": [], "seconds": 0.0, "cpu_seconds": 0.0}
     ckpt = work / "checkpoint.pt"
     if ckpt.exists():
         c = torch.load(ckpt, weights_only=False)
@@ -245,23 +277,40 @@ def main(argv=None):
         sched.load_state_dict(c["sched"])
         torch.set_rng_state(c["rng"])
         state = c["state"]
-        print(f"resumed at epoch {state['epoch']+1} batch {state['batch']} (step {state['step']})", flush=True)
+        say(f"resumed at epoch {state['epoch']+1} batch {state['batch']} (step {state['step']})")
+    run_start = time.time() - state["seconds"]
+    cpu_start = time.process_time() - state.get("cpu_seconds", 0.0)
 
     def checkpoint():
+        state["seconds"] = time.time() - run_start
+        state["cpu_seconds"] = time.process_time() - cpu_start
         _save(ckpt, {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                      "rng": torch.get_rng_state(), "state": state})
 
+    def evaluate_dev(ep: int):
+        res = evaluate(dev, dev_tags(model, dev_hidden, dev_flat, [len(w) for w in dev_examples], N,
+                                     heads["peyma"], tok.pad))
+        f1 = res["micro"]["f1"]
+        state["history"].append({"epoch": ep + 1, "step": state["step"], "dev_f1": round(100 * f1, 2)})
+        say(f"epoch {ep+1} step {state['step']}: PEYMA dev micro F1 {100*f1:.2f} "
+            + " ".join(f"{k}={100*res[k]['f1']:.1f}" for k in ("PER", "ORG", "LOC"))
+            + f" ({(time.time()-run_start)/60:.1f} min)")
+        if f1 > state["best"]:
+            state["best"], state["best_epoch"], state["best_step"] = f1, ep + 1, state["step"]
+            _save(work / "best.pt", {"model": model.state_dict(), "epoch": ep + 1, "step": state["step"],
+                                     "dev_f1": f1})
+            say("  (best so far, saved)")
+
     model.train()
     last_ckpt = time.time()
-    run_start = time.time() - state["seconds"]
     loss_sum, loss_n = 0.0, 0
     while state["epoch"] < args.epochs:
         ep = state["epoch"]
-        order = list(range(len(batches)))
-        random.Random(args.seed * 1000 + ep).shuffle(order)
-        while state["batch"] < len(order):
-            name, idx = batches[order[state["batch"]]]
-            x, mask, y = pad_hidden(hidden[name], examples[name], idx)
+        batches = epoch_batches(ep)
+        while state["batch"] < len(batches):
+            name, idx = batches[state["batch"]]
+            x, mask = batch_states(model, hidden[name], examples[name], idx, tok.pad)
+            y = pad_labels(examples[name], idx)
             logits = model.classify(enc.layers_from(x, mask, N), name)
             loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
                                                ignore_index=IGNORE)
@@ -274,49 +323,42 @@ def main(argv=None):
             state["step"] += 1
             loss_sum += loss.item()
             loss_n += 1
-            if state["step"] % 50 == 0:
+            if state["step"] % 25 == 0:
                 el = time.time() - run_start
-                print(f"epoch {ep+1} step {state['step']}/{total_steps} loss {loss_sum/loss_n:.4f} "
-                      f"lr {sched.get_last_lr()[0]:.2e} {el/60:.1f} min "
-                      f"(~{el/state['step']*(total_steps-state['step'])/60:.0f} min left)", flush=True)
+                say(f"epoch {ep+1} step {state['step']}/{total_steps} loss {loss_sum/loss_n:.4f} "
+                    f"lr {sched.get_last_lr()[0]:.2e} {el/60:.1f} min, CPU {(time.process_time()-cpu_start)/60:.1f} "
+                    f"min (~{el/state['step']*(total_steps-state['step'])/60:.0f} min left)")
                 loss_sum, loss_n = 0.0, 0
+            if args.eval_every and state["step"] % args.eval_every == 0 and state["batch"] < len(batches):
+                evaluate_dev(ep)
+                checkpoint()
+                last_ckpt = time.time()
             if time.time() - last_ckpt > 60 * args.ckpt_minutes:
-                state["seconds"] = time.time() - run_start
                 checkpoint()
                 last_ckpt = time.time()
             if args.max_steps and state["step"] >= args.max_steps:
-                state["seconds"] = time.time() - run_start
                 checkpoint()
-                print("stopped at --max-steps", flush=True)
+                say("stopped at --max-steps")
                 return
-        res = evaluate(dev, predict_cached(model, dev_hidden, dev_flat, [len(w) for w in dev_examples], N,
-                                           heads["peyma"]))
-        f1 = res["micro"]["f1"]
-        state["history"].append(round(100 * f1, 2))
-        print(f"epoch {ep+1} done: PEYMA dev micro F1 {100*f1:.2f} "
-              + " ".join(f"{k}={100*res[k]['f1']:.1f}" for k in ("PER", "ORG", "LOC"))
-              + f" ({(time.time()-run_start)/60:.1f} min)", flush=True)
-        if f1 > state["best"]:
-            state["best"] = f1
-            state["best_epoch"] = ep + 1
-            _save(work / "best.pt", {"model": model.state_dict(), "epoch": ep + 1, "dev_f1": f1})
+        evaluate_dev(ep)
         state["epoch"] += 1
         state["batch"] = 0
-        state["seconds"] = time.time() - run_start
         checkpoint()
         last_ckpt = time.time()
     (work / "train_log.json").write_text(json.dumps({
         "hyper": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "history": state["history"], "best_epoch": state.get("best_epoch"),
-        "train_minutes": round(state["seconds"] / 60, 1), "steps": state["step"]}, indent=1), encoding="utf-8")
-    print(f"trained {state['seconds']/60:.1f} min; best epoch {state.get('best_epoch')}", flush=True)
-    export(args, f, keep, tok, heads, dev)
+        "history": state["history"], "best_epoch": state.get("best_epoch"), "best_step": state.get("best_step"),
+        "train_minutes": round(state["seconds"] / 60, 1), "train_cpu_minutes": round(state["cpu_seconds"] / 60, 1),
+        "steps": state["step"]}, indent=1), encoding="utf-8")
+    say(f"trained {state['seconds']/60:.1f} min ({state['cpu_seconds']/60:.1f} CPU-min); best epoch "
+        f"{state.get('best_epoch')} step {state.get('best_step')}")
+    export(args, f, keep, tok, dev)
 
 
-
-def export(args, f: E5File, keep: np.ndarray, tok: PieceTokenizer, heads: dict[str, list[str]], dev) -> None:
-    """WORK/best.pt → OUT: model.onnx (the PEYMA layer; int8 weights if PEYMA dev keeps its score within
-    0.3 points, else float32), vocab.json (pruned pieces, scores, normalisation map), config.json, dev_scores.json."""
+def export(args, f: E5File, keep: np.ndarray, tok: PieceTokenizer, dev) -> None:
+    """WORK/best.pt → OUT: model.onnx (one output per corpus layer, PEYMA's first; int8 weights if PEYMA dev
+    keeps its score within 0.3 points, else float32), vocab.json (pruned pieces, scores, normalisation map),
+    config.json, dev_scores.json."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -333,16 +375,18 @@ def export(args, f: E5File, keep: np.ndarray, tok: PieceTokenizer, heads: dict[s
         ensure_ascii=False), encoding="utf-8")
     log = json.loads((args.work / "train_log.json").read_text(encoding="utf-8")) \
         if (args.work / "train_log.json").exists() else {}
-    cfg = {"tags": heads["peyma"], "max_pieces": MAX_PIECES, "unk_score": tok.unk_score,
+    cfg = {"heads": {n: {"tags": tag_list(CORPORA[n][1]), "types": CORPORA[n][2]} for n in names},
+           "max_pieces": MAX_PIECES, "unk_score": tok.unk_score,
            "special": {"bos": tok.bos, "eos": tok.eos, "pad": tok.pad, "unk": tok.unk},
-           "best_epoch": best["epoch"], "train": log}
+           "best_epoch": best["epoch"], "best_step": best.get("step"), "train": log}
     (out / "config.json").write_text(json.dumps(cfg, indent=1, ensure_ascii=False), encoding="utf-8")
     fp32 = out / "model.fp32.onnx"
     ids = torch.tensor([[0, 5, 6, 7, 2], [0, 8, 2, 1, 1]])
     mask = (ids != 1).long()
-    torch.onnx.export(ExportHead(model, "peyma"), (ids, mask), str(fp32), input_names=["ids", "mask"],
-                      output_names=["log_probs"], opset_version=17, dynamo=False,
-                      dynamic_axes={"ids": {0: "B", 1: "T"}, "mask": {0: "B", 1: "T"}, "log_probs": {0: "B", 1: "T"}})
+    outputs = [head_output(n, names[0]) for n in names]
+    torch.onnx.export(ExportHeads(model, names), (ids, mask), str(fp32), input_names=["ids", "mask"],
+                      output_names=outputs, opset_version=17, dynamo=False,
+                      dynamic_axes={k: {0: "B", 1: "T"} for k in ["ids", "mask", *outputs]})
     onnx.checker.check_model(str(fp32))
     int8 = out / "model.int8.onnx"
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
