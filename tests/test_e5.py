@@ -180,3 +180,57 @@ def test_decoding_keeps_empty_sentences_and_bio_order():
     lp = np.log(np.array([[.2, .1, .7], [.1, .1, .8]], dtype=np.float32))
     out = decode([np.zeros((0, 3), dtype=np.float32), lp], tags, bio_constraints(tags))
     assert out == [[], ["B-PER", "I-PER"]]
+
+
+def test_float16_storage_keeps_the_graph_and_rounds_each_weight_once(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from khazar.ner.train_e5 import store_weights_fp16
+
+    w = np.random.default_rng(0).standard_normal((64, 32)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 32])],
+        [numpy_helper.from_array(w, "w")])
+    src, dst = tmp_path / "a.onnx", tmp_path / "b.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(src))
+    store_weights_fp16(src, dst)
+    stored = onnx.load(str(dst)).graph.initializer
+    assert [i.data_type for i in stored] == [TensorProto.FLOAT16]
+    x = np.ones((1, 64), dtype=np.float32)
+    y = ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(y, x @ w.astype(np.float16).astype(np.float32), rtol=1e-5)
+    assert not np.allclose(w.astype(np.float16).astype(np.float32), w, rtol=0, atol=0)
+
+
+def _shipped_tagger():
+    from khazar.ner.e5_tagger import E5_MODEL_DIR, E5Tagger
+
+    if not (E5_MODEL_DIR / "model.onnx").exists():
+        pytest.skip("no e5 model shipped")
+    return E5Tagger.load()
+
+
+def test_the_shipped_e5_tagger_names_people_places_and_organisations():
+    tags = _shipped_tagger().tag_sents([
+        "حسن روحانی رئیس جمهور ایران امروز به مسکو سفر کرد .".split(),
+        "وزارت امور خارجه روسیه از این دیدار خبر داد .".split(),
+    ])
+    assert tags[0][:2] == ["B-PER", "I-PER"] and tags[0][4] == "B-LOC" and tags[0][7] == "B-LOC"
+    assert tags[1][:4] == ["B-ORG", "I-ORG", "I-ORG", "I-ORG"]
+
+
+def test_the_shipped_e5_tagger_holds_its_peyma_dev_score():
+    from conftest import SHARED
+
+    from khazar.ner.conll import evaluate, read_conll
+
+    dev = SHARED / "data" / "ner" / "peyma" / "dev.txt"
+    if not dev.exists():
+        pytest.skip("PEYMA dev not available")
+    gold = read_conll(dev)
+    res = evaluate(gold, _shipped_tagger().tag_sents([[w for w, _ in s] for s in gold]))
+    assert res["micro"]["f1"] >= 0.812  # model_e5/MODEL_CARD.md: 81.29
