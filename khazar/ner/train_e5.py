@@ -381,8 +381,8 @@ def store_weights_fp16(src: Path, dst: Path, min_size: int = 1024) -> None:
 
 def export(args, f: E5File, keep: np.ndarray, tok: PieceTokenizer, dev) -> None:
     """WORK/best.pt → OUT: model.onnx (one output per corpus layer, PEYMA's first; int8 weights if PEYMA dev
-    keeps its score within 0.3 points, else float32 arithmetic on weights stored as float16), vocab.json (pruned pieces, scores, normalisation map),
-    config.json, dev_scores.json."""
+    keeps its score within 0.3 points, else float32 arithmetic on weights stored as float16), vocab.json (pruned
+    pieces, scores, normalisation map), config.json, dev_scores.json."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
