@@ -264,3 +264,23 @@ def test_aligned_search_form_is_search_form_with_origins(s):
     form, origin = aligned
     assert form == search_form(s)
     assert len(origin) == len(form) and origin == sorted(origin) and all(0 <= i < len(s) for i in origin)
+
+
+def test_cli_search_help_describes_the_query_syntax():
+    """`khazar search --help` names every operator fts_expression understands, and its examples mean what
+    the help says they do."""
+    import re
+    import subprocess
+    import sys
+
+    from khazar.search.query import fts_expression
+
+    out = subprocess.run([sys.executable, "-m", "khazar.cli", "search", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    for operator in ('"a phrase"', "word*", "a OR b", "a | b", "-word", '-"phrase"'):
+        assert operator in out, operator
+    examples = re.findall(r"khazar search '([^']+)'", out)
+    assert len(examples) == 2
+    either = fts_expression(examples[0])
+    assert "OR" in either and " NOT " in either  # روسیه OR چین -آمریکا: either one, without the other
+    assert fts_expression(examples[1]) == '"دریای خزر"'

@@ -74,9 +74,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# What fts_expression (khazar/search/query.py) understands, as a reader of --help needs it.
+QUERY_SYNTAX = """query syntax:
+  words             every word must occur: کریدور شمال (spellings merge: ي/ی, ك/ک, ZWNJ, digits)
+  "a phrase"        the words side by side, in this order: "دریای خزر"
+  word*             any word that starts so: بندر*
+  a OR b, a | b     either one: روسیه OR چین, روسیه | چین (OR in capitals)
+  -word, -"phrase"  leave out articles that have it: تحریم -آمریکا -"شورای امنیت"
+  English names the knowledge base knows also find their Persian spellings: Rasht finds رشت.
+
+examples:
+  khazar search 'روسیه OR چین -آمریکا' --from 1404-07-01
+  khazar search '"دریای خزر"' --sort date --json"""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("search", help="search stored articles (full text, filters, or --semantic)")
-    p.add_argument("query", nargs="?", metavar="QUERY", help="words; \"a phrase\"; word* for a prefix")
+    p = subparsers.add_parser("search", help="search stored articles (full text, filters, or --semantic)",
+                              description="Search the stored articles: full text with filters, or --semantic.",
+                              epilog=QUERY_SYNTAX, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="?", metavar="QUERY", help="what to find (the syntax is below)")
     add_db_option(p)
     p.add_argument("--from", dest="date_from", metavar="DATE", help="published on or after (Jalali 1404-08-27 or Gregorian)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="published on or before")
