@@ -213,10 +213,21 @@ def test_map_and_graph_draw_labelled_elements(server, browser, shots):
     labels = [t.get_attribute("textContent") for t in browser.find_elements(By.CSS_SELECTOR, "svg.map a.place text")]
     assert sum(bool(x.strip()) for x in labels) >= 5
     hidden = browser.find_elements(By.CSS_SELECTOR, "svg.map text.minor")
+    svg = browser.find_element(By.CSS_SELECTOR, "svg.map")
+    focus = float(svg.get_attribute("data-focus-x")), float(svg.get_attribute("data-focus-y"))
+    view_box = "var b = arguments[0].viewBox.baseVal; return [b.x, b.y, b.width, b.height];"
+    full = browser.execute_script(view_box, svg)
+    assert full[0] < focus[0] < full[0] + full[2] and full[1] < focus[1] < full[1] + full[3]
     if hidden:  # crowded labels wait for the zoom, then show
         assert not hidden[0].is_displayed()
-        for _ in range(3):
-            browser.find_element(By.CSS_SELECTOR, "button[data-zoom=in]").click()
+    for _ in range(3):
+        browser.find_element(By.CSS_SELECTOR, "button[data-zoom=in]").click()
+    x, y, w, h = browser.execute_script(view_box, svg)
+    assert w < full[2] / 3, "zoomed in"
+    # The buttons zoom on Iran and the Caspian (in the middle of the view unless the map's edge is near).
+    assert x <= focus[0] <= x + w and y <= focus[1] <= y + h
+    assert abs(focus[0] - (x + w / 2)) < 2 or x in (full[0], full[0] + full[2] - w)
+    if hidden:
         assert hidden[0].is_displayed()
     browser.save_screenshot(str(shots / "map-zoomed.png"))
     _open(browser, server, "/graph?from=1380-01-01", shots, "graph-page")

@@ -45,6 +45,9 @@ def _basemap() -> dict[str, list[dict[str, Any]]]:
 # The map never zooms in closer than this (degrees), so two places in one city still read as a region.
 MIN_LAT_SPAN, MIN_LON_SPAN = 6.0, 9.0
 MAX_MAP_PLACES = 40
+# Where the news is (lon0, lat0, lon1, lat1): Iran and the Caspian. The zoom buttons zoom on it while it is in
+# view, so that a world-wide map of a query's places closes in on the region and not on the open sea.
+FOCUS_REGION = (44.0, 25.0, 63.5, 47.5)
 
 
 def _href(entity_id: str) -> str:
@@ -149,8 +152,15 @@ def map_svg(places: list[dict[str, Any]], width: int = 640, zoomable: bool = Fal
                 paths.append("M" + "L".join(f"{x},{y}" for x, y in pixels.tolist()) + "Z")
         return Markup('<path class="{}" d="{}"/>').format(cls, " ".join(paths)) if paths else Markup("")
 
-    parts = [Markup('<svg class="map{}" viewBox="0 0 {} {}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">')
-             .format(" zoomable" if zoomable else "", width, height, "نقشهٔ مکان‌های نام‌برده در خبرها"),
+    # The visible part of the focus region, as a point of the SVG (khazar.js zooms on it); none out of view.
+    f_lon0, f_lat0 = max(FOCUS_REGION[0], lon0), max(FOCUS_REGION[1], view_lat0)
+    f_lon1, f_lat1 = min(FOCUS_REGION[2], lon1), min(FOCUS_REGION[3], view_lat1)
+    focus = Markup("")
+    if zoomable and f_lon0 < f_lon1 and f_lat0 < f_lat1:
+        fx, fy = xy((f_lat0 + f_lat1) / 2, (f_lon0 + f_lon1) / 2)
+        focus = Markup(' data-focus-x="{:.1f}" data-focus-y="{:.1f}"').format(fx, fy)
+    parts = [Markup('<svg class="map{}" viewBox="0 0 {} {}"{} role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">')
+             .format(" zoomable" if zoomable else "", width, height, focus, "نقشهٔ مکان‌های نام‌برده در خبرها"),
              Markup('<rect class="sea-bg" x="0" y="0" width="{}" height="{}"/>').format(width, height),
              outlines("countries", "land"), outlines("provinces", "province")]
     top = max(p["count"] for p in places)

@@ -67,6 +67,7 @@ function brushable(svg) {
 // screen, and the labels hidden at full view (overlapping ones) show once zoomed in.
 function zoomable(svg) {
   var vb = svg.viewBox.baseVal, full = {x: vb.x, y: vb.y, w: vb.width, h: vb.height}, drag = null;
+  var focus = svg.dataset.focusX ? {x: parseFloat(svg.dataset.focusX), y: parseFloat(svg.dataset.focusY)} : null;
   var texts = svg.querySelectorAll("text"), circles = svg.querySelectorAll("circle");
   circles.forEach(function (c) { c.dataset.r = c.getAttribute("r"); });
   function apply() {
@@ -101,7 +102,16 @@ function zoomable(svg) {
       b.addEventListener("click", function () {
         var kind = b.dataset.zoom;
         if (kind === "reset") { vb.x = full.x; vb.y = full.y; vb.width = full.w; vb.height = full.h; apply(); return; }
-        zoom(kind === "in" ? 1.6 : 1 / 1.6, vb.x + vb.width / 2, vb.y + vb.height / 2);
+        var factor = kind === "in" ? 1.6 : 1 / 1.6;
+        if (kind === "in" && focus && focus.x >= vb.x && focus.x <= vb.x + vb.width && focus.y >= vb.y &&
+            focus.y <= vb.y + vb.height) {
+          // Zoom in on the region the news is about (charts.FOCUS_REGION), brought to the middle of the view.
+          zoom(factor, focus.x, focus.y);
+          vb.x = Math.min(Math.max(focus.x - vb.width / 2, full.x), full.x + full.w - vb.width);
+          vb.y = Math.min(Math.max(focus.y - vb.height / 2, full.y), full.y + full.h - vb.height);
+          return;
+        }
+        zoom(factor, vb.x + vb.width / 2, vb.y + vb.height / 2);
       });
     });
   }
