@@ -8,6 +8,7 @@ of them), date-sorted hits as lists; scores are not compared.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import re
 import sqlite3
@@ -151,6 +152,49 @@ def test_index_follows_inserts_and_deletes(store):
     assert ids(run(store, SearchQuery(q="نمایشگاه"))) == ["new"]
     _delete_article(store, "new")
     assert run(store, SearchQuery(q="نمایشگاه")).total == 0
+
+
+def _entities_by_grouping(store) -> list[tuple]:
+    """What the entity list showed before entity_stats: every mention row of the corpus grouped."""
+    collate = "" if isinstance(store.conn, sqlite3.Connection) else ' COLLATE "C"'
+    return sorted(tuple(r) for r in store.conn.execute(
+        f"SELECT entity_id{collate}, max(name{collate}), max(name_en), max(type), max(kb_id), count(DISTINCT doc),"
+        " sum(mentions) FROM article_entities GROUP BY entity_id"))
+
+
+def _entities_listed(store) -> list[tuple]:
+    total, rows = store.list_entities(None, 1, 100)
+    assert total == len(rows)
+    return sorted((r["id"], r["name"], r["name_en"], r["type"], r["kb_id"], r["articles"], r["mentions"]) for r in rows)
+
+
+def test_entity_counts_follow_inserts_reindexing_and_deletes(store):
+    """entity_stats and entity_names (kept by triggers) give what grouping every mention gives, after an
+    article is added, re-indexed with other entities and names, and deleted; a name search finds a name
+    only while an article still uses it."""
+    assert _entities_listed(store) == _entities_by_grouping(store) and _entities_listed(store)
+    text = "شهر رشت و بندر انزلی میزبان نمایشگاه شدند."
+    art, raw = make_article("fair", "نمایشگاه در رشت", text, entities=[
+        {"type": "LOC", "name": "رشت", "name_en": "Rasht", "kb_id": "loc:rasht", "mentions": [{}, {}]},
+        {"type": "LOC", "name": "بندر انزلی", "kb_id": "loc:bandar-anzali", "mentions": [{}]}])
+    store.add_article(art, raw)
+    store.commit()
+    assert store.list_entities("انزلی")[0] == 1
+    assert _entities_listed(store) == _entities_by_grouping(store)
+    # The same article re-extracted: Anzali spelled otherwise, Rasht gone, a person new.
+    art.entities = [{"type": "LOC", "name": "انزلي", "kb_id": "loc:bandar-anzali", "mentions": [{}, {}, {}]},
+                    {"type": "PER", "name": "علی", "mentions": [{}]}]
+    placeholder = "?" if isinstance(store.conn, sqlite3.Connection) else "%s"
+    store.conn.execute(f"UPDATE articles SET article_json = {placeholder} WHERE id = {placeholder}",
+                       (json.dumps(art.to_dict(), ensure_ascii=False), "fair"))
+    store.commit()
+    store.index_pending()
+    store.commit()
+    assert _entities_listed(store) == _entities_by_grouping(store)
+    assert [r["name"] for r in store.list_entities("انزلی")[1]] == ["انزلي"]  # the old spelling is gone
+    _delete_article(store, "fair")
+    assert _entities_listed(store) == _entities_by_grouping(store)
+    assert store.list_entities("انزلی")[0] == 0
 
 
 def test_index_pending_and_reindex(store):
@@ -581,6 +625,14 @@ def test_sampled_facets_agree(pair, monkeypatch):
         assert (a.total, a.facets, a.facets_estimated) == (b.total, b.facets, b.facets_estimated), q
         checked += a.facets_estimated
     assert checked >= 3
+    everything = lite.search_place_counts(SearchQuery())
+    assert sorted(everything[0]) == sorted(pg.search_place_counts(SearchQuery())[0]) and everything[0]
+    assert not everything[1]  # every article: entity_stats, exact
+    for q in ("خزر", "ایران", "دریای خزر"):
+        a, b = lite.search_place_counts(SearchQuery(q=q)), pg.search_place_counts(SearchQuery(q=q))
+        assert (sorted(a[0]), a[1]) == (sorted(b[0]), b[1]), q
+        checked += a[1]
+    assert checked >= 5
 
 
 def test_semantic_search(store):

@@ -40,8 +40,9 @@ class SearchIndex(ABC):
     def search_timeline(self, query: Any, ranked_docs: list[int] | None = None) -> list[tuple[str, int]]: ...
 
     @abstractmethod
-    def search_place_counts(self, query: Any) -> list[tuple[str, str, str | None, int]]:
-        """(entity id, name, kb id, articles) of the places in everything the query matches (the map)."""
+    def search_place_counts(self, query: Any) -> tuple[list[tuple[str, str, str | None, int]], bool]:
+        """(entity id, name, kb id, articles) of the places in everything the query matches (the map), and
+        whether the counts are estimated from a sample (above FACET_SAMPLE matches, as the facets)."""
 
     @abstractmethod
     def list_entities(self, q: str | None = None, page: int = 1, size: int = 20) -> tuple[int, list[dict]]: ...

@@ -202,10 +202,15 @@ def tsquery_text(expr: str | None) -> str | None:
 
 # ------------------------------------------------------------------------------------------ indexing ----
 
+_ENTITY_COUNTS_LOCK = 0x6B68656E  # "khen": any constant shared by every khazar process
+
+
 def _index_docs(conn: Connection, docs: list[int]) -> int:
     rows = conn.execute("SELECT doc, title, text, article_json FROM articles WHERE doc = ANY(%s) ORDER BY doc",
                         (docs,)).fetchall()
     found = [r[0] for r in rows]
+    # The entity counts' trigger (store migration 7) updates shared rows: one indexer at a time.
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_ENTITY_COUNTS_LOCK,))
     for table in ("search_index", "article_entities", "article_topics", "article_quotes", "article_events"):
         conn.execute(f"DELETE FROM {table} WHERE doc = ANY(%s)", (found,))  # table names are the fixed ones above
     index, entities, topics, quotes, events = [], [], [], [], []
@@ -434,11 +439,16 @@ def timeline(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = 
     return [(_day(d), c) for d, c in rows]
 
 
-def place_counts(conn: Connection, sq: SearchQuery) -> list[tuple[str, str, str | None, int]]:
+def place_counts(conn: Connection, sq: SearchQuery) -> tuple[list[tuple[str, str, str | None, int]], bool]:
     """(entity id, name, kb id, articles) of the places mentioned in everything the query matches, with the
-    timeline's filters (the search page's map), as sqlite_backend.place_counts."""
+    timeline's filters (the search page's map), and whether they are estimated: as sqlite_backend.place_counts
+    (the same sample above FACET_SAMPLE matches; every article: entity_stats)."""
     where, args = _filters(sq)
     tsq = tsquery_text(fts_expression(sq.q))
+    if tsq is None and not where:
+        return [tuple(r) for r in conn.execute(
+            "SELECT s.entity_id COLLATE \"C\", (SELECT max(name COLLATE \"C\") FROM entity_names n"
+            " WHERE n.entity_id = s.entity_id), s.kb_id, s.articles FROM entity_stats s WHERE s.type = 'LOC'")], False
     source = "articles a"
     if tsq is not None:
         source = _TEXT_SOURCE
@@ -447,9 +457,20 @@ def place_counts(conn: Connection, sq: SearchQuery) -> list[tuple[str, str, str 
         args = cond_args + args
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     with index_scans(conn, source == _TEXT_SOURCE and tsq != ""):
-        return conn.execute(
-            "SELECT entity_id, max(name COLLATE \"C\"), max(kb_id COLLATE \"C\"), count(DISTINCT doc)"
-            f" FROM article_entities WHERE type = 'LOC' AND doc IN (SELECT a.doc FROM {source}{cond}) GROUP BY entity_id", args).fetchall()
+        total = conn.execute(f"SELECT count(*) FROM {source}{cond}", args).fetchone()[0]
+        estimated = total > FACET_SAMPLE
+        if estimated:
+            cond += (" AND" if cond else " WHERE") + " a.doc %% %s = 0"
+            args = args + [-(-total // FACET_SAMPLE)]
+        rows = conn.execute(
+            "SELECT entity_id COLLATE \"C\", max(name COLLATE \"C\"), max(kb_id COLLATE \"C\"), count(*)"
+            f" FROM article_entities WHERE type = 'LOC' AND doc IN (SELECT a.doc FROM {source}{cond}) GROUP BY entity_id",
+            args).fetchall()
+        if not estimated:
+            return rows, False
+        sampled = conn.execute(f"SELECT count(*) FROM {source}{cond}", args).fetchone()[0]
+    scale = total / max(sampled, 1)
+    return [(e, n, k, max(1, round(c * scale))) for e, n, k, c in rows], True
 
 
 # ---------------------------------------------------------------------------------- entities & co. ----
@@ -459,17 +480,19 @@ def _page(size: int, page: int) -> tuple[int, int]:
 
 
 def list_entities(conn: Connection, q: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    """As sqlite_backend.list_entities: from entity_stats and entity_names, which the trigger keeps."""
     cond, args = "", []
     if q:
-        # As SQLite: the name in search form, the English name with ASCII case ignored, or the id itself.
-        cond = " WHERE name_form LIKE %s ESCAPE '\\' OR name_en_form LIKE %s ESCAPE '\\' OR entity_id = %s"
+        # As SQLite: a name in search form, the English name with ASCII case ignored, or the id itself.
+        cond = (" WHERE s.entity_id IN (SELECT entity_id FROM entity_names WHERE name_form LIKE %s ESCAPE '\\')"
+                " OR s.name_en_form LIKE %s ESCAPE '\\' OR s.entity_id = %s")
         args = [_t(_like(search_form(q))), _t(_like(q.lower())), _t(q)]
-    total = conn.execute(f"SELECT count(DISTINCT entity_id) FROM article_entities{cond}", args).fetchone()[0]
+    total = conn.execute(f"SELECT count(*) FROM entity_stats s{cond}", args).fetchone()[0]
     lim, off = _page(size, page)
     rows = conn.execute(
-        "SELECT entity_id COLLATE \"C\", max(name COLLATE \"C\"), max(name_en COLLATE \"C\"), max(type COLLATE \"C\"),"
-        " max(kb_id COLLATE \"C\"), count(DISTINCT doc), sum(mentions)"
-        f" FROM article_entities{cond} GROUP BY 1 ORDER BY 6 DESC, 1 LIMIT %s OFFSET %s", args + [lim, off]).fetchall()
+        "SELECT s.entity_id COLLATE \"C\", (SELECT max(name COLLATE \"C\") FROM entity_names n"
+        " WHERE n.entity_id = s.entity_id), s.name_en, s.type, s.kb_id, s.articles, s.mentions"
+        f" FROM entity_stats s{cond} ORDER BY s.articles DESC, 1 LIMIT %s OFFSET %s", args + [lim, off]).fetchall()
     return total, [{"id": r[0], "name": r[1], "name_en": r[2], "type": r[3], "kb_id": r[4], "articles": r[5],
                     "mentions": int(r[6]) if r[6] is not None else None} for r in rows]
 
@@ -901,8 +924,7 @@ class PostgresSearch(SearchIndex):
         with own_transaction(self.conn):
             return timeline(self.conn, query, ranked_docs)
 
-    def search_place_counts(self, query) -> list[tuple]:
-        """(entity id, name, kb id, articles) of the places in everything the query matches (the map)."""
+    def search_place_counts(self, query) -> tuple[list[tuple], bool]:
         self._catch_up()
         with own_transaction(self.conn):
             return place_counts(self.conn, query)

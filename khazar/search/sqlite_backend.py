@@ -57,6 +57,7 @@ def index_pending(conn: sqlite3.Connection, limit: int | None = None) -> int:
         conn.executemany("DELETE FROM search_pending WHERE doc = ?", [(r[0],) for r in rows])
         # Queued docs whose article is gone (deleted in between) are dropped too.
         conn.execute("DELETE FROM search_pending WHERE doc NOT IN (SELECT doc FROM articles)")
+        _fill_name_forms(conn)
     except BaseException:
         if own and conn.in_transaction:
             conn.rollback()
@@ -218,20 +219,38 @@ def timeline(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] |
         f"SELECT substr(a.published, 1, 10), count(*) FROM {source}{cond} GROUP BY 1 ORDER BY 1", src_args + args)]
 
 
-def place_counts(conn: sqlite3.Connection, sq: SearchQuery) -> list[tuple[str, str, str | None, int]]:
+def place_counts(conn: sqlite3.Connection, sq: SearchQuery) -> tuple[list[tuple[str, str, str | None, int]], bool]:
     """(entity id, name, kb id, articles) of the places in everything the query matches, with the
-    timeline's filters (the search page's map)."""
+    timeline's filters (the search page's map), and whether the counts are estimated: above FACET_SAMPLE
+    matches they are counted over every k-th doc number and scaled, as the facets are. Every article (no
+    words, no filter): the counts entity_stats keeps."""
     where, args = _filters(conn, sq, [])
     expr = fts_expression(sq.q)
-    source, src_args = "articles a", []
-    if expr:
-        source, src_args = "search_fts JOIN articles a ON a.doc = search_fts.rowid", [expr]
-        where.insert(0, "search_fts MATCH ?")
-    cond = (" WHERE " + " AND ".join(where)) if where else ""
-    return conn.execute(
-        "SELECT entity_id, max(name), max(kb_id), count(DISTINCT doc) FROM article_entities"
-        f" WHERE type = 'LOC' AND doc IN (SELECT a.doc FROM {source}{cond}) GROUP BY entity_id",
-        src_args + args).fetchall()
+    if not expr and not where:
+        return conn.execute(
+            "SELECT s.entity_id, (SELECT max(name) FROM entity_names n WHERE n.entity_id = s.entity_id), s.kb_id,"
+            " s.articles FROM entity_stats s WHERE s.type = 'LOC'").fetchall(), False
+    if expr and not where:  # the FTS index alone knows the matches
+        source, key, where, args = "search_fts", "rowid", ["search_fts MATCH ?"], [expr]
+    elif expr:
+        source, key = f"search_fts JOIN {_META} ON a.doc = search_fts.rowid", "a.doc"
+        where, args = ["search_fts MATCH ?", *where], [expr, *args]
+    else:
+        source, key = _META, "a.doc"
+    cond = " WHERE " + " AND ".join(where)
+    total = conn.execute(f"SELECT count(*) FROM {source}{cond}", args).fetchone()[0]
+    estimated = total > FACET_SAMPLE
+    if estimated:
+        cond += f" AND {key} % ? = 0"
+        args = args + [-(-total // FACET_SAMPLE)]
+    rows = conn.execute(
+        "SELECT entity_id, max(name), max(kb_id), count(*) FROM article_entities"
+        f" WHERE type = 'LOC' AND doc IN (SELECT {key} FROM {source}{cond}) GROUP BY entity_id", args).fetchall()
+    if not estimated:
+        return rows, False
+    sampled = conn.execute(f"SELECT count(*) FROM {source}{cond}", args).fetchone()[0]
+    scale = total / max(sampled, 1)
+    return [(e, n, k, max(1, round(c * scale))) for e, n, k, c in rows], True
 
 
 def _page(size: int, page: int) -> tuple[int, int]:
@@ -239,22 +258,30 @@ def _page(size: int, page: int) -> tuple[int, int]:
 
 
 def list_entities(conn: sqlite3.Connection, q: str | None, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
+    """Entities, most articles first, from the counts the triggers keep (entity_stats, entity_names); with
+    `q`, those with a name containing it (in search form), an English name containing it, or that id."""
     cond, args = "", []
     if q:
-        # Names are compared in search form so that ي/ی, ZWNJ and digit scripts do not matter.
-        cond = " WHERE khazar_search_form(name) LIKE ? OR lower(coalesce(name_en, '')) LIKE ? OR entity_id = ?"
-        like = "%" + search_form(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        cond = cond.replace("LIKE ?", "LIKE ? ESCAPE '\\'")
-        args = [like, "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", q]
-    _ensure_functions(conn)
-    total = conn.execute(f"SELECT count(DISTINCT entity_id) FROM article_entities{cond}", args).fetchone()[0]
+        _ensure_functions(conn)
+        cond = (" WHERE s.entity_id IN (SELECT entity_id FROM entity_names"
+                " WHERE coalesce(name_form, khazar_search_form(name)) LIKE ? ESCAPE '\\')"
+                " OR lower(coalesce(s.name_en, '')) LIKE ? ESCAPE '\\' OR s.entity_id = ?")
+        args = [_like_word(search_form(q)), _like_word(q.lower()), q]
+    total = conn.execute(f"SELECT count(*) FROM entity_stats s{cond}", args).fetchone()[0]
     lim, off = _page(size, page)
     rows = conn.execute(
-        f"SELECT entity_id, max(name), max(name_en), max(type), max(kb_id), count(DISTINCT doc), sum(mentions)"
-        f" FROM article_entities{cond} GROUP BY entity_id ORDER BY 6 DESC, 1 LIMIT ? OFFSET ?",
-        args + [lim, off]).fetchall()
+        "SELECT s.entity_id, (SELECT max(name) FROM entity_names n WHERE n.entity_id = s.entity_id), s.name_en,"
+        f" s.type, s.kb_id, s.articles, s.mentions FROM entity_stats s{cond} ORDER BY s.articles DESC, s.entity_id"
+        " LIMIT ? OFFSET ?", args + [lim, off]).fetchall()
     return total, [{"id": r[0], "name": r[1], "name_en": r[2], "type": r[3], "kb_id": r[4], "articles": r[5],
                     "mentions": r[6]} for r in rows]
+
+
+def _fill_name_forms(conn: sqlite3.Connection) -> None:
+    """The search form of the entity names the triggers added (they cannot call Python), in the indexing's
+    transaction; a name search computes what is still missing (another writer's rows) without writing."""
+    _ensure_functions(conn)
+    conn.execute("UPDATE entity_names SET name_form = khazar_search_form(name) WHERE name_form IS NULL")
 
 
 def _ensure_functions(conn: sqlite3.Connection) -> None:

@@ -220,6 +220,58 @@ MIGRATIONS: list[str] = [
     DELETE FROM story_articles; DELETE FROM story_state; DELETE FROM stories; DELETE FROM corpus_items;
     DELETE FROM corpus_docs; DELETE FROM corpus_df;
     """,
+    # 7: SQLiteStore's migration 8: each entity's counts and names, kept by a trigger on article_entities.
+    # The search forms come from article_entities (computed in Python when indexing). Indexing takes an
+    # advisory lock first (postgres_backend._index_docs): two indexers would otherwise update the same
+    # popular entities' rows in different orders and deadlock.
+    """
+    CREATE TABLE entity_stats (
+        entity_id TEXT PRIMARY KEY,
+        type TEXT,
+        name_en TEXT,
+        kb_id TEXT,
+        name_en_form TEXT NOT NULL DEFAULT '',
+        articles BIGINT NOT NULL,
+        mentions BIGINT NOT NULL
+    );
+    CREATE INDEX entity_stats_articles ON entity_stats (articles DESC, (entity_id COLLATE "C"));
+    CREATE TABLE entity_names (
+        entity_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_form TEXT NOT NULL DEFAULT '',
+        articles BIGINT NOT NULL,
+        PRIMARY KEY (entity_id, name)
+    );
+    INSERT INTO entity_stats (entity_id, type, name_en, kb_id, name_en_form, articles, mentions)
+        SELECT entity_id, max(type), max(name_en), max(kb_id), max(name_en_form), count(*), sum(mentions)
+        FROM article_entities GROUP BY entity_id;
+    INSERT INTO entity_names (entity_id, name, name_form, articles)
+        SELECT entity_id, name, max(name_form), count(*) FROM article_entities GROUP BY entity_id, name;
+    CREATE FUNCTION khazar_entity_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            UPDATE entity_stats SET articles = articles - 1, mentions = mentions - OLD.mentions
+                WHERE entity_id = OLD.entity_id;
+            DELETE FROM entity_stats WHERE entity_id = OLD.entity_id AND articles <= 0;
+            UPDATE entity_names SET articles = articles - 1 WHERE entity_id = OLD.entity_id AND name = OLD.name;
+            DELETE FROM entity_names WHERE entity_id = OLD.entity_id AND name = OLD.name AND articles <= 0;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            INSERT INTO entity_stats AS s (entity_id, type, name_en, kb_id, name_en_form, articles, mentions)
+                VALUES (NEW.entity_id, NEW.type, NEW.name_en, NEW.kb_id, NEW.name_en_form, 1, NEW.mentions)
+                ON CONFLICT (entity_id) DO UPDATE SET articles = s.articles + 1,
+                    mentions = s.mentions + EXCLUDED.mentions, type = coalesce(s.type, EXCLUDED.type),
+                    name_en = coalesce(s.name_en, EXCLUDED.name_en), kb_id = coalesce(s.kb_id, EXCLUDED.kb_id),
+                    name_en_form = CASE WHEN s.name_en IS NULL THEN EXCLUDED.name_en_form ELSE s.name_en_form END;
+            INSERT INTO entity_names AS n (entity_id, name, name_form, articles)
+                VALUES (NEW.entity_id, NEW.name, NEW.name_form, 1)
+                ON CONFLICT (entity_id, name) DO UPDATE SET articles = n.articles + 1;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER article_entities_counts AFTER INSERT OR DELETE OR UPDATE ON article_entities
+        FOR EACH ROW EXECUTE FUNCTION khazar_entity_counts();
+    """,
 ]
 
 # Any constant shared by every khazar process: the advisory lock that serialises migrations.

@@ -82,9 +82,10 @@ def places_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def search_places(store: Any, sq: Any) -> list[dict[str, Any]]:
     """The places mentioned in everything the query matches (not just the page shown), with article
-    counts and the same filters as the timeline."""
-    return places_from([{"id": e, "name": n, "kb_id": k, "type": "LOC", "count": c}
-                        for e, n, k, c in store.search_place_counts(sq)])
+    counts (marked "estimated" when counted over a sample) and the same filters as the timeline."""
+    rows, estimated = store.search_place_counts(sq)
+    return places_from([{"id": e, "name": n, "kb_id": k, "type": "LOC", "count": c, "estimated": estimated}
+                        for e, n, k, c in rows])
 
 
 def entity_places(entity: dict[str, Any]) -> list[dict[str, Any]]:
@@ -183,8 +184,8 @@ def map_svg(places: list[dict[str, Any]], width: int = 640, zoomable: bool = Fal
             label = Markup('<text class="{}" x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>').format(
                 "label" if free else "label minor", x, y + r + 12, p["name"])
         parts.append(Markup(
-            '<a class="{}" href="{}"><circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}"><title>{}: {} خبر</title></circle>{}</a>')
-            .format(cls, _href(p["id"]), x, y, r, p["name"], p["count"], label))
+            '<a class="{}" href="{}"><circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}"><title>{}: {}{} خبر</title></circle>{}</a>')
+            .format(cls, _href(p["id"]), x, y, r, p["name"], "≈" if p.get("estimated") else "", p["count"], label))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
 
