@@ -95,12 +95,19 @@ def tally_entity_rows(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], dict
     names: dict[str, int] = {}
     roles: dict[str, dict[str, Any]] = {}
     docs_of: dict[str, set] = {}
+    # A popular entity has thousands of rows giving the same few role lists: parse and group each once.
+    parsed: dict[str, list[Any]] = {}
+    groups: dict[str, str] = {}
     for doc, name, _en, _type, _kb, _mentions, roles_json, published in rows:
         names[name] = names.get(name, 0) + 1
         day = published[:10] if published else None
-        for role in json.loads(roles_json or "[]"):
+        if roles_json not in parsed:
+            parsed[roles_json] = json.loads(roles_json or "[]")
+        for role in parsed[roles_json]:
             title = role if isinstance(role, str) else json.dumps(role, ensure_ascii=False, sort_keys=True)
-            group = role_group(title) if isinstance(role, str) else title
+            if isinstance(role, str) and title not in groups:
+                groups[title] = role_group(title)
+            group = groups[title] if isinstance(role, str) else title
             seen = roles.setdefault(group, {"role": group, "count": 0, "first": None, "last": None, "written": []})
             if title not in seen["written"]:
                 seen["written"].append(title)

@@ -522,9 +522,10 @@ def get_entity(conn: Connection, entity_id: str, limit: int = 50) -> dict[str, A
         "SELECT id, title, outlet, published FROM articles WHERE doc = ANY(%s)"
         " ORDER BY published DESC NULLS LAST, doc DESC LIMIT %s", (docs, limit)))
     co = [{"id": e, "name": n, "type": t, "count": c} for e, n, t, c in conn.execute(
-        "SELECT entity_id COLLATE \"C\", max(name COLLATE \"C\"), max(type COLLATE \"C\"), count(DISTINCT doc)"
-        " FROM article_entities WHERE doc = ANY(%s) AND entity_id <> %s GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT 30",
-        (docs, _t(entity_id)))]
+        "SELECT c.e, (SELECT max(name COLLATE \"C\") FROM entity_names n WHERE n.entity_id = c.e), s.type, c.n"
+        " FROM (SELECT entity_id COLLATE \"C\" AS e, count(*) AS n FROM article_entities WHERE doc = ANY(%s)"
+        " AND entity_id <> %s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 30) c"
+        " LEFT JOIN entity_stats s ON s.entity_id = c.e ORDER BY c.n DESC, c.e", (docs, _t(entity_id)))]
     kb_id = rows[0][4]
     name = max(names, key=names.get)
     quotes = _quotes(conn, "q.speaker_kb_id = %s" if kb_id else "q.speaker = %s", [kb_id or name], limit, 0)
