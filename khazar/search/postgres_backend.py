@@ -202,6 +202,8 @@ def tsquery_text(expr: str | None) -> str | None:
 
 # ------------------------------------------------------------------------------------------ indexing ----
 
+# An entity's name on a page, as sqlite_backend._ENTITY_NAME (in SQLite's byte order).
+_ENTITY_NAME = "(SELECT max(n.name COLLATE \"C\") FROM entity_names n WHERE n.entity_id = {})"
 _ENTITY_COUNTS_LOCK = 0x6B68656E  # "khen": any constant shared by every khazar process
 
 
@@ -375,10 +377,10 @@ def search(conn: Connection, sq: SearchQuery, ranked_docs: list[int] | None = No
         f", (SELECT coalesce(json_agg(json_build_array(v, label, c) ORDER BY c DESC, v), '[]') FROM ("
         f"SELECT topic COLLATE \"C\" AS v, max(label COLLATE \"C\") AS label, count(*) AS c FROM article_topics"
         f" WHERE doc IN (SELECT doc FROM f) GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}) x)"
-        f", (SELECT coalesce(json_agg(json_build_array(v, label, typ, c) ORDER BY c DESC, v), '[]') FROM ("
-        f"SELECT entity_id COLLATE \"C\" AS v, max(name COLLATE \"C\") AS label, max(type COLLATE \"C\") AS typ,"
-        f" count(*) AS c FROM article_entities WHERE doc IN (SELECT doc FROM f) GROUP BY 1 ORDER BY 4 DESC, 1"
-        f" LIMIT {FACET_LIMIT}) x)") if sq.facets else ", NULL, NULL, NULL"
+        f", (SELECT coalesce(json_agg(json_build_array(v, {_ENTITY_NAME.format('v')}, s.type, c) ORDER BY c DESC, v),"
+        f" '[]') FROM (SELECT entity_id COLLATE \"C\" AS v, count(*) AS c FROM article_entities"
+        f" WHERE doc IN (SELECT doc FROM f) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {FACET_LIMIT}) x"
+        f" LEFT JOIN entity_stats s ON s.entity_id = x.v)") if sq.facets else ", NULL, NULL, NULL"
     with index_scans(conn, bool(tsq)):
         row = conn.execute(
             f"WITH m AS MATERIALIZED (SELECT a.doc, a.published, coalesce(a.outlet_kb_id, a.outlet) AS ov, a.outlet,"
@@ -447,8 +449,8 @@ def place_counts(conn: Connection, sq: SearchQuery) -> tuple[list[tuple[str, str
     tsq = tsquery_text(fts_expression(sq.q))
     if tsq is None and not where:
         return [tuple(r) for r in conn.execute(
-            "SELECT s.entity_id COLLATE \"C\", (SELECT max(name COLLATE \"C\") FROM entity_names n"
-            " WHERE n.entity_id = s.entity_id), s.kb_id, s.articles FROM entity_stats s WHERE s.type = 'LOC'")], False
+            f"SELECT s.entity_id COLLATE \"C\", {_ENTITY_NAME.format('s.entity_id')}, s.kb_id, s.articles"
+            " FROM entity_stats s WHERE s.type = 'LOC'")], False
     source = "articles a"
     if tsq is not None:
         source = _TEXT_SOURCE
@@ -490,8 +492,8 @@ def list_entities(conn: Connection, q: str | None, page: int, size: int) -> tupl
     total = conn.execute(f"SELECT count(*) FROM entity_stats s{cond}", args).fetchone()[0]
     lim, off = _page(size, page)
     rows = conn.execute(
-        "SELECT s.entity_id COLLATE \"C\", (SELECT max(name COLLATE \"C\") FROM entity_names n"
-        " WHERE n.entity_id = s.entity_id), s.name_en, s.type, s.kb_id, s.articles, s.mentions"
+        f"SELECT s.entity_id COLLATE \"C\", {_ENTITY_NAME.format('s.entity_id')}, s.name_en, s.type, s.kb_id,"
+        " s.articles, s.mentions"
         f" FROM entity_stats s{cond} ORDER BY s.articles DESC, 1 LIMIT %s OFFSET %s", args + [lim, off]).fetchall()
     return total, [{"id": r[0], "name": r[1], "name_en": r[2], "type": r[3], "kb_id": r[4], "articles": r[5],
                     "mentions": int(r[6]) if r[6] is not None else None} for r in rows]
@@ -522,7 +524,7 @@ def get_entity(conn: Connection, entity_id: str, limit: int = 50) -> dict[str, A
         "SELECT id, title, outlet, published FROM articles WHERE doc = ANY(%s)"
         " ORDER BY published DESC NULLS LAST, doc DESC LIMIT %s", (docs, limit)))
     co = [{"id": e, "name": n, "type": t, "count": c} for e, n, t, c in conn.execute(
-        "SELECT c.e, (SELECT max(name COLLATE \"C\") FROM entity_names n WHERE n.entity_id = c.e), s.type, c.n"
+        f"SELECT c.e, {_ENTITY_NAME.format('c.e')}, s.type, c.n"
         " FROM (SELECT entity_id COLLATE \"C\" AS e, count(*) AS n FROM article_entities WHERE doc = ANY(%s)"
         " AND entity_id <> %s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 30) c"
         " LEFT JOIN entity_stats s ON s.entity_id = c.e ORDER BY c.n DESC, c.e", (docs, _t(entity_id)))]

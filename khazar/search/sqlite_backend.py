@@ -102,6 +102,9 @@ def _filters(conn: sqlite3.Connection, sq: SearchQuery, notes: list[str]) -> tup
     return where, args
 
 
+# An entity's name on a page: the greatest of the names its articles give (as max(name) over its rows was).
+_ENTITY_NAME = "(SELECT max(name) FROM entity_names n WHERE n.entity_id = {})"
+
 # Counting, filtering, sorting and faceting need only these columns of an article; the covering index
 # keeps them off the table's pages, which hold the full text and JSON (5-10x slower to walk at 100k articles).
 _META = "articles a INDEXED BY articles_search_meta"
@@ -197,10 +200,13 @@ def search(conn: sqlite3.Connection, sq: SearchQuery, ranked_docs: list[int] | N
             {"value": v, "label": label or v, "count": count(c)} for v, label, c in conn.execute(
                 f"SELECT topic, max(label), count(*) FROM article_topics WHERE {in_docs}"
                 f" GROUP BY topic ORDER BY 3 DESC, 1 LIMIT {FACET_LIMIT}", docs_arg)]
+        # Counted on the primary key's index (doc, entity_id) alone, named from the entity tables.
         facets["entity"] = [
             {"value": v, "label": label, "type": typ, "count": count(c)} for v, label, typ, c in conn.execute(
-                f"SELECT entity_id, max(name), max(type), count(*) FROM article_entities WHERE {in_docs}"
-                f" GROUP BY entity_id ORDER BY 4 DESC, 1 LIMIT {FACET_LIMIT}", docs_arg)]
+                f"SELECT c.entity_id, {_ENTITY_NAME.format('c.entity_id')}, s.type, c.n FROM (SELECT entity_id,"
+                f" count(*) AS n FROM article_entities WHERE {in_docs} GROUP BY entity_id ORDER BY 2 DESC, 1"
+                f" LIMIT {FACET_LIMIT}) c LEFT JOIN entity_stats s ON s.entity_id = c.entity_id"
+                " ORDER BY c.n DESC, c.entity_id", docs_arg)]
     return SearchPage(total, hits, facets, sq.page, sq.size, notes, estimated)
 
 
@@ -227,9 +233,8 @@ def place_counts(conn: sqlite3.Connection, sq: SearchQuery) -> tuple[list[tuple[
     where, args = _filters(conn, sq, [])
     expr = fts_expression(sq.q)
     if not expr and not where:
-        return conn.execute(
-            "SELECT s.entity_id, (SELECT max(name) FROM entity_names n WHERE n.entity_id = s.entity_id), s.kb_id,"
-            " s.articles FROM entity_stats s WHERE s.type = 'LOC'").fetchall(), False
+        return conn.execute(f"SELECT s.entity_id, {_ENTITY_NAME.format('s.entity_id')}, s.kb_id, s.articles"
+                            " FROM entity_stats s WHERE s.type = 'LOC'").fetchall(), False
     if expr and not where:  # the FTS index alone knows the matches
         source, key, where, args = "search_fts", "rowid", ["search_fts MATCH ?"], [expr]
     elif expr:
@@ -270,7 +275,7 @@ def list_entities(conn: sqlite3.Connection, q: str | None, page: int, size: int)
     total = conn.execute(f"SELECT count(*) FROM entity_stats s{cond}", args).fetchone()[0]
     lim, off = _page(size, page)
     rows = conn.execute(
-        "SELECT s.entity_id, (SELECT max(name) FROM entity_names n WHERE n.entity_id = s.entity_id), s.name_en,"
+        f"SELECT s.entity_id, {_ENTITY_NAME.format('s.entity_id')}, s.name_en,"
         f" s.type, s.kb_id, s.articles, s.mentions FROM entity_stats s{cond} ORDER BY s.articles DESC, s.entity_id"
         " LIMIT ? OFFSET ?", args + [lim, off]).fetchall()
     return total, [{"id": r[0], "name": r[1], "name_en": r[2], "type": r[3], "kb_id": r[4], "articles": r[5],
@@ -312,7 +317,7 @@ def get_entity(conn: sqlite3.Connection, entity_id: str, limit: int = 50) -> dic
         " ORDER BY published DESC, doc DESC LIMIT ?", (doc_json, limit))]
     # Counted on the primary key's index alone (doc, entity_id: no row read), named from the entity tables.
     co = [{"id": e, "name": n, "type": t, "count": c} for e, n, t, c in conn.execute(
-        "SELECT c.entity_id, (SELECT max(name) FROM entity_names n WHERE n.entity_id = c.entity_id), s.type, c.n"
+        f"SELECT c.entity_id, {_ENTITY_NAME.format('c.entity_id')}, s.type, c.n"
         " FROM (SELECT entity_id, count(*) AS n FROM article_entities WHERE doc IN (SELECT value FROM json_each(?))"
         " AND entity_id != ? GROUP BY entity_id ORDER BY 2 DESC, 1 LIMIT 30) c"
         " LEFT JOIN entity_stats s ON s.entity_id = c.entity_id ORDER BY c.n DESC, c.entity_id", (doc_json, entity_id))]
