@@ -287,6 +287,7 @@ def test_any_bytes_become_articles_or_rejections(data: bytes, suffix: str):
 @given(data=jsonl_bytes())
 @example(data=json.dumps({"id": "s", "title": "تیتر", "text": "خبر\u2028ادامه خبر"}, ensure_ascii=False).encode())
 @example(data=json.dumps({"id": "n", "text": "خبر\x85ادامه"}, ensure_ascii=False).encode())
+@example(data=b'null\n{}\n{"id": "<HTML"}')  # not an object first, markup in a string: still JSONL, not HTML
 def test_jsonl_every_line_accounted_for(data: bytes):
     """Each non-blank JSONL line is one article or one rejection carrying that line number.
 

@@ -27,13 +27,15 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 
 def detect_format(path: Path, text: str) -> str:
     head = text.lstrip("\ufeff \t\r\n")[:2000].lower()
-    if head.startswith("{") or head.startswith("["):
+    by_suffix = _BY_SUFFIX.get(path.suffix.lower())
+    # A JSONL file is JSONL even when its first line is not an object (null, a number: each line a rejection)
+    # and a string in it mentions <html>: only markup from its first character makes it something else.
+    if head.startswith("{") or head.startswith("[") or (by_suffix == "jsonl" and not head.startswith("<")):
         return "jsonl"
     if "<rss" in head or "<feed" in head or "<rdf:rdf" in head:
         return "feed"
     if head.startswith("<!doctype html") or "<html" in head or "<body" in head:
         return "html"
-    by_suffix = _BY_SUFFIX.get(path.suffix.lower())
     if by_suffix in ("feed", "html") and head.startswith("<"):
         return by_suffix
     return "dump" if by_suffix in (None, "dump", "feed", "html") else by_suffix
