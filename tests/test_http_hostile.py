@@ -22,7 +22,7 @@ from khazar.model import RawDocument  # noqa: E402
 from khazar.runner import safe_process  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
 from pg import postgres_server  # noqa: E402,F401  (fixture)
-from fixtures import corpus, make_article  # noqa: E402
+from fixtures import make_article, with_corpus  # noqa: E402
 
 TOKEN = "t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -32,11 +32,7 @@ TEXT = "تهران - وزیر امور خارجه روز گذشته گفت هم�
 @pytest.fixture()
 def db(tmp_path):
     path = str(tmp_path / "hostile.db")
-    s = SQLiteStore(path)
-    for art, raw in corpus():
-        s.add_article(art, raw)
-    s.commit()
-    s.close()
+    with_corpus(SQLiteStore(path)).close()
     return path
 
 

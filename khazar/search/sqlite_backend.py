@@ -78,15 +78,21 @@ def reindex(conn: sqlite3.Connection) -> int:
     return n
 
 
-def _filters(conn: sqlite3.Connection, sq: SearchQuery, notes: list[str]) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
+def _date_range(column: str, date_from: str | None, date_to: str | None) -> tuple[list[str], list[Any]]:
+    """Conditions (and their arguments) keeping `column` within the days date_from..date_to, either open."""
+    conds: list[str] = []
     args: list[Any] = []
-    if sq.date_from:
-        where.append("a.published >= ?")
-        args.append(sq.date_from)
-    if sq.date_to:
-        where.append("a.published <= ?")
-        args.append(sq.date_to + "\uffff")  # a datetime on the last day still counts
+    if date_from:
+        conds.append(f"{column} >= ?")
+        args.append(date_from)
+    if date_to:
+        conds.append(f"{column} <= ?")
+        args.append(date_to + "\uffff")  # a datetime on the last day still counts
+    return conds, args
+
+
+def _filters(conn: sqlite3.Connection, sq: SearchQuery, notes: list[str]) -> tuple[list[str], list[Any]]:
+    where, args = _date_range("a.published", sq.date_from, sq.date_to)
     if sq.outlet:
         where.append("(a.outlet_kb_id = ? OR a.outlet = ?)")
         args += [sq.outlet, sq.outlet]
@@ -508,13 +514,7 @@ def event_counts(conn: sqlite3.Connection, date_from: str | None, date_to: str |
 
 def _event_conds(date_from: str | None, date_to: str | None, place: str | None,
                  event_type: str | None) -> tuple[list[str], list[Any]]:
-    conds, args = [], []
-    if date_from:
-        conds.append("date >= ?")
-        args.append(date_from)
-    if date_to:
-        conds.append("date <= ?")
-        args.append(date_to + "\uffff")
+    conds, args = _date_range("date", date_from, date_to)
     if place:
         conds.append("(place_kb_id = ? OR place = ?)")
         args += [place, place]
@@ -528,13 +528,7 @@ def entity_graph(conn: sqlite3.Connection, types: list[str], date_from: str | No
                  around: str | None, limit: int) -> dict[str, Any]:
     """The most mentioned entities of `types` in the articles of the period (those mentioning `around`
     when given), and how many articles each pair of them shares: nodes and edges of the graph page."""
-    conds, args = [], []
-    if date_from:
-        conds.append("a.published >= ?")
-        args.append(date_from)
-    if date_to:
-        conds.append("a.published <= ?")
-        args.append(date_to + "\uffff")
+    conds, args = _date_range("a.published", date_from, date_to)
     if around:
         conds.append("a.doc IN (SELECT doc FROM article_entities WHERE entity_id = ?)")
         args.append(around)
