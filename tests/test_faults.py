@@ -269,8 +269,8 @@ def _open_store(path: str, barrier, errors) -> None:
 def test_two_processes_opening_a_new_store_at_once(tmp_path: Path):
     """An ingest and a server started together on a new database file both get a working store.
 
-    Fails today (most runs): `_migrate` reads user_version before taking the write lock, so the second
-    process replays migration 1 after the first committed it: "table articles already exists".
+    Reading user_version before taking the write lock let the second process replay a migration the first had
+    just committed ("table entity_stats already exists"): a CI run failed on it.
     """
     ctx = multiprocessing.get_context("fork")
     errors = ctx.Queue()

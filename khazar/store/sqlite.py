@@ -255,6 +255,20 @@ MIGRATIONS: list[str] = [
 _OPEN_ATTEMPTS = 40
 
 
+def _statements(script: str) -> list[str]:
+    """A migration script's statements, whole: a trigger body's semicolons do not end its CREATE TRIGGER."""
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        raise ValueError(f"a migration ends inside a statement: {pending.strip()[:80]!r}")
+    return statements
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -282,19 +296,27 @@ class SQLiteStore(SQLiteSearch, Store):
                 step()
                 return
             except sqlite3.OperationalError as exc:
-                if attempt == _OPEN_ATTEMPTS - 1 or not ("locked" in str(exc) or "already exists" in str(exc)):
+                if attempt == _OPEN_ATTEMPTS - 1 or "locked" not in str(exc):
                     raise
                 if self.conn.in_transaction:
                     self.conn.rollback()
                 time.sleep(0.02 * (attempt + 1))
 
     def _migrate(self) -> None:
-        # A process that read the version before another committed a migration fails on the replay
-        # ("already exists") and _retry_while_racing reads the version again.
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], version + 1):
-            with self.conn:
-                self.conn.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+        # The version is read under the write lock, so a process that opens the file while another migrates
+        # waits and then sees the new version instead of replaying a migration. executescript would commit
+        # that lock away before running, so each statement goes through execute.
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], version + 1):
+                for statement in _statements(script):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
 
     def has_content(self, content_hash: str) -> bool:
         row = self.conn.execute("SELECT 1 FROM articles WHERE content_hash = ?", (content_hash,)).fetchone()
