@@ -286,3 +286,24 @@ def test_two_processes_opening_a_new_store_at_once(tmp_path: Path):
     while not errors.empty():
         found.append(errors.get())
     assert not found, found
+
+
+def test_a_current_store_opens_while_another_connection_holds_the_write_lock(tmp_path: Path, monkeypatch):
+    """A server started during a long ingest batch opens the store at once: only migrating takes the lock."""
+    import sqlite3
+
+    from khazar.store.sqlite import SQLiteStore
+
+    path = str(tmp_path / "busy.db")
+    SQLiteStore(path).close()
+    writer = sqlite3.connect(path)
+    writer.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr(SQLiteStore, "BUSY_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr("khazar.store.sqlite._OPEN_ATTEMPTS", 1)
+    try:
+        store = SQLiteStore(path)
+        assert store.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+        store.close()
+    finally:
+        writer.rollback()
+        writer.close()

@@ -303,9 +303,12 @@ class SQLiteStore(SQLiteSearch, Store):
                 time.sleep(0.02 * (attempt + 1))
 
     def _migrate(self) -> None:
-        # The version is read under the write lock, so a process that opens the file while another migrates
-        # waits and then sees the new version instead of replaying a migration. executescript would commit
-        # that lock away before running, so each statement goes through execute.
+        # A current store needs no lock: readers opening it while an ingest holds the write lock go on at once.
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+            return
+        # Otherwise the version is read again under the write lock, so a process that opens the file while
+        # another migrates waits and then sees the new version instead of replaying a migration.
+        # executescript would commit that lock away before running, so each statement goes through execute.
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
