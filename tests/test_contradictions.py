@@ -91,3 +91,27 @@ def test_two_lists_of_the_same_set_that_differ_are_a_set_contradiction_and_a_sub
     assert {cl.kind for cl in article_claims(a)} == {"number", "set"}
     wider = _article("c", "ایسنا", tc, entities=_places(tc, names))
     assert [x for x in find_contradictions(*_story(a, wider)) if x["kind"] == "set"] == []
+
+
+def _with_places(aid, title, text, places):
+    """An article whose places (key → name) are tagged wherever they stand in its title and text."""
+    ents = []
+    for key, name in places.items():
+        mentions = [{"start": field_text.index(name), "end": field_text.index(name) + len(name), "text": name,
+                     "field": field} for field, field_text in (("title", title), ("text", text)) if name in field_text]
+        ents.append({"id": key, "kb_id": key, "name": name, "type": "LOC", "mentions": mentions})
+    return Article(id=aid, title=title, text=text, published="2009-06-13", outlet={"name": "فارس", "kb_id": "out:f"},
+                   entities=ents)
+
+
+def test_figures_about_two_different_places_are_two_facts_not_a_contradiction():
+    counts = "وی تصریح کرد: موسوی ۱۰ هزار رای، کروبی ۱۲۹ رای و رضایی {} رای را به خود اختصاص دادند."
+    damghan = _with_places("d", "احمدی‌نژاد ۸۰ درصد آرای مردم دامغان را کسب کرد", counts.format(655),
+                           {"loc:damghan": "دامغان"})
+    borujerd = _with_places("b", "احمدی‌نژاد اکثر آرا را در بروجرد به دست آورد", counts.format(1851),
+                            {"loc:borujerd": "بروجرد"})
+    assert find_contradictions(*_story(damghan, borujerd)) == []
+    # the same count for the same place, told two ways, is still one
+    other = _with_places("o", "نتایج انتخابات در دامغان اعلام شد", counts.format(1851), {"loc:damghan": "دامغان"})
+    [c] = find_contradictions(*_story(damghan, other))
+    assert c["values"] == {"d": 655, "o": 1851}

@@ -97,6 +97,9 @@ class Claim:
     members: dict[str, str] = field(default_factory=dict)  # set: member key → display name
     bound: str = "="
     running: bool = False  # stated as a running total («تاکنون»)
+    # The places the figure is about: those named in its sentence, else those of the article's title
+    # («رضایی ۶۵۵ رای» in a report on Damghan's count is not Borujerd's «رضایی ۱۸۵۱ رای»).
+    places: frozenset[str] = frozenset()
 
     def to_dict(self) -> dict:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
@@ -306,6 +309,16 @@ def _sets(article, field: str, text: str, s_start: int, s_end: int, lx: Lexicon)
     return out
 
 
+def _place_mentions(article) -> list[tuple[str, int, int, str]]:
+    """(field, start, end, place key) of every place the article names."""
+    return [(m.get("field", "text"), m["start"], m["end"], e.get("kb_id") or e.get("id"))
+            for e in article.entities if e.get("type") == "LOC" for m in e.get("mentions", [])]
+
+
+def _places_in(place_mentions: list[tuple[str, int, int, str]], field: str, start: int, end: int) -> frozenset[str]:
+    return frozenset(key for f, a, b, key in place_mentions if f == field and start <= a and b <= end)
+
+
 def _has(keys: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(keys[i:i + n]) == phrase for i in range(len(keys) - n + 1))
@@ -315,6 +328,8 @@ def article_claims(article) -> list[Claim]:
     """Every figure and named set the article states, title first."""
     lx = lexicon()
     out: list[Claim] = []
+    place_mentions = _place_mentions(article)
+    title_places = frozenset(key for field_name, _, _, key in place_mentions if field_name == "title")
     parts = [("title", article.title or "", [(0, len(article.title or ""))])]
     parts.append(("text", article.text or "", [(s.start, s.end) for s in split_sentences(article.text or "")]))
     for field_name, text, spans in parts:
@@ -328,6 +343,7 @@ def article_claims(article) -> list[Claim]:
                     running = any(_has(keys, phrase) for phrase in lx.running)
                 out.append(Claim("number", fg.noun, fg.value, fg.subject, fg.qualifiers, fg.first_qualifier, fg.total,
                                  day, sent.strip(), field_name, a + fg.start, a + fg.end, sent[fg.start:fg.end],
-                                 bound=fg.bound, running=running))
+                                 bound=fg.bound, running=running,
+                                 places=_places_in(place_mentions, field_name, a, b) or title_places))
             out.extend(_sets(article, field_name, text, a, b, lx))
     return out

@@ -51,6 +51,8 @@ def _quals_agree(a: Claim, b: Claim) -> bool:
 def _same_fact(a: Claim, b: Claim) -> bool:
     if a.total != b.total or (a.day and b.day and a.day != b.day):
         return False
+    if a.places and b.places and not any(_related_places(x, y) for x in a.places for y in b.places):
+        return False  # one count in Damghan, another in Borujerd: two facts
     generic_nouns = lexicon().generic
     generic = a.noun is None or b.noun is None or a.noun in generic_nouns or b.noun in generic_nouns
     if generic:  # what is counted is not said: the named subject must be the same
@@ -219,7 +221,8 @@ def _sig(e: dict) -> dict | None:
             "label": e.get("label") or "", "status": e.get("status")}
 
 
-def _kb_ancestors(kb_id: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _kb_ancestors(kb_id: str) -> frozenset[str]:
     from ..kb import load_kb
 
     kb = load_kb()
@@ -228,7 +231,7 @@ def _kb_ancestors(kb_id: str) -> set[str]:
         seen.add(cur)
         rec = kb.get(cur)
         cur = rec.parent if rec else None
-    return seen
+    return frozenset(seen)
 
 
 def _related_places(a: str, b: str) -> bool:
