@@ -67,3 +67,16 @@ def seed_articles() -> list[dict]:
         assert not isinstance(item, Rejection), item
         out.append(process(item).to_dict())
     return out
+
+
+@pytest.fixture()
+def client(db):
+    """The HTTP API over the store at `db`, a path each API test module gives with its own `db` fixture."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from khazar.api import create_app
+    from fixtures import API_TOKEN
+
+    with TestClient(create_app(db, token=API_TOKEN), raise_server_exceptions=False) as c:
+        yield c

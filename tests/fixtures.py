@@ -6,6 +6,9 @@ from khazar.model import Article, RawDocument
 from khazar.store import open_store
 
 ZWNJ = "\u200c"
+# The write token of the API that test modules start (the `client` fixture in conftest.py).
+API_TOKEN = "s3cret-token"
+API_AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def make_article(aid: str, title: str, text: str, *, outlet: tuple[str, str] | None = ("خبرگزاری ایرنا", "out:irna"),

@@ -10,10 +10,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from khazar.api import create_app  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
-from fixtures import corpus, make_article  # noqa: E402
+from fixtures import API_AUTH, API_TOKEN, corpus, make_article  # noqa: E402
 
 XSS = '<script>alert("x")</script>'
-TOKEN = "s3cret-token"
 
 
 @pytest.fixture()
@@ -28,12 +27,6 @@ def db(tmp_path):
     s.commit()
     s.close()
     return path
-
-
-@pytest.fixture()
-def client(db):
-    with TestClient(create_app(db, token=TOKEN), raise_server_exceptions=False) as c:
-        yield c
 
 
 def test_search_endpoint_shape(client):
@@ -151,13 +144,13 @@ def test_post_requires_a_configured_token(db):
         assert r.status_code == 403
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}])
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {API_TOKEN}"}])
 def test_post_rejects_missing_or_wrong_token(client, headers):
     assert client.post("/api/articles", json=RECORD, headers=headers).status_code == 401
 
 
 def test_post_ingests_and_makes_searchable(client):
-    auth = {"Authorization": f"Bearer {TOKEN}"}
+    auth = API_AUTH
     r = client.post("/api/articles", json=RECORD, headers=auth)
     assert r.status_code == 201, r.text
     assert r.json()["id"] == "api-1"
@@ -168,7 +161,7 @@ def test_post_ingests_and_makes_searchable(client):
 
 
 def test_post_validation(client):
-    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    auth = {**API_AUTH, "Content-Type": "application/json"}
     assert client.post("/api/articles", content=b"{not json", headers=auth).status_code == 400
     assert client.post("/api/articles", content=json.dumps({"title": "no text"}), headers=auth).status_code == 422
     assert client.post("/api/articles", content=b"[1, 2]", headers=auth).status_code == 422
@@ -178,7 +171,7 @@ def test_post_validation(client):
 
 
 def test_post_body_limit_holds_without_content_length(client):
-    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    auth = {**API_AUTH, "Content-Type": "application/json"}
 
     def chunks():
         yield b'{"text": "'
@@ -197,7 +190,7 @@ def test_story_series_and_contradiction_endpoints(seed_articles, tmp_path):
     store = store_with(path, articles_of(seed_articles) + price_reports())
     report_from_store(store)
     store.close()
-    with TestClient(create_app(str(path), token=TOKEN), raise_server_exceptions=False) as c:
+    with TestClient(create_app(str(path), token=API_TOKEN), raise_server_exceptions=False) as c:
         listed = c.get("/api/contradictions").json()
         assert listed["total"] == 1
         story = c.get(f"/api/stories/{listed['results'][0]['story']}").json()

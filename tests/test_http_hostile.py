@@ -22,10 +22,8 @@ from khazar.model import RawDocument  # noqa: E402
 from khazar.runner import safe_process  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
 from pg import postgres_server  # noqa: E402,F401  (fixture)
-from fixtures import make_article, with_corpus  # noqa: E402
+from fixtures import API_AUTH, API_TOKEN, make_article, with_corpus  # noqa: E402
 
-TOKEN = "t0ken"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TEXT = "تهران - وزیر امور خارجه روز گذشته گفت همکاری‌ها با کشورهای حاشیه خزر ادامه دارد."
 
 
@@ -36,15 +34,9 @@ def db(tmp_path):
     return path
 
 
-@pytest.fixture()
-def client(db):
-    with TestClient(create_app(db, token=TOKEN), raise_server_exceptions=False) as c:
-        yield c
-
-
 def post(client, body, *, content_type="application/json"):
     data = body if isinstance(body, (bytes, str)) else json.dumps(body, ensure_ascii=False)
-    return client.post("/api/articles", content=data, headers={**AUTH, "Content-Type": content_type})
+    return client.post("/api/articles", content=data, headers={**API_AUTH, "Content-Type": content_type})
 
 
 # --- 1: a stored impossible date ------------------------------------------------------------------------
@@ -80,7 +72,7 @@ def test_lock_contention_is_503_and_the_server_recovers(db, monkeypatch):
     """Another process holds the write lock past the wait: the POST is 503 with Retry-After, nothing is
     left half-done, and once the lock is free writes (the server's and others') go through again."""
     monkeypatch.setattr(SQLiteStore, "BUSY_TIMEOUT_SECONDS", 0.5)
-    with TestClient(create_app(db, token=TOKEN), raise_server_exceptions=False) as client:
+    with TestClient(create_app(db, token=API_TOKEN), raise_server_exceptions=False) as client:
         holder = sqlite3.connect(db, timeout=5)
         holder.execute("BEGIN IMMEDIATE")
         try:
@@ -286,7 +278,7 @@ def workbench_client(seed_articles, tmp_path_factory):
     store = store_with(path, articles_of(seed_articles) + price_reports())
     report_from_store(store)
     store.close()
-    with TestClient(create_app(str(path), token=TOKEN), raise_server_exceptions=False) as c:
+    with TestClient(create_app(str(path), token=API_TOKEN), raise_server_exceptions=False) as c:
         yield c
 
 
