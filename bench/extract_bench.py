@@ -2,7 +2,8 @@
 
 Speeds are CPU seconds of the measuring process (time.process_time), so a busy machine does not skew the
 ratios. Prints articles/s, MB/s and peak memory for khazar's pipeline, and — measured in the same run on the same
-texts — hazm's normaliser alone and rishe's normalise+tokenise alone, with khazar's speed as a ratio of each.
+texts — hazm's normaliser alone and rishe's normalise+tokenise alone, with khazar's speed as a ratio of each, and
+the whole pipeline's CPU milliseconds per article in each of its stages (so a slowdown shows where it is).
 hazm 0.10 pins an old numpy, so it runs from its own virtualenv (bench/.venv-hazm, made on first use).
 
     python bench/extract_bench.py [--limit N] [--no-hazm]
@@ -10,6 +11,7 @@ hazm 0.10 pins an old numpy, so it runs from its own virtualenv (bench/.venv-haz
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import subprocess
@@ -77,18 +79,36 @@ def main() -> None:
         raws = raws[: args.limit]
     texts = [((r.title or "") + "\n" + r.raw) for r in raws]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    from khazar import pipeline
     from khazar.pipeline import STAGES, PipelineOptions
+
+    stage_seconds = dict.fromkeys((s.name for s in STAGES), 0.0)
 
     def timed(options: PipelineOptions) -> float:
         for r in raws[:20]:  # load lexicons, models and compile patterns outside the timing
             process(r, options=options)
+        stage_seconds.update(dict.fromkeys(stage_seconds, 0.0))
         start = time.process_time()
         for r in raws:
             process(r, options=options)
         return time.process_time() - start
 
+    def clocked(stage: pipeline.Stage) -> pipeline.Stage:
+        def run(work: pipeline.Work) -> None:
+            start = time.process_time()
+            stage.run(work)
+            stage_seconds[stage.name] += time.process_time() - start
+        return dataclasses.replace(stage, run=run)
+
     ours = timed(PipelineOptions(enrich=False))  # the foundation: cleaning, layout, metadata, dates
-    full = timed(PipelineOptions())
+    # process() reads pipeline.STAGES at each call: the whole pipeline runs with every stage clocked (a clock
+    # reading costs about a microsecond, a stage takes milliseconds).
+    pipeline.STAGES = tuple(clocked(s) for s in STAGES)
+    try:
+        full = timed(PipelineOptions())
+    finally:
+        pipeline.STAGES = STAGES
+    full_stage_ms = {name: 1000 * seconds / len(raws) for name, seconds in stage_seconds.items()}
     no_tagger = timed(PipelineOptions(use_tagger=False))  # --no-tagger: entities from the knowledge base and patterns only
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(raws)
@@ -97,6 +117,8 @@ def main() -> None:
     print(f"khazar whole pipeline (+ {', '.join(s.name for s in STAGES if s.enriches)}): {n / full:7.1f} articles/s  "
           f"{megabytes / full:5.2f} MB/s  peak RSS {peak_mb:.0f} MB  (1 core)")
     print(f"khazar whole pipeline with --no-tagger:     {n / no_tagger:7.1f} articles/s  {megabytes / no_tagger:5.2f} MB/s  (1 core)")
+    print("whole pipeline, CPU ms per article by stage: "
+          + ", ".join(f"{name} {ms:.2f}" for name, ms in full_stage_ms.items()))
     rs = rishe_seconds(texts)
     print(f"rishe normalise+tokenise alone:             {n / rs:7.1f} articles/s  → khazar at {rs / ours:.2f}× rishe")
     if not args.no_hazm:

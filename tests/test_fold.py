@@ -67,6 +67,16 @@ def test_offset_key_maps_each_key_character_to_its_place():
     assert offsets.tolist()[2] == 3  # "آ" after the dropped space
 
 
+def test_name_key_is_the_offset_key_of_the_name():
+    # name_key folds with its own translate table: it must agree with offset_key (the automata's text side) on
+    # every character, else a KB name would never match the text that spells it
+    for code in range(0x10000):
+        if not 0xD800 <= code < 0xE000:  # lone surrogates cannot be encoded, so no text holds one
+            name = "ب" + chr(code) + "هیئت"
+            assert name_key(name) == offset_key(name)[0], hex(code)
+    assert name_key("𝔸 x") == offset_key("𝔸 x")[0] == "𝔸x"
+
+
 def test_token_form_is_frozen_for_the_taggers():
     # the trained CRF and BiLSTM saw these letters as written: folding them changes their features
     for kept in "ئؤڪ":

@@ -178,8 +178,13 @@ def _rank_words() -> frozenset[str]:
     return frozenset(w for _, u in _ranks() for w in u.split())
 
 
+@lru_cache(maxsize=1)
+def _rank_keys() -> frozenset[str]:
+    return frozenset(name_key(r) for r, _ in _ranks())
+
+
 def is_rank(title: str) -> bool:
-    return any(name_key(title) == name_key(r) for r, _ in _ranks())
+    return name_key(title) in _rank_keys()
 
 
 def rank_before(text: str, start: int, end: int | None = None) -> str | None:

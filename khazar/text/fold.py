@@ -36,6 +36,7 @@ The forms, and where they deliberately differ:
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -123,9 +124,17 @@ def offset_key_drops(ch: str) -> bool:
     return code < 0x10000 and _OFFSET_KEY_LOOKUP[code] == 0
 
 
+# The same map as a str.translate table: a name is a few characters, and numpy's fixed cost per call is many
+# times a translate of them. Memoised: the extractors key the same trigger words, titles and names thousands of
+# times per article.
+_NAME_KEY_TABLE = {code: (int(folded) or None) for code, folded in enumerate(_OFFSET_KEY_LOOKUP)
+                   if folded != code or folded == 0}
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """``offset_key`` of a name without the offsets: what a KB surface form is stored under."""
-    return offset_key(name)[0]
+    return _apply_variants(name.translate(_NAME_KEY_TABLE))
 
 
 # -- shadow -------------------------------------------------------------------------------------------------
