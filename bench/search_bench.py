@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from khazar.model import Article, RawDocument  # noqa: E402
+from khazar.model import Article, RawDocument, Topic  # noqa: E402
 from khazar.search import SearchQuery, run  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
 
@@ -56,7 +56,7 @@ def build(path: Path, n: int) -> None:
             text = f"{rec.get('text', '')}\n[{copy}]"  # distinct content hash per copy
             art = Article(id=f"{rec.get('id', 'x')}~{copy}", title=rec.get("title") or "", text=text,
                           outlet={"name": rec.get("source"), "name_en": None, "kb_id": None}, published=d.isoformat(),
-                          topics=[{"id": rec["category"]}] if rec.get("category") else [])
+                          topics=[Topic(rec["category"], rec["category"], 1.0)] if rec.get("category") else [])
             store.add_article(art, RawDocument(id=art.id, raw=text, format="jsonl", origin="bench", title=art.title))
             if i % 5000 == 4999:
                 store.commit()

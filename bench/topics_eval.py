@@ -39,7 +39,7 @@ def seeds() -> None:
     tp = fp = fn = 0
     for raw in read_paths([SHARED / "seeds"]):
         a = process(raw)
-        got = {t["id"] for t in score_topics(a.title, a.text)}
+        got = {t.id for t in score_topics(a.title, a.text)}
         want = gold.get(a.id, set())
         tp += len(got & want)
         fp += len(got - want)
@@ -66,7 +66,7 @@ def news(limit: int) -> None:
             if topic is None:
                 continue
             n += 1
-            got = {t["id"] for t in score_topics(rec.get("title") or "", rec.get("text") or "")}
+            got = {t.id for t in score_topics(rec.get("title") or "", rec.get("text") or "")}
             ok = topic in got
             hits += ok
             total += 1

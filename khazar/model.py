@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 # An article id is a URL path segment, a header value and a CLI argument: 1 to ID_MAX_CHARS printable
 # characters of any script (ZWNJ and ZWJ included), except white space, control and formatting characters
@@ -107,6 +108,45 @@ class TimeValue:
         return asdict(self)
 
 
+@dataclass(slots=True)
+class Topic:
+    """What an article is about (extract.topics): a taxonomy id, its label, a score in [0, 1] and the keywords
+    that were its evidence, strongest first."""
+
+    id: str
+    label: str
+    score: float
+    evidence: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "score": self.score, "evidence": self.evidence}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | str) -> Topic:
+        if isinstance(d, str):  # records stored before topics had labels and scores: the id alone
+            d = {"id": d}
+        tid = str(d.get("id") or d["label"])
+        if not tid:
+            raise ValueError("a topic has an id or a label")
+        return cls(tid, str(d.get("label") or tid), float(d.get("score") or 0.0),
+                   [str(k) for k in d.get("evidence") or []])
+
+
+_Record = TypeVar("_Record")
+
+
+def _records(stored: object, from_dict: Callable[[Any], _Record]) -> list[_Record]:
+    """The typed records of a stored list. A record that is malformed (not an object, a required key missing
+    or of the wrong kind) is dropped here, so that no reader of an Article has to check its records again."""
+    out: list[_Record] = []
+    for item in stored if isinstance(stored, list) else []:
+        try:
+            out.append(from_dict(item))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
 @dataclass
 class Article:
     id: str
@@ -121,7 +161,7 @@ class Article:
     entities: list[dict[str, Any]] = field(default_factory=list)
     quotes: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
-    topics: list[dict[str, Any]] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     url: str | None = None
     category: str | None = None
@@ -144,7 +184,7 @@ class Article:
             "entities": self.entities,
             "quotes": self.quotes,
             "events": self.events,
-            "topics": self.topics,
+            "topics": [t.to_dict() for t in self.topics],
             "warnings": self.warnings,
             "url": self.url,
             "category": self.category,
@@ -156,5 +196,6 @@ class Article:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Article":
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        known["times"] = [TimeValue(**t) for t in d.get("times", [])]
+        known["times"] = _records(d.get("times"), lambda t: TimeValue(**t))
+        known["topics"] = _records(d.get("topics"), Topic.from_dict)
         return cls(**known)

@@ -44,7 +44,7 @@ def render_article(article: Article) -> str:
             who = f"  [{'، '.join(e.get('participants') or [])}]" if e.get("participants") else ""
             lines.append(f"  {e['type']}{planned}: {e.get('label')} — {e.get('place') or '—'} — {when}{who}")
     if article.topics:
-        lines.append("topics:     " + ", ".join(t["id"] for t in article.topics))
+        lines.append("topics:     " + ", ".join(t.id for t in article.topics))
     for w in article.warnings:
         lines.append(f"warning:    {w}")
     lines += ["", article.text, ""]

@@ -2,7 +2,7 @@
 path): small hand-made articles and corpora, and stores holding them. Fixtures proper live in conftest.py."""
 from __future__ import annotations
 
-from khazar.model import Article, RawDocument
+from khazar.model import Article, RawDocument, Topic
 from khazar.store import open_store
 
 ZWNJ = "\u200c"
@@ -45,14 +45,14 @@ def corpus() -> list[tuple[Article, RawDocument]]:
                               "kind": "direct", "start": q_start, "end": q_start + len(quote_text), "cue": "گفت"}],
                      events=[{"type": "meeting", "label": "اجلاس استانداران", "date": "2025-11-18", "place": "رشت",
                               "place_kb_id": "loc:rasht", "participants": ["per:araghchi"], "start": 0, "end": 5}],
-                     topics=[{"id": "diplomacy", "label": "دیپلماسی", "evidence": []}]),
+                     topics=[Topic("diplomacy", "دیپلماسی", 0.5)]),
         make_article("corridor", "رشد ترانزیت در کریدور شمال-جنوب", CORRIDOR_TEXT, published="2025-10-01",
                      outlet=("ایسنا", "out:isna"),
                      entities=[{"type": "LOC", "name": "رشت", "kb_id": "loc:rasht", "roles": [],
                                 "mentions": [mention(CORRIDOR_TEXT, "رشت")]}],
-                     topics=[{"id": "transport", "label": "حمل و نقل"}]),
+                     topics=[Topic("transport", "حمل و نقل", 0.5)]),
         make_article("football", "پیروزی تیم ملی فوتبال", FOOTBALL_TEXT, published="2024-03-05", outlet=("ایسنا", "out:isna"),
-                     topics=[{"id": "sport"}]),
+                     topics=[Topic("sport", "sport", 0.5)]),
     ]
 
 

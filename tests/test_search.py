@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from khazar.search import QueryError, SearchQuery, parse_date, run, search_form
 from khazar.search.query import fts_expression
+from khazar.model import Topic
 from khazar.store.sqlite import SQLiteStore
 
 from fixtures import ZWNJ, ids, make_article, with_corpus
@@ -143,7 +144,7 @@ def test_facets_over_many_matches_are_estimated_from_an_even_sample(tmp_path, mo
     with SQLiteStore(str(tmp_path / "many.db")) as st_:
         for n in range(120):  # 3 of every 4 from IRNA, every 10th about sport
             outlet = ("ایرنا", "out:irna") if n % 4 else ("ایسنا", "out:isna")
-            topics = [{"id": "sport"}] if n % 10 == 0 else [{"id": "economy"}]
+            topics = [Topic("sport", "sport", 0.5)] if n % 10 == 0 else [Topic("economy", "economy", 0.5)]
             st_.add_article(*make_article(f"a{n}", f"خبر {n}", f"بازار نفت خزر امروز {n}", outlet=outlet, topics=topics))
         st_.commit()
         exact = run(st_, SearchQuery(q="نفت"))

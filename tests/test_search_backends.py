@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from khazar.search import SearchQuery, run, search_form
 from khazar.search.fts5_text import parse_expression, parse_query, snippet, tokenize
 from khazar.search.query import MARK_CLOSE, MARK_OPEN, MIN_PREFIX_CHARS, fts_expression
+from khazar.model import Topic
 from khazar.store import open_store
 from pg import postgres_server  # noqa: F401  (fixture)
 from fixtures import RASHT_TEXT, ZWNJ, ids, make_article, with_corpus
@@ -593,7 +594,7 @@ def test_concurrent_indexing_indexes_each_article_once(request, tmp_path):
         for n in range(120):
             art, raw = make_article(f"c{n}", f"خبر {n}", f"متن شماره {n} درباره کریدور شمال-جنوب",
                                     entities=[{"id": "loc:rasht", "name": "رشت", "mentions": [{}]}],
-                                    topics=[{"id": "transport"}])
+                                    topics=[Topic("transport", "transport", 0.5)])
             s.add_article(art, raw)
         s.commit()
     ctx = multiprocessing.get_context("fork")

@@ -10,24 +10,24 @@ SEED_TOPIC_F1 = 0.85  # bench/topics_eval.py when this test was written
 def test_multilabel_with_evidence():
     title = "گسترش صادرات و ترانزیت کالا از بندر انزلی"
     text = "با تکمیل کریدور شمال - جنوب، حمل و نقل ریلی و صادرات محصولات کشاورزی افزایش می‌یابد."
-    ids = {t["id"]: t for t in score_topics(title, text)}
+    ids = {t.id: t for t in score_topics(title, text)}
     assert {"trade", "transit", "agriculture"} <= set(ids)
-    assert "کریدور" in ids["transit"]["evidence"]
-    assert all(0 < t["score"] < 1 for t in ids.values())
+    assert "کریدور" in ids["transit"].evidence
+    assert all(0 < t.score < 1 for t in ids.values())
     assert "sports" not in ids
 
 
 def test_one_weak_word_is_not_a_topic_and_repetition_does_not_inflate():
     assert not score_topics("", "او درباره فرهنگ سخن گفت.")
-    once = {t["id"]: t["score"] for t in score_topics("", "تحریم بر اقتصاد اثر دارد.")}
-    many = {t["id"]: t["score"] for t in score_topics("", "تحریم تحریم تحریم بر اقتصاد اثر دارد.")}
+    once = {t.id: t.score for t in score_topics("", "تحریم بر اقتصاد اثر دارد.")}
+    many = {t.id: t.score for t in score_topics("", "تحریم تحریم تحریم بر اقتصاد اثر دارد.")}
     assert once["sanctions"] == many["sanctions"]
 
 
 def test_longest_keyword_wins():
     # "وزارت امور خارجه" is diplomacy evidence once, not also a weaker overlapping keyword
-    got = {t["id"]: t for t in score_topics("", "وزارت امور خارجه بیانیه داد.")}
-    assert got["diplomacy"]["evidence"] == ["وزارت امور خارجه"]
+    got = {t.id: t for t in score_topics("", "وزارت امور خارجه بیانیه داد.")}
+    assert got["diplomacy"].evidence == ["وزارت امور خارجه"]
 
 
 def test_seed_topics_do_not_drop(seed_articles, gold):
@@ -36,9 +36,18 @@ def test_seed_topics_do_not_drop(seed_articles, gold):
     for d in seed_articles:
         a = Article.from_dict(d)
         extract_topics(a)
-        got = {t["id"] for t in a.topics}
+        got = {t.id for t in a.topics}
         tp += len(got & want[a.id])
         fp += len(got - want[a.id])
         fn += len(want[a.id] - got)
     p, r = tp / (tp + fp), tp / (tp + fn)
     assert 2 * p * r / (p + r) >= SEED_TOPIC_F1
+
+
+def test_a_stored_topic_reads_back_as_it_was_written_and_a_malformed_one_is_dropped():
+    [topic] = score_topics("", "وزارت امور خارجه بیانیه داد و سفیر را احضار کرد.")[:1]
+    stored = {"id": "a", "title": "", "text": "", "topics": [topic.to_dict(), "sport", {"label": "اقتصاد"}, {"score": 1},
+                                                           None, 7, {"id": ""}]}
+    read = Article.from_dict(stored).topics
+    assert read[0] == topic and read[0].to_dict() == topic.to_dict()
+    assert [(t.id, t.label) for t in read[1:]] == [("sport", "sport"), ("اقتصاد", "اقتصاد")]

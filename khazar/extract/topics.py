@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from .. import kb
 from ..kb.matcher import PhraseMatcher
-from ..model import Article
+from ..model import Article, Topic
 
 # Plural and ezafe forms a keyword may carry.
 _ENDINGS = ("هایی", "های", "ها", "ات", "ای", "ی")
@@ -43,7 +42,7 @@ def taxonomy() -> Taxonomy:
                     float(data.get("saturation", 4)))
 
 
-def score_topics(title: str, text: str) -> list[dict[str, Any]]:
+def score_topics(title: str, text: str) -> list[Topic]:
     tax = taxonomy()
     evidence: dict[str, dict[str, float]] = {}
     for field_text, factor in ((text or "", 1.0), (title or "", tax.title_weight)):
@@ -57,18 +56,14 @@ def score_topics(title: str, text: str) -> list[dict[str, Any]]:
             for topic, (weight, kw) in best.items():
                 seen = evidence.setdefault(topic, {})
                 seen[kw] = max(seen.get(kw, 0.0), weight * factor)
-    out: list[dict[str, Any]] = []
+    out: list[Topic] = []
     for topic, kws in evidence.items():
         total = sum(kws.values())
         if total < tax.threshold:
             continue
-        out.append({
-            "id": topic,
-            "label": tax.labels[topic],
-            "score": round(total / (total + tax.saturation), 3),
-            "evidence": [k for k, _ in sorted(kws.items(), key=lambda kv: -kv[1])],
-        })
-    out.sort(key=lambda t: -t["score"])
+        out.append(Topic(topic, tax.labels[topic], round(total / (total + tax.saturation), 3),
+                         [k for k, _ in sorted(kws.items(), key=lambda kv: -kv[1])]))
+    out.sort(key=lambda t: -t.score)
     return out
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..model import Article
+
 
 def entity_id_of(entity: dict[str, Any]) -> str | None:
     """The linker's stable id (kb id, or x:<hash> of type and name, the same in every article); records
@@ -52,6 +54,8 @@ def article_rows(article_json: str) -> ArticleRows:
         return rows
     if not isinstance(art, dict):
         return rows
+    # the rows come from the records alone: a stored JSON without the article's own fields still gives them
+    article = Article.from_dict({"id": "", "title": "", "text": "", **art})
     entities: dict[str, list[Any]] = {}
     for ent in art.get("entities") or []:
         # the story's source ("به گزارش فارس"), kept in the article, is not one of its entities here
@@ -64,13 +68,9 @@ def article_rows(article_json: str) -> ArticleRows:
         entities[eid] = [eid, ent.get("type"), ent.get("name") or eid, ent.get("name_en"), ent.get("kb_id"),
                          mentions, json.dumps(ent.get("roles") or [], ensure_ascii=False)]
     rows.entities = [tuple(r) for r in entities.values()]
-    topics: dict[str, Any] = {}
-    for topic in art.get("topics") or []:
-        if isinstance(topic, str):
-            topic = {"id": topic}
-        if not isinstance(topic, dict) or not (tid := topic.get("id") or topic.get("label")):
-            continue
-        topics.setdefault(str(tid), topic.get("label"))  # the first label stays
+    topics: dict[str, str] = {}
+    for topic in article.topics:
+        topics.setdefault(topic.id, topic.label)  # the first label stays
     rows.topics = list(topics.items())
     for n, q in enumerate(art.get("quotes") or []):
         if isinstance(q, dict) and q.get("text"):
@@ -126,8 +126,8 @@ def tally_entity_rows(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], dict
 def entity_page(entity_id: str, rows: list[tuple[Any, ...]], names: dict[str, int],
                 roles: dict[str, dict[str, Any]], **related: Any) -> dict[str, Any]:
     """The entity page's JSON; `related` gives its articles, co_mentioned, quotes and events."""
-    return {"id": entity_id, "name": max(names, key=names.get),
-            "names": sorted(names, key=names.get, reverse=True),
+    return {"id": entity_id, "name": max(names, key=names.__getitem__),
+            "names": sorted(names, key=names.__getitem__, reverse=True),
             "name_en": next((r[2] for r in rows if r[2]), None), "type": rows[0][3], "kb_id": rows[0][4],
             "article_count": len({r[0] for r in rows}), "mentions": sum(r[5] for r in rows),
             "roles": sorted(roles.values(), key=lambda r: -r["count"]),
