@@ -132,6 +132,121 @@ class Topic:
                    [str(k) for k in d.get("evidence") or []])
 
 
+def _str(d: dict[str, Any], key: str) -> str:
+    value = d[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is not a string")
+    return value
+
+
+def _int(d: dict[str, Any], key: str) -> int:
+    value = d[key]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{key} is not a whole number")
+    return value
+
+
+def _str_or_none(d: dict[str, Any], key: str) -> str | None:
+    value = d.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _strs(d: dict[str, Any], key: str) -> list[str]:
+    return [v for v in d.get(key) or [] if isinstance(v, str)]
+
+
+@dataclass(slots=True)
+class Span:
+    """Where a trigger sits: start, end (exclusive) in the text or title its record's `field` names."""
+
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Span:
+        return cls(_int(d, "start"), _int(d, "end"))
+
+
+@dataclass(slots=True)
+class Evidence:
+    """The sentence a record was read from, with its span."""
+
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Evidence:
+        return cls(_int(d, "start"), _int(d, "end"), _str(d, "text"))
+
+
+@dataclass(slots=True)
+class EventMention:
+    """One trigger of an event (events of one article that are one happening are merged, their triggers kept)."""
+
+    start: int
+    end: int
+    field: str  # "text" or "title"
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "field": self.field, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EventMention:
+        return cls(_int(d, "start"), _int(d, "end"), _str(d, "field"), _str(d, "text"))
+
+
+@dataclass(slots=True)
+class Event:
+    """What happened, when and where (extract.events); docs/quotes-events-topics.md says what each field means.
+    `date` in the JSON form is `start` again, for readers written before events had a range."""
+
+    type: str
+    type_label: str
+    label: str
+    start: str | None  # ISO dates of the event
+    end: str | None
+    status: str  # "planned" or "reported"
+    place: str | None
+    place_kb_id: str | None
+    places: list[str]  # the places of an event held in several (place is then None)
+    date_source: str | None  # "text", "published", or None without a date
+    participants: list[str]
+    participant_ids: list[str | None]  # None for a side named only as written
+    span: Span  # the trigger
+    field: str  # "text" or "title"
+    evidence: Evidence  # the sentence
+    mentions: list[EventMention]  # every trigger merged into it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "type_label": self.type_label, "label": self.label, "start": self.start,
+                "end": self.end, "date": self.start, "status": self.status, "place": self.place,
+                "place_kb_id": self.place_kb_id, "places": self.places, "date_source": self.date_source,
+                "participants": self.participants, "participant_ids": self.participant_ids,
+                "span": self.span.to_dict(), "field": self.field, "evidence": self.evidence.to_dict(),
+                "mentions": [m.to_dict() for m in self.mentions]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Event:
+        etype = _str(d, "type")
+        participants = _strs(d, "participants")
+        ids = [i if isinstance(i, str) else None for i in d.get("participant_ids") or []]
+        # records stored before `places` and `date_source` were added read as events of one place, source unsaid
+        return cls(etype, _str_or_none(d, "type_label") or etype, _str_or_none(d, "label") or "",
+                   _str_or_none(d, "start"), _str_or_none(d, "end"), _str_or_none(d, "status") or "reported",
+                   _str_or_none(d, "place"), _str_or_none(d, "place_kb_id"), _strs(d, "places"),
+                   _str_or_none(d, "date_source"), participants, (ids + [None] * len(participants))[:len(participants)],
+                   Span.from_dict(d["span"]), _str_or_none(d, "field") or "text", Evidence.from_dict(d["evidence"]),
+                   _records(d.get("mentions"), EventMention.from_dict))
+
+
 _Record = TypeVar("_Record")
 
 
@@ -160,7 +275,7 @@ class Article:
     times: list[TimeValue] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
     quotes: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     url: str | None = None
@@ -183,7 +298,7 @@ class Article:
             "times": [t.to_dict() for t in self.times],
             "entities": self.entities,
             "quotes": self.quotes,
-            "events": self.events,
+            "events": [e.to_dict() for e in self.events],
             "topics": [t.to_dict() for t in self.topics],
             "warnings": self.warnings,
             "url": self.url,
@@ -197,5 +312,6 @@ class Article:
     def from_dict(cls, d: dict[str, Any]) -> "Article":
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         known["times"] = _records(d.get("times"), lambda t: TimeValue(**t))
+        known["events"] = _records(d.get("events"), Event.from_dict)
         known["topics"] = _records(d.get("topics"), Topic.from_dict)
         return cls(**known)

@@ -37,12 +37,12 @@ def render_article(article: Article) -> str:
     if article.events:
         lines.append("events:")
         for e in article.events:
-            when = both_calendars(e.get("start")) if e.get("start") else "—"
-            if e.get("end") and e.get("end") != e.get("start"):
-                when += f" … {both_calendars(e['end'])}"
-            planned = " (planned)" if e.get("status") == "planned" else ""
-            who = f"  [{'، '.join(e.get('participants') or [])}]" if e.get("participants") else ""
-            lines.append(f"  {e['type']}{planned}: {e.get('label')} — {e.get('place') or '—'} — {when}{who}")
+            when = both_calendars(e.start) if e.start else "—"
+            if e.end and e.end != e.start:
+                when += f" … {both_calendars(e.end)}"
+            planned = " (planned)" if e.status == "planned" else ""
+            who = f"  [{'، '.join(e.participants)}]" if e.participants else ""
+            lines.append(f"  {e.type}{planned}: {e.label} — {e.place or '—'} — {when}{who}")
     if article.topics:
         lines.append("topics:     " + ", ".join(t.id for t in article.topics))
     for w in article.warnings:

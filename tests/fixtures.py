@@ -2,7 +2,7 @@
 path): small hand-made articles and corpora, and stores holding them. Fixtures proper live in conftest.py."""
 from __future__ import annotations
 
-from khazar.model import Article, RawDocument, Topic
+from khazar.model import Article, Event, Evidence, RawDocument, Span, Topic
 from khazar.store import open_store
 
 ZWNJ = "\u200c"
@@ -43,8 +43,10 @@ def corpus() -> list[tuple[Article, RawDocument]]:
                                 "mentions": [mention(RASHT_TEXT, "دریای خزر")]}],
                      quotes=[{"speaker": "عباس عراقچی", "speaker_kb_id": "per:araghchi", "text": quote_text,
                               "kind": "direct", "start": q_start, "end": q_start + len(quote_text), "cue": "گفت"}],
-                     events=[{"type": "meeting", "label": "اجلاس استانداران", "date": "2025-11-18", "place": "رشت",
-                              "place_kb_id": "loc:rasht", "participants": ["per:araghchi"], "start": 0, "end": 5}],
+                     events=[Event(type="meeting", type_label="دیدار", label="اجلاس استانداران", start="2025-11-18",
+                                   end="2025-11-18", status="reported", place="رشت", place_kb_id="loc:rasht", places=[],
+                                   date_source="text", participants=["per:araghchi"], participant_ids=["per:araghchi"],
+                                   span=Span(0, 5), field="text", evidence=Evidence(0, 5, RASHT_TEXT[:5]), mentions=[])],
                      topics=[Topic("diplomacy", "دیپلماسی", 0.5)]),
         make_article("corridor", "رشد ترانزیت در کریدور شمال-جنوب", CORRIDOR_TEXT, published="2025-10-01",
                      outlet=("ایسنا", "out:isna"),

@@ -31,12 +31,12 @@ def test_summit_with_place_and_interval_and_demonstrative_merge():
     extract_events(a)
     assert len(a.events) == 1, a.events
     ev = a.events[0]
-    assert ev["type"] == "summit"  # "این نشست" is the summit already mentioned
-    assert ev["place"] == "رشت" and ev["place_kb_id"] == "loc:rasht"
-    assert (ev["start"], ev["end"], ev["date"]) == ("2025-11-18", "2025-11-19", "2025-11-18")
-    assert len(ev["mentions"]) == 2
-    assert text[ev["span"]["start"]:ev["span"]["end"]] == "اجلاس"
-    assert ev["evidence"]["text"].startswith("نخستین اجلاس")
+    assert ev.type == "summit"  # "این نشست" is the summit already mentioned
+    assert ev.place == "رشت" and ev.place_kb_id == "loc:rasht"
+    assert (ev.start, ev.end, ev.to_dict()["date"]) == ("2025-11-18", "2025-11-19", "2025-11-18")
+    assert len(ev.mentions) == 2
+    assert text[ev.span.start:ev.span.end] == "اجلاس"
+    assert ev.evidence.text.startswith("نخستین اجلاس")
 
 
 def test_visit_template_names_the_place_and_sea_is_no_venue():
@@ -45,9 +45,9 @@ def test_visit_template_names_the_place_and_sea_is_no_venue():
     a.entities = [_ent("l1", "LOC", "مسکو", [_at(text, "مسکو")], "loc:moscow"),
                   _ent("l2", "LOC", "دریای خزر", [_at(text, "دریای خزر")], "loc:caspian-sea")]
     extract_events(a)
-    visits = [e for e in a.events if e["type"] == "visit"]
-    assert len(visits) == 1 and visits[0]["place"] == "مسکو"
-    assert not [e for e in a.events if e["type"] == "conference"]  # only a sea: no venue, no date → no event
+    visits = [e for e in a.events if e.type == "visit"]
+    assert len(visits) == 1 and visits[0].place == "مسکو"
+    assert not [e for e in a.events if e.type == "conference"]  # only a sea: no venue, no date → no event
 
 
 def test_planned_status_and_meeting_participants():
@@ -59,8 +59,8 @@ def test_planned_status_and_meeting_participants():
     extract_events(a)
     assert len(a.events) == 1
     ev = a.events[0]
-    assert ev["type"] == "meeting" and ev["status"] == "planned"
-    assert ev["participants"] == ["مسعود پزشکیان", "ولادیمیر پوتین"] and ev["participant_ids"] == ["p1", "p2"]
+    assert ev.type == "meeting" and ev.status == "planned"
+    assert ev.participants == ["مسعود پزشکیان", "ولادیمیر پوتین"] and ev.participant_ids == ["p1", "p2"]
 
 
 def test_different_places_stay_different_events():
@@ -68,7 +68,7 @@ def test_different_places_stay_different_events():
     a = Article(id="e", title="خبر", text=text, published="2025-11-01")
     a.entities = [_ent("l1", "LOC", "تبریز", [_at(text, "تبریز")]), _ent("l2", "LOC", "شیراز", [_at(text, "شیراز")])]
     extract_events(a)
-    assert sorted(e["place"] for e in a.events) == ["تبریز", "شیراز"]
+    assert sorted(e.place for e in a.events) == ["تبریز", "شیراز"]
 
 
 def test_seed_events_do_not_drop(seed_articles, gold, scorer):
@@ -88,7 +88,7 @@ def test_subject_takes_part_in_its_own_events_not_in_those_it_mentions():
     i, j = _at(text, "روز دوشنبه")
     a.times = [TimeValue("روز دوشنبه", "2025-12-15", i, j)]
     extract_events(a)
-    by_place = {(e["type"], e["place"]): e["participants"] for e in a.events}
+    by_place = {(e.type, e.place): e.participants for e in a.events}
     assert by_place[("visit", "مسکو")] == ["علی کریمی", "رضا نوری"]  # the verb's subject, and who he came to meet
     assert by_place[("visit", "ارمنستان")] == ["علی کریمی"]  # "در پایان سفر به ...": his own trip
     assert by_place[("meeting", "باکو")] == ["سارا احمدی", "مینا صالحی"]  # not the speaker who refers to it
@@ -103,12 +103,12 @@ def test_meeting_takes_the_visit_place_and_a_mention_adds_its_people():
     a.entities = [_ent(f"p{i}", "PER", n, [_at(text, n)]) for i, n in enumerate(names)]
     a.entities.append(_ent("l1", "LOC", "باکو", [_at(text, "باکو")], "loc:baku"))
     extract_events(a)
-    meetings = [e for e in a.events if e["type"] == "meeting"]
+    meetings = [e for e in a.events if e.type == "meeting"]
     assert len(meetings) == 1, a.events
-    assert meetings[0]["place"] == "باکو" and meetings[0]["start"] is None
-    assert meetings[0]["label"] == "دیدار"  # "دیدار کرد" is a verb, not the event's name
-    assert [e["label"] for e in a.events if e["type"] == "visit"] == ["سفر به باکو"]
-    assert meetings[0]["participants"] == ["رضا نوری", "علی کریمی", "حسن رحیمی"]
+    assert meetings[0].place == "باکو" and meetings[0].start is None
+    assert meetings[0].label == "دیدار"  # "دیدار کرد" is a verb, not the event's name
+    assert [e.label for e in a.events if e.type == "visit"] == ["سفر به باکو"]
+    assert meetings[0].participants == ["رضا نوری", "علی کریمی", "حسن رحیمی"]
 
 
 def test_seed_event_participants_do_not_drop(seed_articles, gold, scorer):
@@ -133,8 +133,8 @@ def test_label_stops_at_a_person():
                   _ent("l1", "LOC", "مسکو", [_at(text, "مسکو")], "loc:moscow")]
     extract_events(a)
     [ev] = a.events
-    assert ev["label"] == "نشست صمیمی"  # the person after it is a participant, not part of the event's name
-    assert ev["participants"] == ["کاظم جلالی", "عباس عراقچی"] and ev["place"] == "مسکو"
+    assert ev.label == "نشست صمیمی"  # the person after it is a participant, not part of the event's name
+    assert ev.participants == ["کاظم جلالی", "عباس عراقچی"] and ev.place == "مسکو"
 
 
 def test_chronology_entries_are_events_whatever_their_verb():
@@ -148,12 +148,12 @@ def test_chronology_entries_are_events_whatever_their_verb():
                TimeValue("9 بهمن 1390", "2012-01-29", *_at(text, "9 بهمن 1390")),
                TimeValue("9 بهمن 1391", "2013-01-28", *_at(text, "9 بهمن 1391"))]
     extract_events(a)
-    by_date = {e["start"]: e for e in a.events}
+    by_date = {e.start: e for e in a.events}
     assert set(by_date) == {"1960-01-29", "2012-01-29"}  # "در تهران." is a heading, not an entry
-    assert by_date["1960-01-29"]["type"] == "other"
-    assert by_date["1960-01-29"]["label"].startswith("دولت ایران لایحه")
-    assert by_date["2012-01-29"]["type"] == "statement"  # its verb is one of saying
-    assert by_date["2012-01-29"]["participants"] == ["علی عسکری"]
+    assert by_date["1960-01-29"].type == "other"
+    assert by_date["1960-01-29"].label.startswith("دولت ایران لایحه")
+    assert by_date["2012-01-29"].type == "statement"  # its verb is one of saying
+    assert by_date["2012-01-29"].participants == ["علی عسکری"]
 
 
 def test_agency_lead_takes_the_dateline_place_and_the_publication_date():
@@ -167,12 +167,12 @@ def test_agency_lead_takes_the_dateline_place_and_the_publication_date():
                   _ent("l2", "LOC", "زیراب", [_at(text, "زیراب")])]
     a.times = [TimeValue("امروز", "2006-08-08", *_at(text, "امروز"))]
     extract_events(a)
-    [ceremony] = [e for e in a.events if e["type"] == "other"]
-    assert ceremony["place"] == "تبریز" and ceremony["start"] == "2006-08-08"  # "از تبریز" in the agency's opener
-    assert ceremony["participants"] == ["حسن رحیمی"] and ceremony["date_source"] == "text"
+    [ceremony] = [e for e in a.events if e.type == "other"]
+    assert ceremony.place == "تبریز" and ceremony.start == "2006-08-08"  # "از تبریز" in the agency's opener
+    assert ceremony.participants == ["حسن رحیمی"] and ceremony.date_source == "text"
     # the sermon is after the lead: no dateline place and no publication date for it; its own place is named
-    [sermon] = [e for e in a.events if e["type"] == "statement"]
-    assert sermon["place"] == "زیراب" and sermon["start"] is None
+    [sermon] = [e for e in a.events if e.type == "statement"]
+    assert sermon.place == "زیراب" and sermon.start is None
 
 
 def test_lead_without_a_date_expression_is_news_of_its_publication_day():
@@ -181,8 +181,8 @@ def test_lead_without_a_date_expression_is_news_of_its_publication_day():
     a.entities = [_ent("p1", "PER", "رضا نوری", [_at(text, "رضا نوری")]), _ent("l1", "LOC", "زیراب", [_at(text, "زیراب")])]
     extract_events(a)
     [ev] = a.events
-    assert (ev["type"], ev["place"], ev["start"], ev["date_source"]) == ("statement", "زیراب", "2019-09-20", "published")
-    assert ev["participants"] == ["رضا نوری"]  # the subject after the agency's opener
+    assert (ev.type, ev.place, ev.start, ev.date_source) == ("statement", "زیراب", "2019-09-20", "published")
+    assert ev.participants == ["رضا نوری"]  # the subject after the agency's opener
 
 
 def test_phone_call_has_no_place_and_a_coordinated_venue_is_several_places():
@@ -196,10 +196,10 @@ def test_phone_call_has_no_place_and_a_coordinated_venue_is_several_places():
                   _ent("l4", "LOC", "قزوین", [_at(text, "قزوین")], "loc:qazvin")]
     a.times = [TimeValue("امروز", "2020-03-12", *_at(text, "امروز")), TimeValue("امروز", "2020-03-12", *_at(text, "امروز", 1))]
     extract_events(a)
-    [call] = [e for e in a.events if e["type"] == "meeting"]
-    assert call["place"] is None and call["participants"] == ["حسن روحانی"]
-    [launch] = [e for e in a.events if e["type"] == "other"]
-    assert launch["label"] == "آغاز" and launch["place"] is None and launch["places"] == ["تهران", "البرز", "قزوین"]
+    [call] = [e for e in a.events if e.type == "meeting"]
+    assert call.place is None and call.participants == ["حسن روحانی"]
+    [launch] = [e for e in a.events if e.type == "other"]
+    assert launch.label == "آغاز" and launch.place is None and launch.places == ["تهران", "البرز", "قزوین"]
 
 
 def test_place_is_the_named_place_not_its_quarter_and_the_nearest_event_takes_it():
@@ -213,7 +213,7 @@ def test_place_is_the_named_place_not_its_quarter_and_the_nearest_event_takes_it
     a.times = [TimeValue("روز شنبه", "2020-01-18", *_at(text, "روز شنبه")),
                TimeValue("بامداد چهارشنبه", "2020-01-08", *_at(text, "بامداد چهارشنبه"))]
     extract_events(a)
-    places = {(e["type"], e["start"]): e["place"] for e in a.events}
+    places = {(e.type, e.start): e.place for e in a.events}
     assert places[("attack", "2020-01-18")] == "استان مارب"  # "شمال استان مارب" is in استان مارب
     assert places[("attack", "2020-01-08")] == "عراق"  # the bases were hit in Iraq ...
     assert places[("statement", "2020-01-08")] is None  # ... the statement was not made there
@@ -226,8 +226,8 @@ def test_a_verb_of_beginning_is_the_verb_of_the_event_before_it_and_an_exercise_
     a.times = [TimeValue("روز گذشته", "2010-06-06", *_at(text, "روز گذشته"))]
     extract_events(a)
     [ev] = a.events
-    assert (ev["type"], ev["place"], ev["start"]) == ("other", "دریای بالتیک", "2010-06-06")
-    assert ev["label"].startswith("مانورهای نظامی")
+    assert (ev.type, ev.place, ev.start) == ("other", "دریای بالتیک", "2010-06-06")
+    assert ev.label.startswith("مانورهای نظامی")
 
 
 def test_protesters_make_a_protest_and_a_partitive_does_not_hide_its_venue():
@@ -237,7 +237,7 @@ def test_protesters_make_a_protest_and_a_partitive_does_not_hide_its_venue():
     a.times = [TimeValue("روز چهارشنبه", "2020-04-01", *_at(text, "روز چهارشنبه"))]
     extract_events(a)
     [ev] = a.events
-    assert (ev["type"], ev["label"], ev["place"], ev["start"]) == ("protest", "اعتراض", "مانیلا", "2020-04-01")
+    assert (ev.type, ev.label, ev.place, ev.start) == ("protest", "اعتراض", "مانیلا", "2020-04-01")
 
 
 def test_organisations_and_countries_take_part_as_subject_object_and_parties():
@@ -256,13 +256,13 @@ def test_organisations_and_countries_take_part_as_subject_object_and_parties():
                TimeValue("9 بهمن 1336", "1958-01-29", *_at(text, "9 بهمن 1336")),
                TimeValue("امروز", "2020-01-22", *_at(text, "امروز"))]
     extract_events(a)
-    by_date = {e["start"]: e for e in a.events}
-    assert by_date["1975-01-22"]["participants"] == ["بانک مرکزی"]  # the organisation opening the clause
-    assert by_date["1958-01-29"]["participants"] == ["ایران", "ایتالیا"]  # the parties, not the place
-    assert by_date["1958-01-29"]["place"] is None
+    by_date = {e.start: e for e in a.events}
+    assert by_date["1975-01-22"].participants == ["بانک مرکزی"]  # the organisation opening the clause
+    assert by_date["1958-01-29"].participants == ["ایران", "ایتالیا"]  # the parties, not the place
+    assert by_date["1958-01-29"].place is None
     interview = by_date["2020-01-22"]
-    assert interview["place"] == "زنجان"
-    assert interview["participants"] == ["حسن رحیمی", "ایسنا"]  # not the agency of the opener
+    assert interview.place == "زنجان"
+    assert interview.participants == ["حسن رحیمی", "ایسنا"]  # not the agency of the opener
 
 
 def test_announcements_are_placeless_statements_and_dates_after_ta_are_no_start():
@@ -275,11 +275,11 @@ def test_announcements_are_placeless_statements_and_dates_after_ta_are_no_start(
                   _ent("l3", "LOC", "تهران", [_at(text, "تهران")], "loc:tehran")]
     a.times = [TimeValue("سال 2022", "2022", *_at(text, "سال 2022")), TimeValue("امروز", "2019-11-30", *_at(text, "امروز"))]
     extract_events(a)
-    events = {e["type"]: e for e in a.events}
+    events = {e.type: e for e in a.events}
     # the lead's announcement, on its publication day: not at the place nor at the date it announces
-    assert (events["statement"]["label"], events["statement"]["place"]) == ("اعلام", None)
-    assert (events["statement"]["start"], events["statement"]["date_source"]) == ("2019-11-30", "published")
-    assert events["protest"]["place"] == "آمریکا" and "attack" not in events  # a protest against a killing
+    assert (events["statement"].label, events["statement"].place) == ("اعلام", None)
+    assert (events["statement"].start, events["statement"].date_source) == ("2019-11-30", "published")
+    assert events["protest"].place == "آمریکا" and "attack" not in events  # a protest against a killing
     assert "conference" not in events  # "رویدادهای امروز" are no event
 
 
@@ -294,7 +294,7 @@ def test_an_attack_is_where_it_is_aimed_and_a_place_in_another_is_the_more_speci
     a.times = [TimeValue("۴ سپتامبر ۲۰۱۵", "2015-09-04", *_at(text, "۴ سپتامبر ۲۰۱۵")),
                TimeValue("ژانویه سال ۲۰۱۹", "2019-01", *_at(text, "ژانویه سال ۲۰۱۹"))]
     extract_events(a)
-    assert sorted((e["type"], e["start"], e["place"]) for e in a.events) == [
+    assert sorted((e.type, e.start, e.place) for e in a.events) == [
         ("attack", "2015-09-04", "پادگان الصافر"),  # "به سمت ..." is the target; "در استان مارب" only says where it is
         ("attack", "2019-01", "پایگاه هوایی العند")]  # the gathering attacked is its target, not a protest
 
@@ -308,10 +308,10 @@ def test_match_results_are_events_and_unlike_other_events_of_a_day_stay_apart():
                   _ent("l1", "LOC", "رشت", [_at(text, "رشت"), _at(text, "رشت", 1)], "loc:rasht")]
     a.times = [TimeValue("امروز", "2013-02-09", *_at(text, "امروز")), TimeValue("امروز", "2013-02-09", *_at(text, "امروز", 1))]
     extract_events(a)
-    [match] = [e for e in a.events if " - " in e["label"]]
-    assert match["participants"] == ["داماش گیلان", "فجر سپاسی"] and match["participant_ids"] == [None, "o1"]
-    assert (match["type"], match["start"], match["date_source"], match["place"]) == ("other", "2013-02-09", "published", None)
-    assert sorted(e["label"] for e in a.events if e["place"] == "رشت") == ["آغاز", "مراسم تجلیل"]  # two events, not one
+    [match] = [e for e in a.events if " - " in e.label]
+    assert match.participants == ["داماش گیلان", "فجر سپاسی"] and match.participant_ids == [None, "o1"]
+    assert (match.type, match.start, match.date_source, match.place) == ("other", "2013-02-09", "published", None)
+    assert sorted(e.label for e in a.events if e.place == "رشت") == ["آغاز", "مراسم تجلیل"]  # two events, not one
 
 
 def test_the_subjects_organisation_takes_part_and_a_reported_event_is_not_the_reporters():
@@ -326,11 +326,11 @@ def test_the_subjects_organisation_takes_part_and_a_reported_event_is_not_the_re
                   _ent("l1", "LOC", "موصل", [_at(text, "موصل")])]
     a.times = [TimeValue("چهارشنبه‌شب", "2020-03-11", *_at(text, "چهارشنبه‌شب"))]
     extract_events(a)
-    events = {e["type"]: e for e in a.events}
-    assert events["conference"]["participants"] == ["سازمان جهانی بهداشت", "تدروس آدهانوم"]  # not the agency
+    events = {e.type: e for e in a.events}
+    assert events["conference"].participants == ["سازمان جهانی بهداشت", "تدروس آدهانوم"]  # not the agency
     attack = events["attack"]
-    assert attack["place"] == "موصل" and attack["start"] == "2020-03-12"  # reported in the lead: the day's news
-    assert "الجزیره" not in attack["participants"] and "پلیس عراق" not in attack["participants"]
+    assert attack.place == "موصل" and attack.start == "2020-03-12"  # reported in the lead: the day's news
+    assert "الجزیره" not in attack.participants and "پلیس عراق" not in attack.participants
 
 
 def test_a_state_acting_is_the_place_and_a_party_of_its_measure():
@@ -343,6 +343,6 @@ def test_a_state_acting_is_the_place_and_a_party_of_its_measure():
                        "loc:china"),
                   _ent("o1", "ORG", "دولت چین", [_at(text, "دولت چین")])]
     extract_events(a)
-    by_label = {e["label"]: e for e in a.events}
-    assert (by_label["بستن"]["place"], by_label["بستن"]["participants"]) == ("مغولستان", ["مغولستان"])
-    assert by_label["تمدید"]["place"] == "چین" and by_label["تمدید"]["participants"][:2] == ["چین", "دولت چین"]
+    by_label = {e.label: e for e in a.events}
+    assert (by_label["بستن"].place, by_label["بستن"].participants) == ("مغولستان", ["مغولستان"])
+    assert by_label["تمدید"].place == "چین" and by_label["تمدید"].participants[:2] == ["چین", "دولت چین"]

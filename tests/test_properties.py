@@ -109,10 +109,8 @@ def check_article(article: Article, raw: RawDocument) -> dict:
     for q in article.quotes:
         check_span(fields[q["field"]], q["start"], q["end"], "quote")
     for ev in article.events:
-        for key in ("span", "evidence"):
-            s = ev.get(key) or {}
-            if "start" in s:
-                check_span(fields[ev["field"]], s["start"], s["end"], f"event {key}")
+        for key, s in (("span", ev.span), ("evidence", ev.evidence)):
+            check_span(fields[ev.field], s.start, s.end, f"event {key}")
     for r in article.removed:
         check_span(raw.raw, r["raw_start"], r["raw_end"], f"removed {r['reason']}")
     previous = -1

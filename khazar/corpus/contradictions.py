@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from .. import kb
+from ..model import Event
 from .claims import Claim, article_claims, lexicon
 from .duplicates import words
 from .stories import FAMILY, _d, _interval
@@ -213,12 +214,12 @@ def _outlet(article) -> str | None:
     return (article.outlet or {}).get("name") if isinstance(article.outlet, dict) else article.outlet
 
 
-def _sig(e: dict) -> dict | None:
-    iv = _interval(e.get("start"), e.get("end"))
-    if not e.get("place_kb_id") or iv is None:
+def _sig(e: Event) -> dict | None:
+    iv = _interval(e.start, e.end)
+    if not e.place_kb_id or iv is None:
         return None
-    return {"type": e.get("type"), "family": _family(e.get("type")), "place": e["place_kb_id"], "iv": list(iv),
-            "label": e.get("label") or "", "status": e.get("status")}
+    return {"type": e.type, "family": _family(e.type), "place": e.place_kb_id, "iv": list(iv), "label": e.label,
+            "status": e.status}
 
 
 @lru_cache(maxsize=4096)
@@ -238,8 +239,8 @@ def _related_places(a: str, b: str) -> bool:
     return a in _kb_ancestors(b) or b in _kb_ancestors(a)
 
 
-def _day_precise(e: dict) -> bool:
-    return len(e.get("start") or "") == 10 and len(e.get("end") or e.get("start") or "") == 10
+def _day_precise(e: Event) -> bool:
+    return len(e.start or "") == 10 and len(e.end or e.start or "") == 10
 
 
 def _event_conflicts(story: dict, docs: list) -> list[dict]:
@@ -250,7 +251,7 @@ def _event_conflicts(story: dict, docs: list) -> list[dict]:
     for a in docs:
         for e in a.events:
             s = _sig(e)
-            if s and e.get("status") != "planned" and _day_precise(e) \
+            if s and e.status != "planned" and _day_precise(e) \
                     and len(words(s["label"])) >= min_words and s["type"] not in ("meeting", "statement"):
                 evs.append((a, e, s))
     seen_pairs = set()
@@ -265,30 +266,27 @@ def _event_conflicts(story: dict, docs: list) -> list[dict]:
             if s1["place"] == s2["place"] and not overlap and abs(s1["iv"][0] - s2["iv"][0]) <= 14:
                 kind, v1, v2 = "date", _when(e1), _when(e2)
             elif overlap and s1["place"] != s2["place"] and not _related_places(s1["place"], s2["place"]):
-                kind, v1, v2 = "place", e1.get("place"), e2.get("place")
+                kind, v1, v2 = "place", e1.place, e2.place
             else:
                 continue
             key = (kind, a.id, b.id)
             if key in seen_pairs:
                 continue
             seen_pairs.add(key)
-            ev1, ev2 = e1.get("evidence") or {}, e2.get("evidence") or {}
             found.append(_report(story, kind, f"event_{kind}@{s1['type']}",
                                  f"{'تاریخ' if kind == 'date' else 'محل'} {s1['label']}", {a.id: v1, b.id: v2},
-                                 {a.id: ev1.get("text", ""), b.id: ev2.get("text", "")},
+                                 {a.id: e1.evidence.text, b.id: e2.evidence.text},
                                  {a.id: _outlet(a), b.id: _outlet(b)},
                                  {a.id: _event_span(e1), b.id: _event_span(e2)}))
     return found
 
 
-def _when(e: dict) -> str:
-    return e["start"] if (e.get("end") or e["start"]) == e["start"] else f"{e['start']}/{e['end']}"
+def _when(e: Event) -> str | None:
+    return e.start if (e.end or e.start) == e.start else f"{e.start}/{e.end}"
 
 
-def _event_span(e: dict) -> dict:
-    span = e.get("span") or {}
-    return {"field": e.get("field", "text"), "start": span.get("start"), "end": span.get("end"),
-            "text": " ".join(m.get("text", "") for m in e.get("mentions", [])[:1])}
+def _event_span(e: Event) -> dict:
+    return {"field": e.field, "start": e.span.start, "end": e.span.end, "text": e.mentions[0].text if e.mentions else ""}
 
 
 def _report(story: dict, kind: str, about: str, label: str, values: dict, evidence: dict, outlets: dict,

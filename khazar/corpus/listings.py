@@ -44,9 +44,8 @@ def iter_events(store, etype: str | None = None, place: str | None = None) -> It
     want = match_key(place) if place else None
     for a in _newest_first(store):
         for e in a.events:
-            if etype and e.get("type") != etype:
+            if etype and e.type != etype:
                 continue
-            if want and want not in match_key(e.get("place") or ""):
+            if want and want not in match_key(e.place or ""):
                 continue
-            ev = e.get("evidence") or {}
-            yield {**e, "sentence": ev.get("text", ""), "article": _source(a)}
+            yield {**e.to_dict(), "sentence": e.evidence.text, "article": _source(a)}

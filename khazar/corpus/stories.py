@@ -146,12 +146,11 @@ def entity_keys(article) -> list[tuple[str, str]]:
 def event_signatures(article) -> list[dict]:
     out = []
     for e in article.events:
-        iv = _interval(e.get("start"), e.get("end"))
-        place = e.get("place_kb_id")
-        if not place or iv is None:
+        iv = _interval(e.start, e.end)
+        if not e.place_kb_id or iv is None:
             continue  # without a place and a date an event cannot be told apart from another of its type
-        out.append({"type": e.get("type"), "family": FAMILY.get(e.get("type"), e.get("type")), "place": place,
-                    "iv": list(iv), "label": e.get("label") or "", "status": e.get("status")})
+        out.append({"type": e.type, "family": FAMILY.get(e.type, e.type), "place": e.place_kb_id, "iv": list(iv),
+                    "label": e.label, "status": e.status})
     return out
 
 

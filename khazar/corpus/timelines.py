@@ -46,15 +46,15 @@ def _entries(articles, keep_event, keep_quote) -> list[dict[str, Any]]:
         for e in a.events:
             if not keep_event(a, e):
                 continue
-            when = e.get("start")
-            key = (e.get("type"), e.get("place_kb_id") or e.get("place"), e.get("start"), e.get("end"))
+            when = e.start
+            key = (e.type, e.place_kb_id or e.place, e.start, e.end)
             if when and key in merged:
                 merged[key]["sources"].append(_source(a))
                 continue
-            entry = {"kind": "event", "date": when or a.published, "end": e.get("end") if when else None,
-                     "dated_by": "event" if when else "published", "type": e.get("type"), "label": e.get("label"),
-                     "place": e.get("place"), "participants": e.get("participants") or [],
-                     "status": e.get("status"), "evidence": (e.get("evidence") or {}).get("text", ""),
+            entry = {"kind": "event", "date": when or a.published, "end": e.end if when else None,
+                     "dated_by": "event" if when else "published", "type": e.type, "label": e.label,
+                     "place": e.place, "participants": e.participants,
+                     "status": e.status, "evidence": e.evidence.text,
                      "sources": [_source(a)]}
             if when:
                 merged[key] = entry
@@ -73,8 +73,7 @@ def _entries(articles, keep_event, keep_quote) -> list[dict[str, Any]]:
 
 def entity_timeline(key: str, name: str, articles) -> dict[str, Any]:
     def keep_event(a, e):
-        return key in (e.get("participant_ids") or []) or e.get("place_kb_id") == key or (
-            name and name in (e.get("participants") or []))
+        return key in e.participant_ids or e.place_kb_id == key or (name and name in e.participants)
 
     def keep_quote(a, q):
         return q.get("speaker_id") == key or (not q.get("speaker_id") and q.get("speaker") == name)

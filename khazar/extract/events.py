@@ -31,12 +31,11 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
 
 from .. import kb
 from ..kb import get_matcher, load_kb
 from ..kb.matcher import KBMatch, PhraseMatcher
-from ..model import Article
+from ..model import Article, Event, EventMention, Evidence, Span
 from ..text.fold import name_key, phrase_pattern
 from .quotes import cues as speech_cues
 from .sentences import Sentence, split_sentences
@@ -218,7 +217,7 @@ class Candidate:
     place_kb_id: str | None = None
     participants: list[dict] = field(default_factory=list)
     planned: bool = False
-    mentions: list[dict] = field(default_factory=list)
+    mentions: list[EventMention] = field(default_factory=list)
     label_detail: int = 0  # _detail of the mention the label, span and evidence come from
     names_its_event: bool = True  # not a bare generic word ("جلسه"), which may mean any meeting
     placeless: bool = False
@@ -625,7 +624,7 @@ def _result_line(article: Article, name: str, text: str, sent: Sentence, orgs) -
         cand.participants.append(ent or {"name": text[s:e], "id": None})
     cand.start = cand.end = article.published[:10]
     cand.date_source = "published"
-    cand.mentions.append({"start": sent.start, "end": sent.end, "field": name, "text": sent.text})
+    cand.mentions.append(EventMention(sent.start, sent.end, name, sent.text))
     return cand
 
 
@@ -659,7 +658,7 @@ def _dated_entry(article: Article, name: str, text: str, sent: Sentence, sent_ti
         if clause_start <= s < sent.end and not _inside(s, parens) and ent not in cand.participants:
             cand.participants.append(ent)
     cand.participants += [p for p in _parties(text, clause_start, sent.end, locs, venue) if p not in cand.participants]
-    cand.mentions.append({"start": opener[0], "end": sent.end, "field": name, "text": text[opener[0]:sent.end]})
+    cand.mentions.append(EventMention(opener[0], sent.end, name, text[opener[0]:sent.end]))
     return cand
 
 
@@ -778,7 +777,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
                                       if p not in cand.participants]
             cand.planned = planned
             cand.names_its_event = h.demonstrative or not h.generic
-            cand.mentions.append({"start": h.start, "end": h.end, "field": name, "text": text[h.start:h.end]})
+            cand.mentions.append(EventMention(h.start, h.end, name, text[h.start:h.end]))
             sentence_cands.append((cand, bool(when or venue), h.verbal))
         visits = {(c.place, c.place_kb_id) for c, _, _ in sentence_cands if c.type == "visit" and c.place}
         for cand, _, verbal in sentence_cands:
@@ -923,7 +922,7 @@ def _attach(events: list[Candidate], mentions: list[Candidate]) -> None:
         target.mentions.extend(m.mentions)
 
 
-def find_events(article: Article) -> list[dict[str, Any]]:
+def find_events(article: Article) -> list[Event]:
     cands: list[Candidate] = []
     mentions: list[Candidate] = []
     for name, text in (("title", article.title or ""), ("text", article.text or "")):
@@ -938,25 +937,12 @@ def find_events(article: Article) -> list[dict[str, Any]]:
     for c in events:
         planned = c.planned or bool(article.published and c.start and c.start[:10] > article.published[:10])
         s = c.sentence
-        out.append({
-            "type": c.type,
-            "type_label": labels.get(c.type, c.type),
-            "label": c.label,
-            "start": c.start,
-            "end": c.end,
-            "date": c.start,
-            "status": "planned" if planned else "reported",
-            "place": c.place,
-            "place_kb_id": c.place_kb_id,
-            "places": c.places,
-            "date_source": c.date_source if c.start else None,
-            "participants": [p.get("name") for p in c.participants],
-            "participant_ids": [p.get("id") for p in c.participants],
-            "span": {"start": c.span[0], "end": c.span[1]},
-            "field": c.field,
-            "evidence": {"start": s.start, "end": s.end, "text": s.text},
-            "mentions": c.mentions,
-        })
+        out.append(Event(
+            type=c.type, type_label=labels.get(c.type, c.type), label=c.label, start=c.start, end=c.end,
+            status="planned" if planned else "reported", place=c.place, place_kb_id=c.place_kb_id, places=c.places,
+            date_source=c.date_source if c.start else None,
+            participants=[p["name"] for p in c.participants], participant_ids=[p.get("id") for p in c.participants],
+            span=Span(*c.span), field=c.field, evidence=Evidence(s.start, s.end, s.text), mentions=c.mentions))
     return out
 
 

@@ -76,11 +76,9 @@ def article_rows(article_json: str) -> ArticleRows:
         if isinstance(q, dict) and q.get("text"):
             rows.quotes.append((n, q.get("speaker"), q.get("speaker_kb_id"), q["text"], q.get("kind"), q.get("start"),
                                 q.get("end")))
-    for n, e in enumerate(art.get("events") or []):
-        if isinstance(e, dict):
-            rows.events.append((n, e.get("type"), e.get("label"), e.get("date"), e.get("place"), e.get("place_kb_id"),
-                                json.dumps(e.get("participants") or [], ensure_ascii=False), e.get("start"),
-                                e.get("end")))
+    for n, e in enumerate(article.events):
+        rows.events.append((n, e.type, e.label, e.start, e.place, e.place_kb_id,
+                            json.dumps(e.participants, ensure_ascii=False), e.start, e.end))
     return rows
 
 

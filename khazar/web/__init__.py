@@ -211,7 +211,7 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "a": d, "body": annotate_text(d["text"], d), "title": annotate_text(d["title"], d, "title"), "entities": entities,
             "quotes": [q for q in d["quotes"] if isinstance(q, dict)],
-            "events": [e for e in d["events"] if isinstance(e, dict)],
+            "events": d["events"],
             # Fields other stages may add to the stored JSON (dedup); the story from the store's membership.
             "duplicates": stored.get("duplicates") or stored.get("duplicate_of") or [],
             "stories": st.stories_of(article_id),
