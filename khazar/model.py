@@ -247,6 +247,40 @@ class Event:
                    _records(d.get("mentions"), EventMention.from_dict))
 
 
+@dataclass(slots=True)
+class Quote:
+    """What someone said (extract.quotes): the words, where they are, the verb or mark that reports them, and the
+    speaker's entity when it was resolved, with how sure that is; `reason` says why there is no speaker."""
+
+    speaker: str | None
+    speaker_kb_id: str | None
+    speaker_id: str | None
+    speaker_type: str | None  # PER, ORG or LOC (a country standing for its government)
+    confidence: float | None
+    text: str
+    kind: str  # "direct" or "indirect"
+    start: int
+    end: int
+    cue: str
+    field: str  # "text" or "title"
+    reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"speaker": self.speaker, "speaker_kb_id": self.speaker_kb_id, "speaker_id": self.speaker_id,
+                "speaker_type": self.speaker_type, "confidence": self.confidence, "text": self.text, "kind": self.kind,
+                "start": self.start, "end": self.end, "cue": self.cue, "field": self.field, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Quote:
+        confidence = d.get("confidence")
+        # records stored before speaker_type and confidence were added read as unknown on both
+        return cls(_str_or_none(d, "speaker"), _str_or_none(d, "speaker_kb_id"), _str_or_none(d, "speaker_id"),
+                   _str_or_none(d, "speaker_type"),
+                   float(confidence) if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) else None,
+                   _str(d, "text"), _str(d, "kind"), _int(d, "start"), _int(d, "end"), _str_or_none(d, "cue") or "",
+                   _str_or_none(d, "field") or "text", _str_or_none(d, "reason"))
+
+
 _Record = TypeVar("_Record")
 
 
@@ -274,7 +308,7 @@ class Article:
     published_estimate: dict[str, str] | None = None
     times: list[TimeValue] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
-    quotes: list[dict[str, Any]] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -297,7 +331,7 @@ class Article:
             "text": self.text,
             "times": [t.to_dict() for t in self.times],
             "entities": self.entities,
-            "quotes": self.quotes,
+            "quotes": [q.to_dict() for q in self.quotes],
             "events": [e.to_dict() for e in self.events],
             "topics": [t.to_dict() for t in self.topics],
             "warnings": self.warnings,
@@ -312,6 +346,7 @@ class Article:
     def from_dict(cls, d: dict[str, Any]) -> "Article":
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         known["times"] = _records(d.get("times"), lambda t: TimeValue(**t))
+        known["quotes"] = _records(d.get("quotes"), Quote.from_dict)
         known["events"] = _records(d.get("events"), Event.from_dict)
         known["topics"] = _records(d.get("topics"), Topic.from_dict)
         return cls(**known)

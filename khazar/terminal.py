@@ -33,7 +33,7 @@ def render_article(article: Article) -> str:
                      for e in article.entities)
     if article.quotes:
         lines.append("quotes:")
-        lines.extend(f"  {q.get('speaker') or '—'} ({q.get('kind')}, {q.get('cue')}): «{q['text']}»" for q in article.quotes)
+        lines.extend(f"  {q.speaker or '—'} ({q.kind}, {q.cue}): «{q.text}»" for q in article.quotes)
     if article.events:
         lines.append("events:")
         for e in article.events:

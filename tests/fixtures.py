@@ -2,7 +2,7 @@
 path): small hand-made articles and corpora, and stores holding them. Fixtures proper live in conftest.py."""
 from __future__ import annotations
 
-from khazar.model import Article, Event, Evidence, RawDocument, Span, Topic
+from khazar.model import Article, Event, Evidence, Quote, RawDocument, Span, Topic
 from khazar.store import open_store
 
 ZWNJ = "\u200c"
@@ -41,8 +41,9 @@ def corpus() -> list[tuple[Article, RawDocument]]:
                                 "roles": ["وزیر امور خارجه"], "mentions": [mention(RASHT_TEXT, "عراقچی")]},
                                {"type": "LOC", "name": "دریای خزر", "kb_id": "loc:caspian-sea", "roles": [],
                                 "mentions": [mention(RASHT_TEXT, "دریای خزر")]}],
-                     quotes=[{"speaker": "عباس عراقچی", "speaker_kb_id": "per:araghchi", "text": quote_text,
-                              "kind": "direct", "start": q_start, "end": q_start + len(quote_text), "cue": "گفت"}],
+                     quotes=[Quote(speaker="عباس عراقچی", speaker_kb_id="per:araghchi", speaker_id="per:araghchi",
+                                   speaker_type="PER", confidence=0.9, text=quote_text, kind="direct", start=q_start,
+                                   end=q_start + len(quote_text), cue="گفت", field="text", reason=None)],
                      events=[Event(type="meeting", type_label="دیدار", label="اجلاس استانداران", start="2025-11-18",
                                    end="2025-11-18", status="reported", place="رشت", place_kb_id="loc:rasht", places=[],
                                    date_source="text", participants=["per:araghchi"], participant_ids=["per:araghchi"],

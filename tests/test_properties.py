@@ -107,7 +107,7 @@ def check_article(article: Article, raw: RawDocument) -> dict:
         for m in e.get("mentions", []):
             check_span(fields[m["field"]], m["start"], m["end"], f"entity {e['name']}")
     for q in article.quotes:
-        check_span(fields[q["field"]], q["start"], q["end"], "quote")
+        check_span(fields[q.field], q.start, q.end, "quote")
     for ev in article.events:
         for key, s in (("span", ev.span), ("evidence", ev.evidence)):
             check_span(fields[ev.field], s.start, s.end, f"event {key}")

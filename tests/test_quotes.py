@@ -32,12 +32,12 @@ def test_direct_speech_after_colon_runs_to_paragraph_end_and_pronoun_follows_sub
             "وی افزود: پروژه‌های عمرانی نیز ادامه خواهد داشت.")
     a = _article(text, [_person("p1", "علی رضایی", [_span(text, "علی رضایی")])])
     extract_quotes(a)
-    assert [q["speaker"] for q in a.quotes] == ["علی رضایی", "علی رضایی"]
+    assert [q.speaker for q in a.quotes] == ["علی رضایی", "علی رضایی"]
     first, second = a.quotes
-    assert first["kind"] == "direct" and first["cue"] == "گفت"
-    assert first["text"] == "بودجه امسال افزایش می‌یابد. این کار لازم است."
-    assert text[first["start"]:first["end"]] == first["text"]
-    assert second["text"].startswith("پروژه‌های عمرانی") and second["cue"] == "افزود"
+    assert first.kind == "direct" and first.cue == "گفت"
+    assert first.text == "بودجه امسال افزایش می‌یابد. این کار لازم است."
+    assert text[first.start:first.end] == first.text
+    assert second.text.startswith("پروژه‌های عمرانی") and second.cue == "افزود"
 
 
 def test_typo_light_verb_synonym_and_perfect_forms_are_cues():
@@ -56,7 +56,7 @@ def test_organisation_speaker_is_kept_with_its_type():
     extract_quotes(a)
     assert len(a.quotes) == 1
     q = a.quotes[0]
-    assert (q["speaker"], q["speaker_type"], q["speaker_id"], q["reason"]) == ("وزارت بهداشت", "ORG", "o1", None)
+    assert (q.speaker, q.speaker_type, q.speaker_id, q.reason) == ("وزارت بهداشت", "ORG", "o1", None)
 
 
 def test_lead_role_belongs_to_the_person_named_next_who_speaks_both():
@@ -66,9 +66,9 @@ def test_lead_role_belongs_to_the_person_named_next_who_speaks_both():
     person = _person("p1", "مجید روستایی", [_span(text, "مجید روستایی")])
     a = _article(text, [person])
     extract_quotes(a)
-    assert [q["speaker"] for q in a.quotes] == ["مجید روستایی"] * 3
+    assert [q.speaker for q in a.quotes] == ["مجید روستایی"] * 3
     assert person["roles"] == ["مدیرعامل کانون بازنشستگان استان اصفهان"]
-    assert a.quotes[0]["confidence"] < a.quotes[1]["confidence"]
+    assert a.quotes[0].confidence < a.quotes[1].confidence
 
 
 def test_the_lead_names_a_person_the_tagger_missed():
@@ -81,7 +81,7 @@ def test_the_lead_names_a_person_the_tagger_missed():
     person = next(e for e in a.entities if e["type"] == "PER")
     assert person["name"] == "عظیم فرد" and person["roles"] == ["مدیرکل صدور پروانه سازمان تنظیم مقررات"]
     assert text[person["mentions"][0]["start"]:person["mentions"][0]["end"]] == "عظیم فرد"
-    assert [q["speaker"] for q in a.quotes] == ["عظیم فرد"] * 3
+    assert [q.speaker for q in a.quotes] == ["عظیم فرد"] * 3
 
 
 def test_a_report_in_the_speakers_own_voice_stays_inside_the_quote():
@@ -90,10 +90,10 @@ def test_a_report_in_the_speakers_own_voice_stays_inside_the_quote():
     a = _article(text, [_person("p1", "محمدجواد ظریف", [_span(text, "محمدجواد ظریف")]),
                         _person("p2", "مایک پمپئو", [_span(text, "مایک پمپئو")])])
     extract_quotes(a)
-    by_cue = {q["cue"]: q for q in a.quotes}
-    assert "مایک پمپئو" in by_cue["گفت"]["text"]  # Zarif's quote runs on through the tweet he reports
-    assert by_cue["توئیت کرد"]["speaker"] == "مایک پمپئو"
-    assert by_cue["افزود"]["speaker"] == "محمدجواد ظریف"
+    by_cue = {q.cue: q for q in a.quotes}
+    assert "مایک پمپئو" in by_cue["گفت"].text  # Zarif's quote runs on through the tweet he reports
+    assert by_cue["توئیت کرد"].speaker == "مایک پمپئو"
+    assert by_cue["افزود"].speaker == "محمدجواد ظریف"
 
 
 def test_interview_answers_are_the_interviewees():
@@ -104,10 +104,10 @@ def test_interview_answers_are_the_interviewees():
     person = _person("p1", "علی شکوری‌راد", [(0, 9, "title"), _span(text, "علی شکوری‌راد")])
     a = _article(text, [person], title=title)
     extract_quotes(a)
-    answers = [q for q in a.quotes if q["cue"] == "گفتگو"]
-    assert [q["text"] for q in answers] == ["جریان مقابل خیلی تمایل به رقابت ندارد. این کار آن‌هاست.",
+    answers = [q for q in a.quotes if q.cue == "گفتگو"]
+    assert [q.text for q in answers] == ["جریان مقابل خیلی تمایل به رقابت ندارد. این کار آن‌هاست.",
                                             "ما نامزدهای شاخصی برای تهران نداریم."]
-    assert {q["speaker"] for q in a.quotes} == {"علی شکوری‌راد"}  # the lead's role is the headline's speaker
+    assert {q.speaker for q in a.quotes} == {"علی شکوری‌راد"}  # the lead's role is the headline's speaker
     assert person["roles"] == ["دبیرکل حزب اتحاد ملت"]
 
 
@@ -117,7 +117,7 @@ def test_a_plural_verb_without_subject_is_not_the_salient_persons_and_split_noun
             "او در گفت وگو با خبرنگاران از برنامه‌های مجلس سخن گفت.")
     a = _article(text, [_person("p1", "مجتبی ذوالنوری", [_span(text, "مجتبی ذوالنوری")])])
     extract_quotes(a)
-    assert [(q["speaker"], q["cue"]) for q in a.quotes] == [("مجتبی ذوالنوری", "گفت"), (None, "نوشته بودند")]
+    assert [(q.speaker, q.cue) for q in a.quotes] == [("مجتبی ذوالنوری", "گفت"), (None, "نوشته بودند")]
 
 
 def test_direct_speech_ends_where_the_reporter_resumes():
@@ -126,7 +126,7 @@ def test_direct_speech_ends_where_the_reporter_resumes():
     a = _article(text, [_person("p1", "علی رضایی", [_span(text, "علی رضایی"), _span(text, "رضایی", nth=1)]),
                         _person("p2", "مریم احمدی", [_span(text, "مریم احمدی")])])
     extract_quotes(a)
-    assert [(q["speaker"], q["text"]) for q in a.quotes] == [
+    assert [(q.speaker, q.text) for q in a.quotes] == [
         ("علی رضایی", "بودجه امسال افزایش می‌یابد. این کار لازم است."),
         ("مریم احمدی", "این بودجه کافی نیست و باید بیشتر شود.")]
     # a colon is a new turn even when what follows is in the first person
@@ -134,7 +134,7 @@ def test_direct_speech_ends_where_the_reporter_resumes():
     a = _article(text, [_person("p1", "علی رضایی", [_span(text, "علی رضایی")]),
                         _person("p2", "مریم احمدی", [_span(text, "مریم احمدی")])])
     extract_quotes(a)
-    assert [(q["speaker"], q["text"]) for q in a.quotes] == [
+    assert [(q.speaker, q.text) for q in a.quotes] == [
         ("علی رضایی", "بودجه امسال افزایش می‌یابد. ما این را می‌خواهیم."),
         ("مریم احمدی", "ما هم موافقیم و کمک می‌کنیم.")]
 
@@ -145,11 +145,11 @@ def test_nominal_reports_and_an_omitted_subject():
             "وی برگزاری کارگاه‌های آموزشی برای روستاییان را خواستار شد.")
     a = _article(text, [_person("p1", "عبدالعلی رهنما", [_span(text, "عبدالعلی رهنما")])])
     extract_quotes(a)
-    assert [(q["speaker"], q["text"]) for q in a.quotes] == [
+    assert [(q.speaker, q.text) for q in a.quotes] == [
         ("عبدالعلی رهنما", "از توزیع رایگان ۶ هزار اصله نهال در املش خبر داد"),
         ("عبدالعلی رهنما", "مساحت جنگل‌کاری امسال ۵۳ هکتار است."),
         ("عبدالعلی رهنما", "برگزاری کارگاه‌های آموزشی برای روستاییان را خواستار شد")]
-    assert a.quotes[1]["confidence"] < a.quotes[0]["confidence"]
+    assert a.quotes[1].confidence < a.quotes[0].confidence
 
 
 def test_unresolved_role_is_not_guessed_and_blocks_the_next_pronoun():
@@ -159,8 +159,8 @@ def test_unresolved_role_is_not_guessed_and_blocks_the_next_pronoun():
     a = _article(text, [_person("p1", "مریم احمدی", [_span(text, "مریم احمدی")])])
     extract_quotes(a)
     assert len(a.quotes) == 2
-    assert all(q["speaker"] is None for q in a.quotes), a.quotes
-    assert all(q["reason"] for q in a.quotes)
+    assert all(q.speaker is None for q in a.quotes), a.quotes
+    assert all(q.reason for q in a.quotes)
 
 
 def test_role_resolves_to_the_person_holding_it():
@@ -169,7 +169,7 @@ def test_role_resolves_to_the_person_holding_it():
             "استاندار ابراز امیدواری کرد: مردم از نتایج این طرح بهره‌مند شوند و رضایت داشته باشند.")
     a = _article(text, [_person("p1", "حسن کریمی", [_span(text, "حسن کریمی")], roles=["استاندار فارس"])])
     extract_quotes(a)
-    assert [q["speaker"] for q in a.quotes] == ["حسن کریمی", "حسن کریمی"]
+    assert [q.speaker for q in a.quotes] == ["حسن کریمی", "حسن کریمی"]
 
 
 def test_indirect_patterns():
@@ -180,14 +180,14 @@ def test_indirect_patterns():
     per = _person("p1", "رضا موسوی", [_span(text, "رضا موسوی"), _span(text, "موسوی", nth=1)])
     a = _article(text, [per])
     extract_quotes(a)
-    by_cue = {q["cue"]: q for q in a.quotes}
-    assert by_cue["با بیان اینکه"]["text"] == "صادرات کشور رشد کرده است"
-    assert by_cue["با بیان اینکه"]["kind"] == "indirect"
-    assert by_cue["گفت"]["kind"] == "direct"
-    assert by_cue["به گفته"]["text"].startswith("بازارهای تازه‌ای")
-    assert by_cue["خبر داد"]["text"].startswith("قرارداد تازه‌ای")
-    assert by_cue["دانست"]["text"] == "همکاری با کشورهای همسایه را برای اقتصاد کشور ضروری"
-    assert {q["speaker"] for q in a.quotes} == {"رضا موسوی"}
+    by_cue = {q.cue: q for q in a.quotes}
+    assert by_cue["با بیان اینکه"].text == "صادرات کشور رشد کرده است"
+    assert by_cue["با بیان اینکه"].kind == "indirect"
+    assert by_cue["گفت"].kind == "direct"
+    assert by_cue["به گفته"].text.startswith("بازارهای تازه‌ای")
+    assert by_cue["خبر داد"].text.startswith("قرارداد تازه‌ای")
+    assert by_cue["دانست"].text == "همکاری با کشورهای همسایه را برای اقتصاد کشور ضروری"
+    assert {q.speaker for q in a.quotes} == {"رضا موسوی"}
 
 
 def test_short_marks_are_not_quotes_but_attributed_sentences_are():
@@ -196,8 +196,8 @@ def test_short_marks_are_not_quotes_but_attributed_sentences_are():
     a = _article(text, [_person("p1", "سارا نوری", [_span(text, "سارا نوری")])])
     extract_quotes(a)
     assert len(a.quotes) == 1
-    assert a.quotes[0]["text"] == "ما به همکاری با همه کشورهای منطقه ادامه می‌دهیم"
-    assert a.quotes[0]["speaker"] == "سارا نوری"
+    assert a.quotes[0].text == "ما به همکاری با همه کشورهای منطقه ادامه می‌دهیم"
+    assert a.quotes[0].speaker == "سارا نوری"
 
 
 def test_title_quotes_with_and_without_verb():
@@ -206,9 +206,9 @@ def test_title_quotes_with_and_without_verb():
     per = _person("p1", "علی احمدی", [(0, 9, "title"), _span(text, "علی احمدی")], roles=["وزیر نیرو"])
     a = _article(text, [per], title=title)
     extract_quotes(a)
-    tq = [q for q in a.quotes if q["field"] == "title"]
-    assert len(tq) == 1 and tq[0]["speaker"] == "علی احمدی"
-    assert title[tq[0]["start"]:tq[0]["end"]] == "کمبود آب در تابستان جدی است"
+    tq = [q for q in a.quotes if q.field == "title"]
+    assert len(tq) == 1 and tq[0].speaker == "علی احمدی"
+    assert title[tq[0].start:tq[0].end] == "کمبود آب در تابستان جدی است"
 
 
 def test_seed_quote_f1_does_not_drop(seed_articles, gold, scorer):

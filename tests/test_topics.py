@@ -43,11 +43,3 @@ def test_seed_topics_do_not_drop(seed_articles, gold):
     p, r = tp / (tp + fp), tp / (tp + fn)
     assert 2 * p * r / (p + r) >= SEED_TOPIC_F1
 
-
-def test_a_stored_topic_reads_back_as_it_was_written_and_a_malformed_one_is_dropped():
-    [topic] = score_topics("", "وزارت امور خارجه بیانیه داد و سفیر را احضار کرد.")[:1]
-    stored = {"id": "a", "title": "", "text": "", "topics": [topic.to_dict(), "sport", {"label": "اقتصاد"}, {"score": 1},
-                                                           None, 7, {"id": ""}]}
-    read = Article.from_dict(stored).topics
-    assert read[0] == topic and read[0].to_dict() == topic.to_dict()
-    assert [(t.id, t.label) for t in read[1:]] == [("sport", "sport"), ("اقتصاد", "اقتصاد")]

@@ -16,6 +16,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from khazar.api import create_app  # noqa: E402
+from khazar.model import Quote  # noqa: E402
 from khazar.store.sqlite import SQLiteStore  # noqa: E402
 from fixtures import RASHT_TEXT, ZWNJ, make_article, with_corpus  # noqa: E402
 
@@ -29,8 +30,10 @@ def zarif_article():
     quote = "گفت‌وگو تنها راه است."
     start = ZARIF_TEXT.index(quote)
     return make_article("zarif", "ظریف: گفت‌وگو تنها راه است", ZARIF_TEXT, published="2020-02-20",
-                        quotes=[{"speaker": "محمدجواد ظریف", "speaker_kb_id": "per:mohammad-javad-zarif", "text": quote,
-                                 "kind": "direct", "start": start, "end": start + len(quote)}])
+                        quotes=[Quote(speaker="محمدجواد ظریف", speaker_kb_id="per:mohammad-javad-zarif",
+                                      speaker_id="per:mohammad-javad-zarif", speaker_type="PER", confidence=0.9, text=quote,
+                                      kind="direct", start=start, end=start + len(quote), cue="گفت", field="text",
+                                      reason=None)])
 
 
 @pytest.fixture()

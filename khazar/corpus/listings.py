@@ -34,10 +34,10 @@ def iter_quotes(store, speaker: str | None = None) -> Iterator[dict[str, Any]]:
     want = search_name(speaker) if speaker else None
     for a in _newest_first(store):
         for q in a.quotes:
-            if want is not None and q.get("speaker_kb_id") != speaker and want not in search_name(q.get("speaker")):
+            if want is not None and q.speaker_kb_id != speaker and want not in search_name(q.speaker):
                 continue
-            text = a.title if q.get("field") == "title" else a.text
-            yield {**q, "sentence": _sentence(text, q["start"]), "article": _source(a)}
+            text = a.title if q.field == "title" else a.text
+            yield {**q.to_dict(), "sentence": _sentence(text, q.start), "article": _source(a)}
 
 
 def iter_events(store, etype: str | None = None, place: str | None = None) -> Iterator[dict[str, Any]]:

@@ -58,8 +58,8 @@ def story_page(store, story_id: str) -> dict[str, Any] | None:
     for ref in story.get("articles", []):  # in time order already
         a = by_id.get(ref["id"])
         articles.append({**ref, "url": getattr(a, "url", None), "outlet": _outlet(a) if a else ref.get("outlet")})
-    quotes = [{"speaker": q.get("speaker"), "speaker_id": q.get("speaker_kb_id") or q.get("speaker_id"),
-               "text": q.get("text"), "article": a.id, "outlet": _outlet(a), "published": a.published}
+    quotes = [{"speaker": q.speaker, "speaker_id": q.speaker_kb_id or q.speaker_id,
+               "text": q.text, "article": a.id, "outlet": _outlet(a), "published": a.published}
               for ref in story.get("articles", []) if (a := by_id.get(ref["id"])) is not None for q in a.quotes]
     _total, contradictions = store.corpus_items("contradiction", story_id=story_id, page=1, size=100)
     contradictions = [{**c, "marks": evidence_marks(c, by_id.get)} for c in contradictions]

@@ -62,7 +62,7 @@ def _entries(articles, keep_event, keep_quote) -> list[dict[str, Any]]:
         for q in a.quotes:
             if keep_quote(a, q):
                 out.append({"kind": "quote", "date": a.published, "dated_by": "published",
-                            "speaker": q.get("speaker"), "text": q.get("text"), "sources": [_source(a)]})
+                            "speaker": q.speaker, "text": q.text, "sources": [_source(a)]})
     out.sort(key=lambda x: (x["date"] is None, x["date"] or "", x["kind"] == "quote",
                             x["sources"][0]["id"]))
     for x in out:
@@ -76,7 +76,7 @@ def entity_timeline(key: str, name: str, articles) -> dict[str, Any]:
         return key in e.participant_ids or e.place_kb_id == key or (name and name in e.participants)
 
     def keep_quote(a, q):
-        return q.get("speaker_id") == key or (not q.get("speaker_id") and q.get("speaker") == name)
+        return q.speaker_id == key or (not q.speaker_id and q.speaker == name)
 
     return {"entity": key, "name": name, "entries": _entries(articles, keep_event, keep_quote)}
 

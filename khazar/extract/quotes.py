@@ -44,7 +44,7 @@ from typing import Any
 from .. import kb
 from ..kb import load_kb
 from ..kb.roles import cut_at_names, find_roles, fits_role, is_rank, role_group, same_role, written_title
-from ..model import Article
+from ..model import Article, Quote
 from ..text.fold import WORD_GAP, letters_pattern, match_key, phrase_pattern
 from .sentences import Sentence, split_sentences
 
@@ -866,7 +866,7 @@ def _context(article: Article, name: str, text: str) -> FieldContext:
                         roles, persons, article.published)
 
 
-def find_quotes(article: Article) -> list[dict[str, Any]]:
+def find_quotes(article: Article) -> list[Quote]:
     d = Discourse(article)
     out: list[dict] = []
     interviewee: Referent | None = None
@@ -962,18 +962,14 @@ def _interview_answers(ctx: FieldContext, interviewee: Referent, speaking: set[i
     return answers
 
 
-def _finish(q: dict) -> dict:
-    ref, how, reason = q.pop("_ref"), q.pop("_how"), q.pop("_reason")
+def _finish(q: dict) -> Quote:
+    ref, how, reason = q["_ref"], q["_how"], q["_reason"]
     ent = ref.entity if ref is not None else None
-    return {
-        "speaker": ent.get("name") if ent else None,
-        "speaker_kb_id": ent.get("kb_id") if ent else None,
-        "speaker_id": ent.get("id") if ent else None,
-        "speaker_type": ent.get("type") if ent else None,
-        "confidence": cues().confidence.get(how) if ent else None,
-        **q,
-        "reason": None if ent else (reason or "speaker not resolved"),
-    }
+    return Quote(speaker=ent.get("name") if ent else None, speaker_kb_id=ent.get("kb_id") if ent else None,
+                 speaker_id=ent.get("id") if ent else None, speaker_type=ent.get("type") if ent else None,
+                 confidence=cues().confidence.get(how) if ent else None, text=q["text"], kind=q["kind"],
+                 start=q["start"], end=q["end"], cue=q["cue"], field=q["field"],
+                 reason=None if ent else (reason or "speaker not resolved"))
 
 
 def extract_quotes(article: Article) -> None:

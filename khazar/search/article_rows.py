@@ -3,8 +3,8 @@
 The rows each backend writes into article_entities, article_topics, article_quotes and article_events
 (an entity named only as the story's source is no row, so outlets do not crowd the lists of the most
 mentioned entities; an entity listed twice in one article is one row with the mentions added up; a topic listed
-twice keeps its first label; quotes and events are numbered by their place in the article's list, skipped
-ones included).
+twice keeps its first label; quotes and events are numbered by their place in the article's list of readable
+records, quotes without words included).
 """
 from __future__ import annotations
 
@@ -72,10 +72,9 @@ def article_rows(article_json: str) -> ArticleRows:
     for topic in article.topics:
         topics.setdefault(topic.id, topic.label)  # the first label stays
     rows.topics = list(topics.items())
-    for n, q in enumerate(art.get("quotes") or []):
-        if isinstance(q, dict) and q.get("text"):
-            rows.quotes.append((n, q.get("speaker"), q.get("speaker_kb_id"), q["text"], q.get("kind"), q.get("start"),
-                                q.get("end")))
+    for n, q in enumerate(article.quotes):
+        if q.text:
+            rows.quotes.append((n, q.speaker, q.speaker_kb_id, q.text, q.kind, q.start, q.end))
     for n, e in enumerate(article.events):
         rows.events.append((n, e.type, e.label, e.start, e.place, e.place_kb_id,
                             json.dumps(e.participants, ensure_ascii=False), e.start, e.end))

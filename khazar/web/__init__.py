@@ -206,11 +206,13 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def page_article(request: Request, st: StoreDep, article_id: Annotated[str, PathParam(max_length=300)]):
         stored = _stored_or_404(st, article_id)
-        d = Article.from_dict(stored).to_dict()
+        article = Article.from_dict(stored)
+        d = article.to_dict()
         entities = [e for e in d["entities"] if isinstance(e, dict) and e.get("name")]
         return TEMPLATES.TemplateResponse(request, "article.html", {
-            "a": d, "body": annotate_text(d["text"], d), "title": annotate_text(d["title"], d, "title"), "entities": entities,
-            "quotes": [q for q in d["quotes"] if isinstance(q, dict)],
+            "a": d, "body": annotate_text(article.text, article), "title": annotate_text(article.title, article, "title"),
+            "entities": entities,
+            "quotes": d["quotes"],
             "events": d["events"],
             # Fields other stages may add to the stored JSON (dedup); the story from the store's membership.
             "duplicates": stored.get("duplicates") or stored.get("duplicate_of") or [],

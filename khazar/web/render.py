@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 
 from ..dates import DATE_RANGE, fa_digits, jalali
+from ..model import Article
 from ..search.article_rows import page_entity_id
 
 # Unicode isolates around a Gregorian date: in a right-to-left line "2025-11-18" would otherwise be laid out
@@ -62,25 +63,25 @@ def _valid(span: Any, n: int) -> bool:
             and 0 <= span[0] < span[1] <= n)
 
 
-def annotate_text(text: str, article: dict[str, Any], field: str = "text") -> Markup:
+def annotate_text(text: str, article: Article, field: str = "text") -> Markup:
     """The clean text (or title, field="title") with entity mentions linked, date expressions marked with
     both calendars, and quotes set apart — all placed by their character spans, so nothing is guessed from
     the words. A span whose recorded text differs from the text at its offsets is left out, not misplaced."""
     n = len(text)
     marks: list[tuple[int, int, str, dict[str, Any]]] = []
-    for ent in article.get("entities") or []:
+    for ent in article.entities:
         if not isinstance(ent, dict) or not (eid := page_entity_id(ent)):
             continue
         for m in ent.get("mentions") or []:
             if (isinstance(m, dict) and m.get("field", "text") == field and _valid([m.get("start"), m.get("end")], n)
                     and (not m.get("text") or text[m["start"]:m["end"]] == m["text"])):
                 marks.append((m["start"], m["end"], "ent", {"id": eid, "type": ent.get("type") or "", "name": ent.get("name")}))
-    for t in article.get("times") or []:
-        if isinstance(t, dict) and t.get("field", "text") == field and _valid([t.get("start"), t.get("end")], n):
-            marks.append((t["start"], t["end"], "time", {"value": t.get("value") or ""}))
-    for q in article.get("quotes") or []:
-        if isinstance(q, dict) and q.get("field", "text") == field and _valid([q.get("start"), q.get("end")], n):
-            marks.append((q["start"], q["end"], "quote", {"speaker": q.get("speaker") or ""}))
+    for t in article.times:
+        if t.field == field and _valid([t.start, t.end], n):
+            marks.append((t.start, t.end, "time", {"value": t.value}))
+    for q in article.quotes:
+        if q.field == field and _valid([q.start, q.end], n):
+            marks.append((q.start, q.end, "quote", {"speaker": q.speaker or ""}))
     cuts = sorted({0, n, *(m[0] for m in marks), *(m[1] for m in marks)})
     out: list[str] = []
     for a, b in zip(cuts, cuts[1:]):
