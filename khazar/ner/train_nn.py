@@ -350,9 +350,10 @@ def main(argv=None):
     (out / "config.json").write_text(json.dumps({
         "tags": tags, "transitions": trans.round(5).tolist(), "start": start.round(5).tolist(),
         "end": end.round(5).tolist(), "max_chars": MAX_CHARS, "n_flags": N_FLAGS,
-        "hyper": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        # --extra is a list of paths: json.dumps(default=str) writes those too
+        "hyper": vars(args),
         "best_epoch": best_ep + 1, "dev_f1_history": history, "train_minutes": round(train_minutes, 1),
-    }, indent=1), encoding="utf-8")
+    }, indent=1, default=str), encoding="utf-8")
     export_onnx(net, out)
 
     # Score the exported model through the inference class (what ships).
