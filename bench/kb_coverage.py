@@ -21,7 +21,7 @@ NEWS = ROOT.parent / "shared" / "data" / "news"
 def _entities(raw) -> list[tuple[str, str, bool, int]]:
     from khazar.pipeline import process
 
-    return [(e["type"], e["name"], e["kb_id"] is not None, len(e["mentions"])) for e in process(raw).entities]
+    return [(e.type, e.name, e.kb_id is not None, len(e.mentions)) for e in process(raw).entities]
 
 
 def main() -> None:

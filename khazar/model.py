@@ -156,6 +156,56 @@ def _strs(d: dict[str, Any], key: str) -> list[str]:
 
 
 @dataclass(slots=True)
+class EntityMention:
+    """Where an article names an entity: start, end (exclusive) and the words, in its text or title (`field`)."""
+
+    start: int
+    end: int
+    text: str
+    field: str  # "text" or "title"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "field": self.field}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EntityMention:
+        return cls(_int(d, "start"), _int(d, "end"), _str_or_none(d, "text") or "", _str_or_none(d, "field") or "text")
+
+
+@dataclass(slots=True)
+class Entity:
+    """A person, organisation or place the article names (extract.entities), with the titles it gives them.
+
+    `id` is the KB id, or x:<hash> of the type and the folded name for a name the KB does not know, the same in every
+    article; records stored before the linker gave ids read with their KB id or "name:<name>". `attribution`: named
+    only as the source of the story (به گزارش X), the outlet or a credited source, not a subject of the article."""
+
+    id: str
+    type: str  # PER, ORG or LOC
+    name: str
+    name_en: str | None
+    kb_id: str | None
+    roles: list[str]  # as written
+    attribution: bool
+    role_keys: list[str]  # kb.roles.role_group of each title in roles, same order
+    mentions: list[EntityMention]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "name": self.name, "name_en": self.name_en, "kb_id": self.kb_id,
+                "roles": self.roles, "attribution": self.attribution, "role_keys": self.role_keys,
+                "mentions": [m.to_dict() for m in self.mentions]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Entity:
+        name, kb_id = _str_or_none(d, "name") or "", _str_or_none(d, "kb_id")
+        eid = _str_or_none(d, "id") or kb_id or (f"name:{name.strip()}" if name.strip() else None)
+        if eid is None:
+            raise KeyError("an entity has an id, a KB id or a name")
+        return cls(eid, _str_or_none(d, "type") or "", name or eid, _str_or_none(d, "name_en"), kb_id, _strs(d, "roles"),
+                   d.get("attribution") is True, _strs(d, "role_keys"), _records(d.get("mentions"), EntityMention.from_dict))
+
+
+@dataclass(slots=True)
 class Span:
     """Where a trigger sits: start, end (exclusive) in the text or title its record's `field` names."""
 
@@ -307,7 +357,7 @@ class Article:
     published_time: str | None = None
     published_estimate: dict[str, str] | None = None
     times: list[TimeValue] = field(default_factory=list)
-    entities: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
@@ -330,7 +380,7 @@ class Article:
             "title": self.title,
             "text": self.text,
             "times": [t.to_dict() for t in self.times],
-            "entities": self.entities,
+            "entities": [e.to_dict() for e in self.entities],
             "quotes": [q.to_dict() for q in self.quotes],
             "events": [e.to_dict() for e in self.events],
             "topics": [t.to_dict() for t in self.topics],
@@ -346,6 +396,7 @@ class Article:
     def from_dict(cls, d: dict[str, Any]) -> "Article":
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         known["times"] = _records(d.get("times"), lambda t: TimeValue(**t))
+        known["entities"] = _records(d.get("entities"), Entity.from_dict)
         known["quotes"] = _records(d.get("quotes"), Quote.from_dict)
         known["events"] = _records(d.get("events"), Event.from_dict)
         known["topics"] = _records(d.get("topics"), Topic.from_dict)

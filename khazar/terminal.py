@@ -29,7 +29,7 @@ def render_article(article: Article) -> str:
         lines.extend(f"  {t.text}  →  {both_calendars(t.value)}" for t in article.times)
     if article.entities:
         lines.append("entities:")
-        lines.extend(f"  {e['type']}  {e['name']}" + (f"  [{', '.join(e['roles'])}]" if e.get("roles") else "")
+        lines.extend(f"  {e.type}  {e.name}" + (f"  [{', '.join(e.roles)}]" if e.roles else "")
                      for e in article.entities)
     if article.quotes:
         lines.append("quotes:")

@@ -2,7 +2,7 @@
 path): small hand-made articles and corpora, and stores holding them. Fixtures proper live in conftest.py."""
 from __future__ import annotations
 
-from khazar.model import Article, Event, Evidence, Quote, RawDocument, Span, Topic
+from khazar.model import Article, Entity, Event, Evidence, Quote, RawDocument, Span, Topic
 from khazar.store import open_store
 
 ZWNJ = "\u200c"
@@ -13,16 +13,18 @@ API_AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 def make_article(aid: str, title: str, text: str, *, outlet: tuple[str, str] | None = ("خبرگزاری ایرنا", "out:irna"),
                  published: str | None = "2025-11-18", entities=(), quotes=(), events=(), topics=()) -> tuple[Article, RawDocument]:
+    """`entities` in their stored JSON form, read as a stored article's are; the other records typed."""
     art = Article(id=aid, title=title, text=text, published=published,
                   outlet={"name": outlet[0], "name_en": None, "kb_id": outlet[1]} if outlet else None,
-                  entities=list(entities), quotes=list(quotes), events=list(events), topics=list(topics))
+                  entities=[Entity.from_dict(e) for e in entities], quotes=list(quotes), events=list(events),
+                  topics=list(topics))
     raw = RawDocument(id=aid, raw=text, format="jsonl", origin="test", title=title)
     return art, raw
 
 
 def mention(text: str, word: str) -> dict:
     start = text.index(word)
-    return {"start": start, "end": start + len(word), "text": word}
+    return {"start": start, "end": start + len(word), "text": word, "field": "text"}
 
 
 RASHT_TEXT = f"اجلاس استاندارن استان{ZWNJ}های ساحلی دریای خزر روز ۲۷ آبان ۱۴۰۴ در رشت آغاز شد. عراقچی گفت: «همکاری خزر مهم است.»"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from khazar.corpus.claims import article_claims, figures
 from khazar.corpus.contradictions import find_contradictions
-from khazar.model import Article
+from khazar.model import Article, Entity
 
 
 def _figs(sentence):
@@ -74,8 +74,8 @@ def _places(text, names):
         if name not in text:
             continue
         start = text.index(name)
-        ents.append({"id": key, "kb_id": key, "name": name, "type": "LOC",
-                     "mentions": [{"start": start, "end": start + len(name), "text": name, "field": "text"}]})
+        ents.append(Entity.from_dict({"id": key, "kb_id": key, "name": name, "type": "LOC",
+                                      "mentions": [{"start": start, "end": start + len(name), "text": name, "field": "text"}]}))
     return ents
 
 
@@ -99,7 +99,7 @@ def _with_places(aid, title, text, places):
     for key, name in places.items():
         mentions = [{"start": field_text.index(name), "end": field_text.index(name) + len(name), "text": name,
                      "field": field} for field, field_text in (("title", title), ("text", text)) if name in field_text]
-        ents.append({"id": key, "kb_id": key, "name": name, "type": "LOC", "mentions": mentions})
+        ents.append(Entity.from_dict({"id": key, "kb_id": key, "name": name, "type": "LOC", "mentions": mentions}))
     return Article(id=aid, title=title, text=text, published="2009-06-13", outlet={"name": "فارس", "kb_id": "out:f"},
                    entities=ents)
 

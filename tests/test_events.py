@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from khazar.extract.events import extract_events
-from khazar.model import Article, TimeValue
+from khazar.model import Article, Entity, EntityMention, TimeValue
 
 # Seed events with place and date found (score.py "events (place+date)") when this test was written.
 SEED_EVENTS_OK = 6
 
 
 def _ent(eid, etype, name, spans, kb_id=None):
-    return {"id": eid, "type": etype, "name": name, "kb_id": kb_id, "roles": [],
-            "mentions": [{"start": s, "end": e, "text": name, "field": "text"} for s, e in spans]}
+    return Entity(eid, etype, name, None, kb_id, [], False, [], [EntityMention(s, e, name, "text") for s, e in spans])
 
 
 def _at(text, needle, nth=0):
@@ -209,7 +208,7 @@ def test_place_is_the_named_place_not_its_quarter_and_the_nearest_event_takes_it
     a = Article(id="e", title="خبر", text=text, published="2020-01-20")
     a.entities = [_ent("l1", "LOC", "استان مارب", [(0, 0)]), _ent("l2", "LOC", "شمال استان مارب", [_at(text, "شمال استان مارب")]),
                   _ent("l3", "LOC", "عراق", [_at(text, "عراق")], "loc:iraq")]
-    a.entities[0]["mentions"][0].update(start=len(text), end=len(text))  # named elsewhere in the article
+    a.entities[0].mentions[0].start = a.entities[0].mentions[0].end = len(text)  # named elsewhere in the article
     a.times = [TimeValue("روز شنبه", "2020-01-18", *_at(text, "روز شنبه")),
                TimeValue("بامداد چهارشنبه", "2020-01-08", *_at(text, "بامداد چهارشنبه"))]
     extract_events(a)

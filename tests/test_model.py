@@ -16,20 +16,29 @@ def test_the_seeds_read_back_as_they_were_written(seed_articles):
     for d in seed_articles:
         article = Article.from_dict(json.loads(_json(d)))
         assert _json(article.to_dict()) == _json(d)
-        records += len(article.topics) + len(article.events) + len(article.quotes)
-    assert records > 50
+        records += len(article.entities) + len(article.topics) + len(article.events) + len(article.quotes)
+    assert records > 150
 
 
 def test_a_malformed_stored_record_is_dropped_and_the_rest_are_kept(seed_articles):
     d = json.loads(_json(next(a for a in seed_articles if a["topics"] and a["events"] and a["quotes"])))
-    event, quote = d["events"][0], d["quotes"][0]
+    event, quote, entity = d["events"][0], d["quotes"][0], d["entities"][0]
     n_topics, n_events, n_quotes = len(d["topics"]), len(d["events"]), len(d["quotes"])
+    n_entities, n_times = len(d["entities"]), len(d["times"])
     d["topics"] += ["sport", {"label": "اقتصاد"}, {"score": 1}, None, 7, {"id": ""}]
     d["events"] += [[], {**event, "span": None}, {k: v for k, v in event.items() if k != "type"},
                     {**event, "places": None, "date_source": None, "mentions": [{"start": 1}]}]
     d["quotes"] += ["«...»", {**quote, "start": "5"}, {k: v for k, v in quote.items() if k != "text"},
                     {k: v for k, v in quote.items() if k not in ("speaker_type", "confidence")}]
+    d["entities"] += [{**entity, "id": None, "kb_id": None, "name": " "}, {**entity, "mentions": {"start": 0}},
+                      {"name": "تهران", "type": "LOC", "mentions": [{"start": 0, "end": 5}, {"end": 2}]}]
+    d["times"] += [{"text": "امروز"}, "امروز"]
     article = Article.from_dict(d)
+    assert (len(article.entities), len(article.times)) == (n_entities + 2, n_times)
+    odd, old = article.entities[n_entities:]  # mentions not a list: none; a record from before the linker gave ids
+    assert odd.mentions == [] and odd.id == entity["id"]
+    assert (old.id, old.name, old.kb_id, old.roles, [(m.start, m.end, m.field) for m in old.mentions]) == (
+        "name:تهران", "تهران", None, [], [(0, 5, "text")])
     assert (len(article.topics), len(article.events), len(article.quotes)) == (n_topics + 2, n_events + 1, n_quotes + 1)
     assert [(t.id, t.label) for t in article.topics[n_topics:]] == [("sport", "sport"), ("اقتصاد", "اقتصاد")]
     old_event = article.events[n_events]  # read before `places` and `date_source`, its malformed mention dropped

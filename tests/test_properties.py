@@ -104,8 +104,8 @@ def check_article(article: Article, raw: RawDocument) -> dict:
             assert fields[t.field][t.start:t.end] == t.text, (t, fields[t.field][t.start:t.end])
         check_iso_value(t.value)
     for e in article.entities:
-        for m in e.get("mentions", []):
-            check_span(fields[m["field"]], m["start"], m["end"], f"entity {e['name']}")
+        for m in e.mentions:
+            check_span(fields[m.field], m.start, m.end, f"entity {e.name}")
     for q in article.quotes:
         check_span(fields[q.field], q.start, q.end, "quote")
     for ev in article.events:

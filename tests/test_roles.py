@@ -235,8 +235,8 @@ def test_titles_joined_by_and_after_a_name_are_both_the_persons():
             "امروز با همتای خود دیدار کرد.")
     a = Article(id="r", title="خبر", text=text, published="2025-11-18")
     extract_entities(a)
-    person = next(e for e in a.entities if e["type"] == "PER" and "کاظمی" in e["name"])
-    assert [lenient_key(r) for r in person["roles"]] == [
+    person = next(e for e in a.entities if e.type == "PER" and "کاظمی" in e.name)
+    assert [lenient_key(r) for r in person.roles] == [
         lenient_key("معاون حقوقی و بین‌الملل وزارت امور خارجه"),
         lenient_key("نماینده ویژه رئیس جمهوری در امور دریای خزر")]
 
@@ -289,12 +289,12 @@ def test_roles_are_reported_as_written_and_given_to_the_person_they_stand_beside
             "به مشهد رفت.")
     a = Article(id="r", title="خبر", text=text, published="2020-02-10")
     extract_entities(a)
-    roles = {e["name"]: e["roles"] for e in a.entities if e["type"] == "PER"}
+    roles = {e.name: e.roles for e in a.entities if e.type == "PER"}
     who = {name.split()[-1]: r for name, r in roles.items()}
     assert who["آریزا"] == ["وزیر خارجه"]
     assert who["بارویس"] == ["سرلشکر"]
     assert who["بایدن"] == ["معاون اول دولت"]
     assert who["اوباما"] == []
     assert who["سعیدی‌کیا"] == ["رییس هیأت امناء بنیاد مسکن"]
-    keys = {e["name"].split()[-1]: e["role_keys"] for e in a.entities if e["type"] == "PER"}
+    keys = {e.name.split()[-1]: e.role_keys for e in a.entities if e.type == "PER"}
     assert keys["آریزا"] == ["وزیر امور خارجه"] and keys["سعیدی‌کیا"] == ["رئیس هیئت امناء بنیاد مسکن"]

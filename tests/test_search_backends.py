@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from khazar.search import SearchQuery, run, search_form
 from khazar.search.fts5_text import parse_expression, parse_query, snippet, tokenize
 from khazar.search.query import MARK_CLOSE, MARK_OPEN, MIN_PREFIX_CHARS, fts_expression
-from khazar.model import Topic
+from khazar.model import Entity, Topic
 from khazar.store import open_store
 from pg import postgres_server  # noqa: F401  (fixture)
 from fixtures import RASHT_TEXT, ZWNJ, ids, make_article, with_corpus
@@ -175,16 +175,17 @@ def test_entity_counts_follow_inserts_reindexing_and_deletes(store):
     only while an article still uses it."""
     assert _entities_listed(store) == _entities_by_grouping(store) and _entities_listed(store)
     text = "شهر رشت و بندر انزلی میزبان نمایشگاه شدند."
+    m = {"start": 0, "end": 3, "text": "", "field": "text"}  # where a mention is does not matter here
     art, raw = make_article("fair", "نمایشگاه در رشت", text, entities=[
-        {"type": "LOC", "name": "رشت", "name_en": "Rasht", "kb_id": "loc:rasht", "mentions": [{}, {}]},
-        {"type": "LOC", "name": "بندر انزلی", "kb_id": "loc:bandar-anzali", "mentions": [{}]}])
+        {"type": "LOC", "name": "رشت", "name_en": "Rasht", "kb_id": "loc:rasht", "mentions": [m, m]},
+        {"type": "LOC", "name": "بندر انزلی", "kb_id": "loc:bandar-anzali", "mentions": [m]}])
     store.add_article(art, raw)
     store.commit()
     assert store.list_entities("انزلی")[0] == 1
     assert _entities_listed(store) == _entities_by_grouping(store)
     # The same article re-extracted: Anzali spelled otherwise, Rasht gone, a person new.
-    art.entities = [{"type": "LOC", "name": "انزلي", "kb_id": "loc:bandar-anzali", "mentions": [{}, {}, {}]},
-                    {"type": "PER", "name": "علی", "mentions": [{}]}]
+    art.entities = [Entity.from_dict({"type": "LOC", "name": "انزلي", "kb_id": "loc:bandar-anzali", "mentions": [m, m, m]}),
+                    Entity.from_dict({"type": "PER", "name": "علی", "mentions": [m]})]
     placeholder = "?" if isinstance(store.conn, sqlite3.Connection) else "%s"
     store.conn.execute(f"UPDATE articles SET article_json = {placeholder} WHERE id = {placeholder}",
                        (json.dumps(art.to_dict(), ensure_ascii=False), "fair"))
@@ -593,7 +594,8 @@ def test_concurrent_indexing_indexes_each_article_once(request, tmp_path):
     with open_store(url) as s:
         for n in range(120):
             art, raw = make_article(f"c{n}", f"خبر {n}", f"متن شماره {n} درباره کریدور شمال-جنوب",
-                                    entities=[{"id": "loc:rasht", "name": "رشت", "mentions": [{}]}],
+                                    entities=[{"id": "loc:rasht", "name": "رشت", "type": "LOC",
+                                               "mentions": [{"start": 0, "end": 3, "text": "", "field": "text"}]}],
                                     topics=[Topic("transport", "transport", 0.5)])
             s.add_article(art, raw)
         s.commit()

@@ -10,7 +10,7 @@ from itertools import count
 
 import pytest
 
-from khazar.model import Article, RawDocument, Rejection
+from khazar.model import Article, Entity, RawDocument, Rejection
 from khazar.store import open_store
 from pg import postgres_server  # noqa: F401  (fixture)
 
@@ -35,7 +35,8 @@ def doc(n: int, *, id_: str | None = None, body: str | None = None, origin: str 
     article = Article(id=raw.id, title=f"خبر {n}", text=raw_text.split("\n")[0], published="2025-11-18",
                       outlet={"name": "خبرگزاری آزمون", "name_en": "Test Agency", "kb_id": "out:test"},
                       source={"format": "jsonl", "origin": origin, "line": n + 1, "content_hash": raw.content_hash},
-                      entities=[{"id": "e1", "name": "خزر", "type": "LOC", "mentions": [[0, 3]]}])
+                      entities=[Entity.from_dict({"id": "e1", "name": "خزر", "type": "LOC",
+                                                  "mentions": [{"start": 0, "end": 3, "text": "متن", "field": "text"}]})])
     return article, raw
 
 

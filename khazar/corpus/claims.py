@@ -285,10 +285,10 @@ def _sets(article, field: str, text: str, s_start: int, s_end: int, lx: Lexicon)
     """Runs of 3+ named entities of one type joined only by «،» / «و»: a named set and its members."""
     ms = []
     for e in article.entities:
-        key = e.get("kb_id") or e.get("id")
-        for m in e.get("mentions", []):
-            if m.get("field", "text") == field and s_start <= m["start"] and m["end"] <= s_end:
-                ms.append((m["start"], m["end"], key, e.get("type"), e.get("name") or m.get("text")))
+        key = e.kb_id or e.id
+        for m in e.mentions:
+            if m.field == field and s_start <= m.start and m.end <= s_end:
+                ms.append((m.start, m.end, key, e.type, e.name or m.text))
     ms.sort()
     out, run = [], []
 
@@ -311,8 +311,7 @@ def _sets(article, field: str, text: str, s_start: int, s_end: int, lx: Lexicon)
 
 def _place_mentions(article) -> list[tuple[str, int, int, str]]:
     """(field, start, end, place key) of every place the article names."""
-    return [(m.get("field", "text"), m["start"], m["end"], e.get("kb_id") or e.get("id"))
-            for e in article.entities if e.get("type") == "LOC" for m in e.get("mentions", [])]
+    return [(m.field, m.start, m.end, e.kb_id or e.id) for e in article.entities if e.type == "LOC" for m in e.mentions]
 
 
 def _places_in(place_mentions: list[tuple[str, int, int, str]], field: str, start: int, end: int) -> frozenset[str]:

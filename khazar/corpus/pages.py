@@ -63,7 +63,7 @@ def story_page(store, story_id: str) -> dict[str, Any] | None:
               for ref in story.get("articles", []) if (a := by_id.get(ref["id"])) is not None for q in a.quotes]
     _total, contradictions = store.corpus_items("contradiction", story_id=story_id, page=1, size=100)
     contradictions = [{**c, "marks": evidence_marks(c, by_id.get)} for c in contradictions]
-    types = {e.get("id"): e.get("type") for a in by_id.values() for e in a.entities if isinstance(e, dict)}
+    types = {e.id: e.type for a in by_id.values() for e in a.entities}
     entities = [{**e, "type": types.get(e.get("id"))} for e in story.get("entities", [])]
     related = []
     for rid in story.get("related", []):

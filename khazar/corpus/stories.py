@@ -135,11 +135,11 @@ def entity_keys(article) -> list[tuple[str, str]]:
     seen = set()
     outlet = _outlet_key(article)
     for e in article.entities:
-        key = e.get("kb_id") or e.get("id")
+        key = e.kb_id or e.id
         if not key or key in seen or key == outlet or key.startswith("out:"):
             continue
         seen.add(key)
-        out.append((key, e.get("name") or key))
+        out.append((key, e.name or key))
     return out
 
 

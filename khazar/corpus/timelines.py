@@ -28,14 +28,14 @@ def find_entity(target: str, articles) -> tuple[str, str] | None:
     by_name = by_mention = None
     for a in articles:
         for e in a.entities:
-            key = e.get("kb_id") or e.get("id")
-            if target in (e.get("kb_id"), e.get("id")):
-                return key, e.get("name") or key
-            if by_name is None and want and match_key(e.get("name")) == want:
-                by_name = (key, e.get("name"))
+            key = e.kb_id or e.id
+            if target in (e.kb_id, e.id):
+                return key, e.name or key
+            if by_name is None and want and match_key(e.name) == want:
+                by_name = (key, e.name)
             # a short form the articles use for it ("عراقچی", "استاندار گیلان")
-            if by_mention is None and want and any(match_key(m.get("text")) == want for m in e.get("mentions", [])):
-                by_mention = (key, e.get("name"))
+            if by_mention is None and want and any(match_key(m.text) == want for m in e.mentions):
+                by_mention = (key, e.name)
     return by_name or by_mention
 
 

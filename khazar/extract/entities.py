@@ -20,7 +20,7 @@ from .. import kb
 from ..kb import KBRecord, get_matcher, load_kb
 from ..kb.matcher import KBMatch, PhraseMatcher
 from ..kb.roles import cut_at_names, find_roles, fits_role, rank_before, role_group, written_title
-from ..model import Article
+from ..model import Article, Entity, EntityMention
 from ..ner.features import FIRST_NAMES, ORG_HEADS, tokenize
 from ..text.fold import match_key, name_key, token_form
 
@@ -139,20 +139,12 @@ class EntityBuilder:
     def key(self) -> str:
         return self.kb_id or f"{self.type}:{match_key(self.name)}"
 
-    def to_dict(self) -> dict:
+    def build(self) -> Entity:
         stable = self.kb_id or "x:" + hashlib.sha1(f"{self.type}:{match_key(self.name)}".encode()).hexdigest()[:12]
-        return {
-            "id": stable,
-            "type": self.type,
-            "name": self.name,
-            "name_en": self.name_en,
-            "kb_id": self.kb_id,
-            "roles": self.roles,
-            "attribution": self.attribution,
-            "role_keys": [role_group(r) for r in self.roles],
-            "mentions": [{"start": m.start, "end": m.end, "text": m.text, "field": m.field}
-                         for m in sorted(self.mentions, key=lambda m: (m.field != "title", m.start))],
-        }
+        return Entity(id=stable, type=self.type, name=self.name, name_en=self.name_en, kb_id=self.kb_id,
+                      roles=self.roles, attribution=self.attribution, role_keys=[role_group(r) for r in self.roles],
+                      mentions=[EntityMention(m.start, m.end, m.text, m.field)
+                                for m in sorted(self.mentions, key=lambda m: (m.field != "title", m.start))])
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -708,7 +700,7 @@ def extract_entities(article: Article, *, use_tagger: bool = True, ner: str | No
     _add_source_organisations(article, entities)
     for e in entities.values():
         e.attribution = e.type == "ORG" and all(_in_attribution(m, texts[m.field]) for m in e.mentions)
-    article.entities = [e.to_dict() for e in sorted(
+    article.entities = [e.build() for e in sorted(
         entities.values(), key=lambda e: min(((m.field != "title", m.start) for m in e.mentions), default=(True, 1 << 30)))]
 
 

@@ -35,7 +35,7 @@ from functools import lru_cache
 from .. import kb
 from ..kb import get_matcher, load_kb
 from ..kb.matcher import KBMatch, PhraseMatcher
-from ..model import Article, Event, EventMention, Evidence, Span
+from ..model import Article, Entity, EntityMention, Event, EventMention, Evidence, Span
 from ..text.fold import name_key, phrase_pattern
 from .quotes import cues as speech_cues
 from .sentences import Sentence, split_sentences
@@ -204,6 +204,15 @@ class Hit:
     kind: str = ""  # the trigger's first word as written in the data ("مانور", "آغاز")
 
 
+@dataclass(frozen=True)
+class Named:
+    """A participant or a place known only by what the article writes: a side of a match result the tagger did not
+    find, the named place inside a described one ("شمال استان مارب"), a KB place no mention names."""
+    name: str
+    id: str | None = None
+    kb_id: str | None = None
+
+
 @dataclass
 class Candidate:
     type: str
@@ -215,7 +224,7 @@ class Candidate:
     end: str | None = None
     place: str | None = None
     place_kb_id: str | None = None
-    participants: list[dict] = field(default_factory=list)
+    participants: list[Entity | Named] = field(default_factory=list)
     planned: bool = False
     mentions: list[EventMention] = field(default_factory=list)
     label_detail: int = 0  # _detail of the mention the label, span and evidence come from
@@ -226,14 +235,14 @@ class Candidate:
     kind: str = ""  # for `other` events: what kind of happening ("مانور", "آغاز"); "" never merges
 
 
-def _mentions(article: Article, name: str, etype: str) -> list[tuple[int, int, dict, dict]]:
+def _mentions(article: Article, name: str, etype: str) -> list[tuple[int, int, Entity, EntityMention]]:
     out = []
     for ent in article.entities:
-        if ent.get("type") != etype:
+        if ent.type != etype:
             continue
-        for m in ent.get("mentions") or []:
-            if m.get("field", "text") == name:
-                out.append((m["start"], m["end"], ent, m))
+        for m in ent.mentions:
+            if m.field == name:
+                out.append((m.start, m.end, ent, m))
     return sorted(out, key=lambda x: x[0])
 
 
@@ -286,7 +295,7 @@ def _venue(text: str, a: int, b: int, locs, per_spans, paren_spans, etype: str |
     for s, e, ent, _ in locs:
         if not (a <= s and e <= b) or _inside(s, per_spans) or _inside(s, paren_spans):
             continue
-        rec = kb.get(ent.get("kb_id")) if ent.get("kb_id") else None
+        rec = kb.get(ent.kb_id) if ent.kb_id else None
         if _not_venue(ent, etype):
             continue
         before = text[max(0, s - 40):s]
@@ -388,13 +397,13 @@ def _split_value(value: str) -> tuple[str, str]:
     return value, value
 
 
-def _subject(text: str, sent: Sentence, first_trigger: int, pers, orgs, parens, sent_times) -> list[tuple[int, dict]]:
+def _subject(text: str, sent: Sentence, first_trigger: int, pers, orgs, parens, sent_times) -> list[tuple[int, Entity]]:
     """(mention end, entity) for the sentence's subject, after any "به گزارش ایرنا،" opener: the persons and the
     organisations named before its first trigger ("بانک مرکزی نرخ بهره را ...", "مدیر کل سازمان جهانی بهداشت ...
     در کنفرانسی خبری"), but not an organisation after a preposition ("با اشاره به اقدامات بنیاد ...") nor an outlet."""
     d = event_data()
     clause_start = _clause_start(text, sent, first_trigger, sent_times)
-    out: list[tuple[int, dict]] = []
+    out: list[tuple[int, Entity]] = []
     for s, e, ent, _ in orgs:
         # the subject's organisation ("مدیر کل سازمان جهانی بهداشت", "یگان پهپادی ارتش یمن"), not one after a
         # preposition ("با اشاره به اقدامات بنیاد ...")
@@ -428,7 +437,7 @@ def _acting_state(text: str, start: int, limit: int, locs) -> tuple | None:
     for s, e, ent, _ in locs:
         if s < start or e > limit:
             continue
-        rec = kb.get(ent.get("kb_id") or "")
+        rec = kb.get(ent.kb_id or "")
         head = text[start:s].strip(" \u200c«\"'")
         if rec is not None and rec.kind == "country" and (not head or name_key(head) in event_data().state_words):
             return s, e, ent
@@ -436,12 +445,12 @@ def _acting_state(text: str, start: int, limit: int, locs) -> tuple | None:
     return None
 
 
-def _is_outlet(ent: dict) -> bool:
+def _is_outlet(ent: Entity) -> bool:
     """A news outlet named before the event reports it ("به گزارش خبرگزاری صدا و سیما"); it is no subject."""
-    return bool(ent.get("attribution")) or str(ent.get("kb_id") or "").startswith("out:")
+    return ent.attribution or (ent.kb_id or "").startswith("out:")
 
 
-def _opening_org(text: str, start: int, limit: int, orgs) -> tuple[int, dict] | None:
+def _opening_org(text: str, start: int, limit: int, orgs) -> tuple[int, Entity] | None:
     """(mention end, organisation) of the organisation the clause at `start` opens with, if any."""
     for s, e, ent, _ in orgs:
         if start <= s and e <= limit and not text[start:s].strip(" \u200c«\"'"):
@@ -449,7 +458,7 @@ def _opening_org(text: str, start: int, limit: int, orgs) -> tuple[int, dict] | 
     return None
 
 
-def _objects(text: str, a: int, b: int, orgs, trigger_start: int) -> list[dict]:
+def _objects(text: str, a: int, b: int, orgs, trigger_start: int) -> list[Entity]:
     """Organisations in [a, b) an event is held with: "گفت‌وگو با خبرنگار فارس" (the preposition may be part of the
     trigger), "دیدار با هیئت اتحادیه اروپا" (the object preposition, then at most `object_gap_words` words)."""
     d = event_data()
@@ -457,13 +466,13 @@ def _objects(text: str, a: int, b: int, orgs, trigger_start: int) -> list[dict]:
             if a <= s < b and d.object_prep.search(text, max(min(a, trigger_start), s - 40), s)]
 
 
-def _parties(text: str, a: int, b: int, locs, venue: tuple | None) -> list[dict]:
+def _parties(text: str, a: int, b: int, locs, venue: tuple | None) -> list[Entity]:
     """Countries named as the parties of an event noun, coordinated in its stretch: "موافقتنامه بازرگانی ایران و
     ایتالیا", "مذاکرات ایران و روسیه"; not its venue."""
     kb = load_kb()
     countries = [(s, e, ent) for s, e, ent, _ in locs if a <= s and e <= b and (venue is None or s != venue[0])
-                 and (rec := kb.get(ent.get("kb_id") or "")) is not None and rec.kind == "country"]
-    out: list[dict] = []
+                 and (rec := kb.get(ent.kb_id or "")) is not None and rec.kind == "country"]
+    out: list[Entity] = []
     for (_, e1, x), (s2, _, y) in zip(countries, countries[1:]):
         if x is not y and re.fullmatch(r"[\s\u200c]*(?:و|[،,])[\s\u200c]*", text[e1:s2]):
             out += [p for p in (x, y) if all(p is not q for q in out)]
@@ -525,12 +534,12 @@ def _own_place(text: str, h: Hit, limit: int, locs, org_spans) -> tuple | None:
     return None
 
 
-def _not_venue(ent: dict, etype: str | None) -> bool:
+def _not_venue(ent: Entity, etype: str | None) -> bool:
     """A sea or a continent is no venue of a gathering ("در حاشیه خزر"); an exercise or an attack may be at sea."""
     d = event_data()
     if etype is not None and etype not in d.attended_types:
         return False
-    rec = load_kb().get(ent.get("kb_id")) if ent.get("kb_id") else None
+    rec = load_kb().get(ent.kb_id) if ent.kb_id else None
     return rec is not None and rec.kind in d.not_venue_kinds
 
 
@@ -541,7 +550,7 @@ def _context_place(text: str, sent: Sentence, locs, per_spans, parens, claimed: 
     گرفت": the attack's, not the statement's); "در این شهرستان" (the dateline's place or the last place of that kind
     named before); else the dateline's place for an event of the lead."""
     venue = _venue(text, sent.start, sent.end, locs, per_spans, parens, cand.type, hit_spans)
-    if venue and venue[2].get("name") not in claimed:
+    if venue and venue[2].name not in claimed:
         def distance(c: Candidate) -> int:
             return min(abs(venue[0] - c.span[0]), abs(venue[0] - c.span[1]))
         if min(unplaced, key=distance) is cand:
@@ -552,8 +561,8 @@ def _context_place(text: str, sent: Sentence, locs, per_spans, parens, claimed: 
         kinds = d.place_noun_kinds.get(name_key(m.group(1)), frozenset())
         kb = load_kb()
 
-        def fits(ent: dict) -> bool:
-            rec = kb.get(ent.get("kb_id")) if ent.get("kb_id") else None
+        def fits(ent: Entity) -> bool:
+            rec = kb.get(ent.kb_id) if ent.kb_id else None
             return rec is None or rec.kind in kinds
 
         if dateline and fits(dateline[2]):
@@ -564,11 +573,11 @@ def _context_place(text: str, sent: Sentence, locs, per_spans, parens, claimed: 
     return dateline
 
 
-def _base_place(ent: dict, locs) -> dict:
+def _base_place(ent: Entity, locs) -> Entity | Named:
     """The named place inside a described one: "شمال استان مارب" is in the article's استان مارب, "جنوب غرب موصل"
     in موصل, "منطقه حوزه دریای بالتیک" in دریای بالتیک — another place of the article, else a KB place."""
     d = event_data()
-    words = (ent.get("name") or "").split()
+    words = ent.name.split()
     part = None  # the words after the last part word ("شمال"): the named place when nothing else knows it
     for i in range(1, len(words)):
         first = name_key(words[i - 1])
@@ -579,21 +588,21 @@ def _base_place(ent: dict, locs) -> dict:
             part = rest
         key = name_key(rest)
         for _, _, other, m in locs:
-            if other is not ent and key in {name_key(other.get("name") or ""), name_key(m.get("text") or "")}:
+            if other is not ent and key in {name_key(other.name), name_key(m.text)}:
                 return other
         found = get_matcher().find(rest)
         if len(found) == 1 and found[0].start == 0 and found[0].end == len(rest) and len(found[0].ids) == 1:
             rec = load_kb().get(found[0].ids[0])
             if rec is not None and rec.type == "LOC":
-                return {"name": rec.name, "kb_id": rec.id}
-    return {"name": part, "kb_id": None} if part else ent
+                return Named(rec.name, kb_id=rec.id)
+    return Named(part) if part else ent
 
 
 def _set_place(cand: Candidate, text: str, venue: tuple, locs) -> None:
     """The event's place; places coordinated with it ("در سه استان تهران، البرز و قزوین") make it an event of
     several places, with no one place."""
-    venue = (venue[0], venue[1], _base_place(venue[2], locs))
-    chain = [venue[2]]
+    base = _base_place(venue[2], locs)
+    chain: list[Entity | Named] = [base]
     end = venue[1]
     for s, e, ent, _ in locs:
         if s < end:
@@ -605,9 +614,9 @@ def _set_place(cand: Candidate, text: str, venue: tuple, locs) -> None:
         end = e
     if len(chain) > 1:
         cand.place, cand.place_kb_id = None, None
-        cand.places = [c.get("name") for c in chain]
+        cand.places = [c.name for c in chain]
     else:
-        cand.place, cand.place_kb_id = venue[2].get("name"), venue[2].get("kb_id")
+        cand.place, cand.place_kb_id = base.name, base.kb_id
 
 
 def _result_line(article: Article, name: str, text: str, sent: Sentence, orgs) -> Candidate | None:
@@ -621,7 +630,7 @@ def _result_line(article: Article, name: str, text: str, sent: Sentence, orgs) -
         s, e = sent.start + m.start(side), sent.start + m.end(side)
         # the side as the tagger found it when it found all of it, else as written ("مس کرمان" is not کرمان)
         ent = next((ent for ms, me, ent, _ in orgs if (ms, me) == (s, e)), None)
-        cand.participants.append(ent or {"name": text[s:e], "id": None})
+        cand.participants.append(ent or Named(text[s:e]))
     cand.start = cand.end = article.published[:10]
     cand.date_source = "published"
     cand.mentions.append(EventMention(sent.start, sent.end, name, sent.text))
@@ -941,7 +950,7 @@ def find_events(article: Article) -> list[Event]:
             type=c.type, type_label=labels.get(c.type, c.type), label=c.label, start=c.start, end=c.end,
             status="planned" if planned else "reported", place=c.place, place_kb_id=c.place_kb_id, places=c.places,
             date_source=c.date_source if c.start else None,
-            participants=[p["name"] for p in c.participants], participant_ids=[p.get("id") for p in c.participants],
+            participants=[p.name for p in c.participants], participant_ids=[p.id for p in c.participants],
             span=Span(*c.span), field=c.field, evidence=Evidence(s.start, s.end, s.text), mentions=c.mentions))
     return out
 

@@ -44,7 +44,7 @@ from typing import Any
 from .. import kb
 from ..kb import load_kb
 from ..kb.roles import cut_at_names, find_roles, fits_role, is_rank, role_group, same_role, written_title
-from ..model import Article, Quote
+from ..model import Article, Entity, Quote
 from ..text.fold import WORD_GAP, letters_pattern, match_key, phrase_pattern
 from .sentences import Sentence, split_sentences
 
@@ -160,7 +160,7 @@ class Candidate:
     start: int
     end: int
     kind: str  # per | org | place | pronoun | role | noun | anaphor
-    entity: dict | None = None
+    entity: Entity | None = None
     title: str | None = None
     wants_org: bool = False  # an anaphor whose noun names an organisation ("این روزنامه")
 
@@ -190,11 +190,11 @@ class FieldContext:
     name: str
     text: str
     sentences: list[Sentence]
-    per: list[tuple[int, int, dict]]
-    org: list[tuple[int, int, dict]]
-    loc: list[tuple[int, int, dict]]
+    per: list[tuple[int, int, Entity]]
+    org: list[tuple[int, int, Entity]]
+    loc: list[tuple[int, int, Entity]]
     roles: list  # RoleMatch
-    persons: list[dict]
+    persons: list[Entity]
     published: str | None = None
     taken: list[tuple[int, int]] = field(default_factory=list)
     _index: dict = field(default_factory=dict)  # look-up tables built from the lists above, rebuilt when they grow
@@ -208,12 +208,12 @@ class FieldContext:
         starts = cached[1]
         return items[bisect_left(starts, a):bisect_left(starts, b)]
 
-    def person_by_last_name(self, word_key: str) -> dict | None:
+    def person_by_last_name(self, word_key: str) -> Entity | None:
         cached = self._index.get("last")
         if cached is None or cached[0] != len(self.persons):
             names = {}
             for person in self.persons:
-                parts = person.get("name", "").split()
+                parts = person.name.split()
                 if len(parts) >= 2:
                     names.setdefault(match_key(parts[-1]), person)
             cached = self._index["last"] = (len(self.persons), names)
@@ -275,10 +275,10 @@ def _kept(ctx: FieldContext, cands: list[Candidate]) -> list[Candidate]:
     return kept
 
 
-def _roles_of(person: dict, when: str | None) -> list[str]:
+def _roles_of(person: Entity, when: str | None) -> list[str]:
     """Roles the article gives the person, and those the knowledge base says they held at the article's date."""
-    roles = list(person.get("roles") or [])
-    rec = load_kb().get(person.get("kb_id")) if person.get("kb_id") else None
+    roles = list(person.roles)
+    rec = load_kb().get(person.kb_id) if person.kb_id else None
     for role in (rec.roles if rec else ()):
         title = str(role.get("title") or "")
         start, end = str(role.get("from") or "0000"), str(role.get("to") or "9999")
@@ -287,7 +287,7 @@ def _roles_of(person: dict, when: str | None) -> list[str]:
     return roles
 
 
-def _positions(person: dict, when: str | None) -> list[str]:
+def _positions(person: Entity, when: str | None) -> list[str]:
     """The person's roles that are posts, not ranks ("حجت‌الاسلام" does not say which post someone holds)."""
     return [r for r in _roles_of(person, when) if not is_rank(r)]
 
@@ -584,7 +584,7 @@ def _nominal_content(ctx: FieldContext, act: Act, cand: Candidate | None) -> tup
 @dataclass
 class Referent:
     """Who speaks: a known entity, or someone the article has so far called only by a role."""
-    entity: dict | None = None
+    entity: Entity | None = None
     roles: list[str] = field(default_factory=list)
     in_field: str = "text"  # where the article first spoke of them
     at: int = 0
@@ -605,21 +605,21 @@ class Discourse:
         # (field, entity) -> offset of the entity's first mention in that field
         self.first_mention: dict[tuple[str, int], int] = {}
         for ent in article.entities:
-            for m in ent.get("mentions") or []:
-                k = (m.get("field", "text"), id(ent))
-                self.first_mention[k] = min(self.first_mention.get(k, m["start"]), m["start"])
+            for m in ent.mentions:
+                k = (m.field, id(ent))
+                self.first_mention[k] = min(self.first_mention.get(k, m.start), m.start)
 
     def sentence_of(self, quote: dict) -> int:
         return self._sentence_of.get(id(quote), -1)
 
-    def of(self, ent: dict) -> Referent:
+    def of(self, ent: Entity) -> Referent:
         ref = self.by_entity.get(id(ent))
         if ref is None:
             ref = self.by_entity[id(ent)] = Referent(ent)
         return ref
 
 
-def _person_holding(ctx: FieldContext, title: str, pos: int) -> dict | None:
+def _person_holding(ctx: FieldContext, title: str, pos: int) -> Entity | None:
     """The person of the article who holds the title (the one named last before it, if several do)."""
     fitting = [p for p in ctx.persons if any(fits_role(title, r) for r in _roles_of(p, ctx.published))]
     return (_last_of(ctx, fitting, pos) or fitting[0]) if fitting else None
@@ -651,7 +651,7 @@ def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int, 
         ref = d.of(cand.entity)
         return ref, "organisation" if cand.kind == "org" else "place", ""
     if cand.kind == "pronoun":
-        if d.salient is not None and (d.salient.entity is None or d.salient.entity.get("type") == "PER"):
+        if d.salient is not None and (d.salient.entity is None or d.salient.entity.type == "PER"):
             return d.salient, "pronoun", ""
         last = _last_person(ctx, pos)
         if last is not None:
@@ -659,7 +659,7 @@ def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int, 
         return None, "", "pronoun with no person before it"
     if cand.kind == "anaphor":
         target = d.salient_org if cand.wants_org else d.salient
-        if target is not None and (cand.wants_org or target.entity is None or target.entity.get("type") == "PER"):
+        if target is not None and (cand.wants_org or target.entity is None or target.entity.type == "PER"):
             title = next((r.text for r in ctx.roles if cand.start < r.start < cand.end + 2), None)
             if title and not cand.wants_org:  # "این استاد اقتصاد دانشگاه کلمبیا": the description is their role
                 if target.entity is not None:
@@ -687,7 +687,7 @@ def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int, 
     return None, "", f"description with no person to refer to: {cand.title}"
 
 
-def _last_of(ctx: FieldContext, people: list[dict], pos: int) -> dict | None:
+def _last_of(ctx: FieldContext, people: list[Entity], pos: int) -> Entity | None:
     best, best_pos = None, -1
     for s, _, ent in ctx.per:
         if s < pos and s > best_pos and ent in people:
@@ -695,7 +695,7 @@ def _last_of(ctx: FieldContext, people: list[dict], pos: int) -> dict | None:
     return best
 
 
-def _last_person(ctx: FieldContext, pos: int) -> dict | None:
+def _last_person(ctx: FieldContext, pos: int) -> Entity | None:
     return _last_of(ctx, ctx.persons, pos) or (ctx.persons[0] if len(ctx.persons) == 1 else None)
 
 
@@ -709,7 +709,7 @@ def _unknown_with_role(ctx: FieldContext, d: Discourse, title: str, pos: int) ->
     s = d.salient
     recent = s is not None and s.quotes and s.quotes[-1]["field"] == ctx.name and \
         d.sentence_of(s.quotes[-1]) >= d.sentence - 2
-    if recent and s.entity is not None and s.entity.get("type") == "PER":
+    if recent and s.entity is not None and s.entity.type == "PER":
         own = _positions(s.entity, ctx.published)
         if not own or any(_same_head(title, r) for r in own):
             _give_role(s.entity, title)
@@ -719,7 +719,7 @@ def _unknown_with_role(ctx: FieldContext, d: Discourse, title: str, pos: int) ->
     return ref, "role", f"no person of the article holds the role: {title}"
 
 
-def _name_in_lead_slot(ctx: FieldContext, d: Discourse, pos: int) -> dict | None:
+def _name_in_lead_slot(ctx: FieldContext, d: Discourse, pos: int) -> Entity | None:
     """The person the agency lead introduces after a speaker known only by a role ("عظیم فرد پیش از ظهر امروز در
     ..."), when the tagger did not find the name: a new PER entity of the article, mentioned there."""
     s = d.salient
@@ -759,12 +759,12 @@ def _looks_like_name_word(ctx: FieldContext, w: re.Match[str]) -> bool:
             and not c.verb.fullmatch(w.group(0)) and not any(r.start <= w.start() < r.end for r in ctx.roles))
 
 
-def _new_person(name: str, field_name: str, start: int, end: int) -> dict:
+def _new_person(name: str, field_name: str, start: int, end: int) -> Entity:
     from .entities import EntityBuilder, Mention
 
     builder = EntityBuilder("PER", name, None)
     builder.mentions.append(Mention(start, end, name, field_name, "PER", None, "lead"))
-    return builder.to_dict()
+    return builder.build()
 
 
 def _same_head(a: str, b: str) -> bool:
@@ -784,7 +784,7 @@ def _cataphora(ctx: FieldContext, d: Discourse, ref: Referent) -> Referent:
         return ref
     first = d.first_mention.get((ctx.name, id(ref.entity)))
     introduced_later = s.in_field == "title" and ctx.name == "text" or ctx.name == s.in_field and first >= s.at
-    if first is None or not introduced_later or ref.entity.get("type") != "PER":
+    if first is None or not introduced_later or ref.entity.type != "PER":
         return ref
     own = _positions(ref.entity, ctx.published)
     if own and not any(same_role(r, t) for r in s.roles for t in own):
@@ -800,12 +800,11 @@ def _cataphora(ctx: FieldContext, d: Discourse, ref: Referent) -> Referent:
     return s
 
 
-def _give_role(entity: dict, title: str) -> None:
+def _give_role(entity: Entity, title: str) -> None:
     title = written_title(title)
-    roles = entity.setdefault("roles", [])
-    if all(match_key(title) != match_key(r) for r in roles):
-        roles.append(title)
-        entity.setdefault("role_keys", []).append(role_group(title))
+    if all(match_key(title) != match_key(r) for r in entity.roles):
+        entity.roles.append(title)
+        entity.role_keys.append(role_group(title))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -852,13 +851,13 @@ def _context(article: Article, name: str, text: str) -> FieldContext:
     spans: dict[str, list] = {"PER": [], "ORG": [], "LOC": []}
     outlet = article.outlet or {}
     for ent in article.entities:
-        if ent.get("type") == "ORG" and (ent.get("kb_id") and ent.get("kb_id") == outlet.get("kb_id")
-                                         or match_key(ent.get("name")) == match_key(outlet.get("name"))):
+        if ent.type == "ORG" and (ent.kb_id and ent.kb_id == outlet.get("kb_id")
+                                  or match_key(ent.name) == match_key(outlet.get("name"))):
             continue  # the outlet that publishes the article reports the speech, it does not make it
-        for m in ent.get("mentions") or []:
-            if m.get("field", "text") == name and ent.get("type") in spans:
-                spans[ent["type"]].append((m["start"], m["end"], ent))
-    persons = [e for e in article.entities if e.get("type") == "PER"]
+        for m in ent.mentions:
+            if m.field == name and ent.type in spans:
+                spans[ent.type].append((m.start, m.end, ent))
+    persons = [e for e in article.entities if e.type == "PER"]
     starts = [s for s, _, _ in spans["PER"]]
     roles = [r for r in (cut_at_names(r, starts) for r in (find_roles(text) if text else [])) if r is not None]
     return FieldContext(name, text, split_sentences(text), *(sorted(spans[t], key=lambda x: x[0])
@@ -888,7 +887,7 @@ def find_quotes(article: Article) -> list[Quote]:
                 q = _read_act(ctx, d, act, out)
                 quoted = quoted or (q is not None and not act.embedded)
                 if name == "title" and act.cue == ":" and q is not None and q["_ref"] is not None \
-                        and (q["_ref"].entity or {}).get("type") == "PER":
+                        and q["_ref"].entity is not None and q["_ref"].entity.type == "PER":
                     interviewee = q["_ref"]
             if not quoted and not any(s <= sent.start < e for s, e in ctx.taken):
                 _update_salient(ctx, d, sent)
@@ -926,7 +925,7 @@ def _read_act(ctx: FieldContext, d: Discourse, act: Act, out: list[dict]) -> dic
         ref.quotes.append(q)
     if act.embedded:
         d.salient = salient  # the outer speaker is still the one talking
-    elif ref is not None and ref.entity is not None and ref.entity.get("type") != "PER":
+    elif ref is not None and ref.entity is not None and ref.entity.type != "PER":
         d.salient_org = ref
     elif ref is not None:
         d.salient = ref
@@ -965,8 +964,8 @@ def _interview_answers(ctx: FieldContext, interviewee: Referent, speaking: set[i
 def _finish(q: dict) -> Quote:
     ref, how, reason = q["_ref"], q["_how"], q["_reason"]
     ent = ref.entity if ref is not None else None
-    return Quote(speaker=ent.get("name") if ent else None, speaker_kb_id=ent.get("kb_id") if ent else None,
-                 speaker_id=ent.get("id") if ent else None, speaker_type=ent.get("type") if ent else None,
+    return Quote(speaker=ent.name if ent else None, speaker_kb_id=ent.kb_id if ent else None,
+                 speaker_id=ent.id if ent else None, speaker_type=ent.type if ent else None,
                  confidence=cues().confidence.get(how) if ent else None, text=q["text"], kind=q["kind"],
                  start=q["start"], end=q["end"], cue=q["cue"], field=q["field"],
                  reason=None if ent else (reason or "speaker not resolved"))

@@ -13,24 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Article
+from ..model import Article, Entity
 
 
-def entity_id_of(entity: dict[str, Any]) -> str | None:
-    """The linker's stable id (kb id, or x:<hash> of type and name, the same in every article); records
-    made before the linker gave ids fall back to the KB id or the name, so that they still get a page."""
-    if entity.get("id"):
-        return str(entity["id"])
-    if entity.get("kb_id"):
-        return str(entity["kb_id"])
-    name = (entity.get("name") or "").strip()
-    return f"name:{name}" if name else None
-
-
-def page_entity_id(entity: dict[str, Any]) -> str | None:
-    """The id of the entity's row in the read model, which is what /entities/{id} shows; None for an entity
-    named only as the story's source ("به گزارش فارس"), which has no row, so that nothing links to a 404."""
-    return None if entity.get("attribution") else entity_id_of(entity)
+def page_entity_id(entity: Entity) -> str | None:
+    """The id of the entity's row in the read model, which is what /entities/{id} shows (Entity.id: records made
+    before the linker gave ids read with their KB id or name); None for an entity named only as the story's source
+    ("به گزارش فارس"), which has no row, so that nothing links to a 404."""
+    return None if entity.attribution else entity.id
 
 
 @dataclass
@@ -57,16 +47,16 @@ def article_rows(article_json: str) -> ArticleRows:
     # the rows come from the records alone: a stored JSON without the article's own fields still gives them
     article = Article.from_dict({"id": "", "title": "", "text": "", **art})
     entities: dict[str, list[Any]] = {}
-    for ent in art.get("entities") or []:
+    for ent in article.entities:
         # the story's source ("به گزارش فارس"), kept in the article, is not one of its entities here
-        if not isinstance(ent, dict) or not (eid := page_entity_id(ent)):
+        if not (eid := page_entity_id(ent)):
             continue
-        mentions = len(ent.get("mentions") or [])
+        mentions = len(ent.mentions)
         if eid in entities:  # one row per entity: the mentions add up
             entities[eid][5] += mentions
             continue
-        entities[eid] = [eid, ent.get("type"), ent.get("name") or eid, ent.get("name_en"), ent.get("kb_id"),
-                         mentions, json.dumps(ent.get("roles") or [], ensure_ascii=False)]
+        entities[eid] = [eid, ent.type, ent.name, ent.name_en, ent.kb_id, mentions,
+                         json.dumps(ent.roles, ensure_ascii=False)]
     rows.entities = [tuple(r) for r in entities.values()]
     topics: dict[str, str] = {}
     for topic in article.topics:

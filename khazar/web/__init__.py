@@ -207,13 +207,10 @@ def register_pages(app: FastAPI, store: Callable[[], Any], search_query: Callabl
     def page_article(request: Request, st: StoreDep, article_id: Annotated[str, PathParam(max_length=300)]):
         stored = _stored_or_404(st, article_id)
         article = Article.from_dict(stored)
-        d = article.to_dict()
-        entities = [e for e in d["entities"] if isinstance(e, dict) and e.get("name")]
         return TEMPLATES.TemplateResponse(request, "article.html", {
-            "a": d, "body": annotate_text(article.text, article), "title": annotate_text(article.title, article, "title"),
-            "entities": entities,
-            "quotes": d["quotes"],
-            "events": d["events"],
+            "a": article.to_dict(), "body": annotate_text(article.text, article),
+            "title": annotate_text(article.title, article, "title"),
+            "entities": article.entities, "quotes": article.quotes, "events": article.events,
             # Fields other stages may add to the stored JSON (dedup); the story from the store's membership.
             "duplicates": stored.get("duplicates") or stored.get("duplicate_of") or [],
             "stories": st.stories_of(article_id),

@@ -70,12 +70,11 @@ def annotate_text(text: str, article: Article, field: str = "text") -> Markup:
     n = len(text)
     marks: list[tuple[int, int, str, dict[str, Any]]] = []
     for ent in article.entities:
-        if not isinstance(ent, dict) or not (eid := page_entity_id(ent)):
+        if not (eid := page_entity_id(ent)):
             continue
-        for m in ent.get("mentions") or []:
-            if (isinstance(m, dict) and m.get("field", "text") == field and _valid([m.get("start"), m.get("end")], n)
-                    and (not m.get("text") or text[m["start"]:m["end"]] == m["text"])):
-                marks.append((m["start"], m["end"], "ent", {"id": eid, "type": ent.get("type") or "", "name": ent.get("name")}))
+        for m in ent.mentions:
+            if m.field == field and _valid([m.start, m.end], n) and (not m.text or text[m.start:m.end] == m.text):
+                marks.append((m.start, m.end, "ent", {"id": eid, "type": ent.type, "name": ent.name}))
     for t in article.times:
         if t.field == field and _valid([t.start, t.end], n):
             marks.append((t.start, t.end, "time", {"value": t.value}))
