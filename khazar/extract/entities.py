@@ -19,7 +19,7 @@ from functools import lru_cache
 from .. import kb
 from ..kb import KBRecord, get_matcher, load_kb
 from ..kb.matcher import KBMatch, PhraseMatcher
-from ..kb.roles import cut_at_names, find_roles, fits_role, rank_before, role_group, written_title
+from ..kb.roles import RoleMatch, cut_at_names, find_roles, fits_role, rank_before, role_group, written_title
 from ..model import Article, Entity, EntityMention
 from ..ner.features import FIRST_NAMES, ORG_HEADS, tokenize
 from ..text.fold import match_key, name_key, token_form
@@ -291,7 +291,7 @@ def _names_an_organisation(text: str, start: int, end: int, role_spans: list[tup
     organisation word ("اقتصاد دولت نهم و دهم" of "وزیر اقتصاد دولت نهم و دهم")."""
     first = _WORD.match(text, start)
     head = first is not None and token_form(first.group(0)) in ORG_HEADS
-    if head and (first.end() >= end or _PLURAL_HEAD.match(text, first.end())):
+    if first is not None and head and (first.end() >= end or _PLURAL_HEAD.match(text, first.end())):
         return False
     if _DEMONSTRATIVE.search(text, max(0, start - 8), start):
         return False
@@ -404,9 +404,9 @@ def _glued_words(text: str) -> dict[int, tuple[int, int, bool]]:
         return {}
     out = {}
     for m in _LETTERS.finditer(text):
-        cut = cut_of.get(m.group(0))
-        if cut is not None:
-            out[m.start()] = (m.start() + cut, m.end(), plain.get(m.group(0)[cut:], 0) >= _COMMON_MIN_COUNT)
+        cut_at = cut_of.get(m.group(0))
+        if cut_at is not None:
+            out[m.start()] = (m.start() + cut_at, m.end(), plain.get(m.group(0)[cut_at:], 0) >= _COMMON_MIN_COUNT)
     return out
 
 
@@ -617,7 +617,7 @@ def extract_entities(article: Article, *, use_tagger: bool = True, ner: str | No
     kb = load_kb()
     entities: dict[str, EntityBuilder] = {}
     texts = {"title": article.title, "text": article.text}
-    all_roles = []
+    all_roles: list[tuple[str, RoleMatch]] = []
 
     def add(m: Mention) -> EntityBuilder:
         if m.kb_id:
@@ -656,11 +656,10 @@ def extract_entities(article: Article, *, use_tagger: bool = True, ner: str | No
     # (field, end) of each role given to a person by apposition, so that the next title joined by "و"
     # ("X، معاون حقوقی وزارت امور خارجه و نماینده ویژه رییس جمهوری ...") is given to the same person.
     apposed: dict[tuple[str, int], EntityBuilder] = {}
-    for field_name, role in all_roles:
+    for field_name, whole in all_roles:
         text = texts[field_name]
         persons = [m for e in entities.values() if e.type == "PER" for m in e.mentions if m.field == field_name]
-        whole = role
-        role = cut_at_names(role, [p.start for p in persons])
+        role = cut_at_names(whole, [p.start for p in persons])
         if role is None:
             continue
         if role.end < whole.end:  # the name that cut the title is inside it ("معاون اول دولت اوباما"), not beside it
@@ -722,10 +721,10 @@ def _add_source_organisations(article: Article, entities: dict[str, EntityBuilde
             if rec.id not in entities and rec.type == "ORG":
                 entities[rec.id] = EntityBuilder("ORG", rec.name, rec.id, rec.name_en)
         elif article.outlet and name == article.outlet["name"] and article.outlet.get("kb_id"):
-            rec = kb.get(article.outlet["kb_id"])
-            if rec is not None and rec.id not in entities:
-                entities[rec.id] = EntityBuilder("ORG", rec.name, rec.id, rec.name_en)
-        elif (_WORD.match(name) and token_form(_WORD.match(name).group(0)) in ORG_HEADS
+            outlet_rec = kb.get(article.outlet["kb_id"])
+            if outlet_rec is not None and outlet_rec.id not in entities:
+                entities[outlet_rec.id] = EntityBuilder("ORG", outlet_rec.name, outlet_rec.id, outlet_rec.name_en)
+        elif ((first := _WORD.match(name)) and token_form(first.group(0)) in ORG_HEADS
               and not any(kb[i].type == "ORG" for h in hits for i in h.ids)
               and _names_an_organisation(name, 0, len(name), [])):
             # a credited source the knowledge base does not know, named as an organisation ("موسسه مطالعات …");

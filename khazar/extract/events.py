@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as default
 from datetime import date
 from functools import lru_cache
 
@@ -224,13 +224,13 @@ class Candidate:
     end: str | None = None
     place: str | None = None
     place_kb_id: str | None = None
-    participants: list[Entity | Named] = field(default_factory=list)
+    participants: list[Entity | Named] = default(default_factory=list)
     planned: bool = False
-    mentions: list[EventMention] = field(default_factory=list)
+    mentions: list[EventMention] = default(default_factory=list)
     label_detail: int = 0  # _detail of the mention the label, span and evidence come from
     names_its_event: bool = True  # not a bare generic word ("جلسه"), which may mean any meeting
     placeless: bool = False
-    places: list[str] = field(default_factory=list)  # an event held in several places ("در سه استان تهران، البرز و قزوین")
+    places: list[str] = default(default_factory=list)  # an event held in several places ("در سه استان تهران، البرز و قزوین")
     date_source: str | None = None  # "text" (a date expression), "published" (a lead's past-tense report)
     kind: str = ""  # for `other` events: what kind of happening ("مانور", "آغاز"); "" never merges
 
@@ -264,6 +264,7 @@ def _hits(text: str, sent: Sentence, locs, plain: list[KBMatch]) -> list[Hit]:
     sent_locs = [(s, e, ent) for s, e, ent, _ in locs if sent.start <= s and e <= sent.end]
     for trig in d.templates if sent_locs else ():
         for s, e, ent in sent_locs:
+            assert trig.before is not None and trig.after is not None  # a template has both
             b = trig.before.search(text[sent.start:s])
             a = trig.after.match(text[e:sent.end])
             if b and a:
@@ -323,7 +324,7 @@ def _label(text: str, h: Hit, limit: int, per_spans) -> str:
     """The event's short name: the trigger and the words after it, up to a stop word, a number, punctuation or
     a person ("نشست صمیمی", not "نشست صمیمی سید عباس عراقچی وزیر امور خارجه": the people are participants)."""
     d = event_data()
-    words = []
+    words: list[str] = []
     tokens = list(re.finditer(r"[\w\u200c]+|[^\w\s\u200c]", text[h.start:limit]))
     for i, m in enumerate(tokens):
         w = m.group(0)
@@ -425,8 +426,9 @@ def _clause_start(text: str, sent: Sentence, first_trigger: int, sent_times) -> 
     m = d.attribution.match(text, sent.start, first_trigger)
     clause_start = m.end() if m else sent.start
     dated = next((t for t in sent_times if t[0] - clause_start <= 2), None)
-    if dated is not None and d.entry_comma.match(text, dated[1], first_trigger):
-        clause_start = d.entry_comma.match(text, dated[1], first_trigger).end()
+    comma = d.entry_comma.match(text, dated[1], first_trigger) if dated is not None else None
+    if comma:
+        clause_start = comma.end()
     return clause_start
 
 
@@ -644,9 +646,10 @@ def _dated_entry(article: Article, name: str, text: str, sent: Sentence, sent_ti
     Its type is `statement` when its verb is one of saying, else `other`; its label is the clause."""
     d = event_data()
     opener = next(((s, e, v) for s, e, v in sent_times if s - sent.start <= 2), None)
-    if opener is None or not _FULL_DATE.match(opener[2]) or not d.entry_comma.match(text, opener[1], sent.end):
+    comma = d.entry_comma.match(text, opener[1], sent.end) if opener is not None else None
+    if opener is None or not _FULL_DATE.match(opener[2]) or comma is None:
         return None
-    clause_start = d.entry_comma.match(text, opener[1], sent.end).end()
+    clause_start = comma.end()
     if any(abs(t[0] - clause_start) <= 1 for t in sent_times) or text[clause_start:clause_start + 1].isdigit():
         return None  # "۱۳ دی ماه ۱۳۹۸ ، هفتم جمادی الاول ۱۴۴۱ و ...": the same day in other calendars, not an entry
     clause = text[clause_start:sent.end]
@@ -750,6 +753,7 @@ def _candidates(article: Article, name: str, text: str) -> tuple[list[Candidate]
             reported.append(not h.verbal and _reported(text, h, subject_end, sent.end))
             own = [t for t in event_times if seg_start <= t[0] < limit]
             lead_in = [t for t in event_times if (heads[k - 1].end if k else sent.start) <= t[0] < h.start]
+            when: str | None
             if cued[-1] and not h.verbal and lead_in:
                 when = lead_in[-1][2]  # "X صبح امروز در جمع خبرنگاران ...": the subject's date is the event's
             elif own:
