@@ -211,7 +211,7 @@ class FieldContext:
     def person_by_last_name(self, word_key: str) -> Entity | None:
         cached = self._index.get("last")
         if cached is None or cached[0] != len(self.persons):
-            names = {}
+            names: dict[str, Entity] = {}
             for person in self.persons:
                 parts = person.name.split()
                 if len(parts) >= 2:
@@ -398,8 +398,9 @@ def _sentence_acts(ctx: FieldContext, i: int) -> list[Act]:
                 continue
             acts.append(Act(s + 1, close, "direct", v.group(0), i, base, subject_stop(v.start()), closed=True))
         elif re.match(r"(?:که|تا)(?![\w\u200c])", stripped):
-            opener = _WORD.match(stripped)
-            acts.append(Act(v.end() + gap + opener.end(), sent.end, "indirect", v.group(0), i, base,
+            conjunction = _WORD.match(stripped)
+            assert conjunction is not None  # the regex above found که or تا there
+            acts.append(Act(v.end() + gap + conjunction.end(), sent.end, "indirect", v.group(0), i, base,
                             subject_stop(v.start()), closed=True))
         else:
             lead = text[sent.start:v.start()].lstrip()
@@ -644,11 +645,12 @@ def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int, 
         if d.salient is not None:
             return d.salient, "omitted", ""
         return None, "", "no speaker found before the speech verb"
-    if cand.kind == "per":
+    if cand.kind in ("per", "org", "place"):
+        assert cand.entity is not None  # a candidate of these kinds is a mention of an entity
         ref = d.of(cand.entity)
+    if cand.kind == "per":
         return _cataphora(ctx, d, ref), "name", ""
     if cand.kind in ("org", "place"):
-        ref = d.of(cand.entity)
         return ref, "organisation" if cand.kind == "org" else "place", ""
     if cand.kind == "pronoun":
         if d.salient is not None and (d.salient.entity is None or d.salient.entity.type == "PER"):
@@ -673,6 +675,7 @@ def _resolve(ctx: FieldContext, d: Discourse, cand: Candidate | None, pos: int, 
                       and not ctx.text[cand.end:s].strip(" \u200c،,\"«")), None)
         if named is not None:  # "وزیر خارجه پمپئو": the title stands before the name of its holder
             return _cataphora(ctx, d, d.of(named)), "name", ""
+        assert cand.title is not None  # a role candidate is its title
         holder = _person_holding(ctx, cand.title, cand.start)
         if holder is not None:
             return d.of(holder), "role", ""
@@ -709,7 +712,7 @@ def _unknown_with_role(ctx: FieldContext, d: Discourse, title: str, pos: int) ->
     s = d.salient
     recent = s is not None and s.quotes and s.quotes[-1]["field"] == ctx.name and \
         d.sentence_of(s.quotes[-1]) >= d.sentence - 2
-    if recent and s.entity is not None and s.entity.type == "PER":
+    if recent and s is not None and s.entity is not None and s.entity.type == "PER":
         own = _positions(s.entity, ctx.published)
         if not own or any(_same_head(title, r) for r in own):
             _give_role(s.entity, title)
@@ -783,8 +786,10 @@ def _cataphora(ctx: FieldContext, d: Discourse, ref: Referent) -> Referent:
     if ref.quotes or s is None or s.entity is not None or not s.roles:
         return ref
     first = d.first_mention.get((ctx.name, id(ref.entity)))
+    if first is None or ref.entity is None or ref.entity.type != "PER":
+        return ref
     introduced_later = s.in_field == "title" and ctx.name == "text" or ctx.name == s.in_field and first >= s.at
-    if first is None or not introduced_later or ref.entity.type != "PER":
+    if not introduced_later:
         return ref
     own = _positions(ref.entity, ctx.published)
     if own and not any(same_role(r, t) for r in s.roles for t in own):
@@ -843,7 +848,7 @@ def _update_salient(ctx: FieldContext, d: Discourse, sent: Sentence) -> None:
     """A sentence that quotes nobody still moves the article's attention to the person it is about."""
     start = _clause_start(ctx, sent, sent.end)
     cands = [x for x in _candidates(ctx, start, sent.end) if x.kind == "per"]
-    if cands:
+    if cands and cands[0].entity is not None:
         d.salient = d.of(cands[0].entity)
 
 
@@ -860,9 +865,8 @@ def _context(article: Article, name: str, text: str) -> FieldContext:
     persons = [e for e in article.entities if e.type == "PER"]
     starts = [s for s, _, _ in spans["PER"]]
     roles = [r for r in (cut_at_names(r, starts) for r in (find_roles(text) if text else [])) if r is not None]
-    return FieldContext(name, text, split_sentences(text), *(sorted(spans[t], key=lambda x: x[0])
-                                                             for t in ("PER", "ORG", "LOC")),
-                        roles, persons, article.published)
+    per, org, loc = (sorted(spans[t], key=lambda x: x[0]) for t in ("PER", "ORG", "LOC"))
+    return FieldContext(name, text, split_sentences(text), per, org, loc, roles, persons, article.published)
 
 
 def find_quotes(article: Article) -> list[Quote]:
@@ -894,7 +898,8 @@ def find_quotes(article: Article) -> list[Quote]:
         if name == "text" and interviewee is not None:
             out.extend(_interview_answers(ctx, interviewee, set(by_sentence)))
     unbound = [r for r in d.unknown if r.entity is None and r.quotes]
-    if interviewee is not None and len(unbound) == 1 and not _positions(interviewee.entity, article.published):
+    if interviewee is not None and interviewee.entity is not None and len(unbound) == 1 \
+            and not _positions(interviewee.entity, article.published):
         # the headline's speaker ("شکوری‌راد: ...") is the one the lead calls by a role ("دبیرکل حزب ... می‌گوید")
         for title in unbound[0].roles:
             _give_role(interviewee.entity, title)
@@ -908,11 +913,9 @@ def _read_act(ctx: FieldContext, d: Discourse, act: Act, out: list[dict]) -> dic
     cand = _subject_of(ctx, act)
     if act.needs_ra and cand is None:
         return None
-    span = (act.start, act.end)
-    if act.content_after_subject is not None:
-        span = _nominal_content(ctx, act, cand)
-        if span is None:
-            return None
+    span = (act.start, act.end) if act.content_after_subject is None else _nominal_content(ctx, act, cand)
+    if span is None:
+        return None
     q = _quote_dict(ctx, span[0], span[1], act.kind, act.cue, act.embedded)
     if q is None:
         return None
