@@ -794,6 +794,7 @@ def _add_weak_and_surname_mentions(entities: dict[str, EntityBuilder], texts: di
     kb_people = [e.kb_id for e in entities.values() if e.kb_id]
     for field_name, text in texts.items():
         taken = [(m.start, m.end) for e in entities.values() for m in e.mentions if m.field == field_name]
+        words: dict[str, list[tuple[int, int]]] | None = None  # each word's spans, read once the first surname asks
         for m in matcher.find_weak(text, kb_people):
             if any(_overlaps((m.start, m.end), t) for t in taken):
                 continue
@@ -808,7 +809,18 @@ def _add_weak_and_surname_mentions(entities: dict[str, EntityBuilder], texts: di
             parts = e.name.split()
             if len(parts) < 2 or len(parts[-1]) < 3 or (use_tagger and _is_common_word(parts[-1])):
                 continue
-            for wm in re.finditer(rf"(?<![\w\u200c]){re.escape(parts[-1])}(?![\w\u200c])", text):
-                if not any(_overlaps((wm.start(), wm.end()), t) for t in taken):
-                    e.mentions.append(Mention(wm.start(), wm.end(), wm.group(0), field_name, "PER", None, "surname"))
-                    taken.append((wm.start(), wm.end()))
+            surname = parts[-1]
+            if _WORD.fullmatch(surname):
+                # the surname as a whole word is a word of the text: looked up, not searched for with a pattern
+                # compiled per surname over the whole text
+                if words is None:
+                    words = {}
+                    for wm in _WORD.finditer(text):
+                        words.setdefault(wm.group(0), []).append(wm.span())
+                spans = words.get(surname, [])
+            else:
+                spans = [wm.span() for wm in re.finditer(rf"(?<![\w\u200c]){re.escape(surname)}(?![\w\u200c])", text)]
+            for start, end in spans:
+                if not any(_overlaps((start, end), t) for t in taken):
+                    e.mentions.append(Mention(start, end, surname, field_name, "PER", None, "surname"))
+                    taken.append((start, end))

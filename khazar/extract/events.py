@@ -261,12 +261,16 @@ def _hits(text: str, sent: Sentence, locs, plain: list[KBMatch]) -> list[Hit]:
             if label in d.nominal or name_key(trig.surface) == exact:
                 found.append((m.start, m.end, trig, None))
                 break
-    sent_locs = [(s, e, ent) for s, e, ent, _ in locs if sent.start <= s and e <= sent.end]
+    # locs are in text order: the sentence's are a slice of them, not a scan of the article's for every sentence
+    first = bisect_left(locs, sent.start, key=lambda x: x[0])
+    last = bisect_left(locs, sent.end, lo=first, key=lambda x: x[0])
+    sent_locs = [(s, e, ent) for s, e, ent, _ in locs[first:last] if e <= sent.end]
     for trig in d.templates if sent_locs else ():
         for s, e, ent in sent_locs:
             assert trig.before is not None and trig.after is not None  # a template has both
-            b = trig.before.search(text[sent.start:s])
+            # the anchored match after the place first: the search before it scans the sentence up to the place
             a = trig.after.match(text[e:sent.end])
+            b = trig.before.search(text[sent.start:s]) if a else None
             if b and a:
                 found.append((sent.start + b.start(), e + a.end(), trig, (s, e, ent)))
     found.sort(key=lambda x: (-(x[1] - x[0]), x[0]))

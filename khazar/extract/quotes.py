@@ -219,9 +219,20 @@ class FieldContext:
             cached = self._index["last"] = (len(self.persons), names)
         return cached[1].get(word_key)
 
+    def word_before(self, pos: int) -> str:
+        """_word_before in this text, remembered: the speaker search asks it of the same candidates again and again."""
+        known = self._index.setdefault("before", {})
+        word = known.get(pos)
+        if word is None:
+            word = known[pos] = _word_before(self.text, pos)
+        return word
+
+
+_LAST_WORD = re.compile(r"([\w\u200c]+)[\s\u200c]*$")
+
 
 def _word_before(text: str, pos: int) -> str:
-    m = re.search(r"([\w\u200c]+)[\s\u200c]*$", text[max(0, pos - 40):pos])
+    m = _LAST_WORD.search(text, max(0, pos - 40), pos)  # endpos is the end "$" sees: the same as a slice
     return match_key(m.group(1)) if m else ""
 
 
@@ -236,23 +247,32 @@ def _surname_candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
     return [Candidate(m.start(), m.end(), "per", person)] if person else []
 
 
+_KIND_ORDER = {"per": 0, "anaphor": 1, "role": 2, "org": 3, "noun": 4, "pronoun": 5}
+
+
 def _candidates(ctx: FieldContext, a: int, b: int) -> list[Candidate]:
     c = cues()
     text = ctx.text
-    out: list[Candidate] = [Candidate(s, e, "per", ent) for s, e, ent in ctx.starting_in("per", a, b)]
-    out += [Candidate(s, e, "org", ent) for s, e, ent in ctx.starting_in("org", a, b)]
-    out += [Candidate(r.start, r.end, "role", title=r.text) for r in ctx.starting_in("role", a, b)]
-    for m in c.pronoun.finditer(text, a, b):
-        out.append(Candidate(m.start(), m.end(), "pronoun"))
-    for m in c.demonstrative.finditer(text, a, b):
-        noun = m.group("noun")
-        out.append(Candidate(m.start(), m.end(), "anaphor", title=noun,
-                             wants_org=match_key(noun) in c.organisation_nouns))
-    for m in c.person_noun.finditer(text, a, b):
-        out.append(Candidate(m.start(), m.end(), "noun", title=m.group(0)))
-    out.extend(_surname_candidates(ctx, a, b))
-    order = {"per": 0, "anaphor": 1, "role": 2, "org": 3, "noun": 4, "pronoun": 5}
-    out.sort(key=lambda x: (x.start, -(x.end - x.start), order[x.kind]))
+    # The same stretch is searched when the turns are found, when its act's speaker is resolved and when salience
+    # moves: the candidates found in it are remembered until a person is added (only which of them are kept
+    # depends on the quotes found since).
+    key = (a, b, len(ctx.per), len(ctx.persons))
+    out = ctx._index.get(key)
+    if out is None:
+        out = [Candidate(s, e, "per", ent) for s, e, ent in ctx.starting_in("per", a, b)]
+        out += [Candidate(s, e, "org", ent) for s, e, ent in ctx.starting_in("org", a, b)]
+        out += [Candidate(r.start, r.end, "role", title=r.text) for r in ctx.starting_in("role", a, b)]
+        for m in c.pronoun.finditer(text, a, b):
+            out.append(Candidate(m.start(), m.end(), "pronoun"))
+        for m in c.demonstrative.finditer(text, a, b):
+            noun = m.group("noun")
+            out.append(Candidate(m.start(), m.end(), "anaphor", title=noun,
+                                 wants_org=match_key(noun) in c.organisation_nouns))
+        for m in c.person_noun.finditer(text, a, b):
+            out.append(Candidate(m.start(), m.end(), "noun", title=m.group(0)))
+        out.extend(_surname_candidates(ctx, a, b))
+        out.sort(key=lambda x: (x.start, -(x.end - x.start), _KIND_ORDER[x.kind]))
+        ctx._index[key] = out
     kept = _kept(ctx, out)
     if not kept:  # a country or city opening the clause is its government ("قزاقستان اعلام کرد")
         kept = _kept(ctx, [Candidate(s, e, "place", ent) for s, e, ent in ctx.starting_in("loc", a, b)
@@ -267,7 +287,7 @@ def _kept(ctx: FieldContext, cands: list[Candidate]) -> list[Candidate]:
         # a span inside an earlier, longer candidate is part of it ("وزارت امور خارجه" inside a role)
         if any(k.start <= cand.start < k.end for k in kept):
             continue
-        if _word_before(ctx.text, cand.start) in prepositions:
+        if ctx.word_before(cand.start) in prepositions:
             continue
         if any(s <= cand.start < e for s, e in ctx.taken):
             continue  # inside a quote's content
@@ -847,6 +867,8 @@ def _title_act(ctx: FieldContext) -> Act | None:
 def _update_salient(ctx: FieldContext, d: Discourse, sent: Sentence) -> None:
     """A sentence that quotes nobody still moves the article's attention to the person it is about."""
     start = _clause_start(ctx, sent, sent.end)
+    if not ctx.starting_in("per", start, sent.end) and not _surname_candidates(ctx, start, sent.end):
+        return  # no person can be among the candidates: most sentences name none
     cands = [x for x in _candidates(ctx, start, sent.end) if x.kind == "per"]
     if cands and cands[0].entity is not None:
         d.salient = d.of(cands[0].entity)
