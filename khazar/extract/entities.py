@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import accumulate
 
 from .. import kb
 from ..kb import KBRecord, get_matcher, load_kb
@@ -151,6 +153,21 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+class _Spans:
+    """A fixed set of spans asked, span after span, whether one overlaps any of them (what `_overlaps` says of a
+    pair): by bisect over their starts and the furthest end among the spans starting before — the names of a long
+    text against its KB mentions are thousands of pairs."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach = list(accumulate((e for _, e in ordered), max))
+
+    def overlap(self, span: tuple[int, int]) -> bool:
+        before_end = bisect_left(self._starts, span[1])
+        return before_end > 0 and self._reach[before_end - 1] > span[0]
+
+
 def _choose_record(ids: tuple[str, ...], tagged_type: str | None) -> KBRecord:
     kb = load_kb()
     records = [kb[i] for i in ids]
@@ -207,7 +224,7 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool, ner: str | None =
                 for i, (m, rec) in enumerate(kb_hits)]
     mentions += [Mention(o.start, o.end, o.text, field_name, "ORG", o.ids[0], "outlet") for o in outlets]
     roles = find_roles(text)
-    taken = [(m.start, m.end) for m in mentions]
+    taken = _Spans([(m.start, m.end) for m in mentions])
     # a title read from the phrase structure alone gives way to a name found inside it (cut_at_names)
     role_spans = [(r.start, r.end) for r in roles if not r.open]
     quoted = [(q.start(1), q.end(1)) for q in _GUILLEMETS.finditer(text)]
@@ -217,7 +234,7 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool, ner: str | None =
               for part in (_place_parts(text, start, end) if kind == "LOC" else [(start, end, kind)])]
     for s, e, typ in pieces:
         span = (s, e)
-        if span not in named_after_place and any(_overlaps(span, t) for t in taken):
+        if span not in named_after_place and taken.overlap(span):
             continue
         if any(a <= s and e <= b and (s, e) != (a, b) for a, b in quoted):
             continue  # part of a «quoted slogan or title»: the tagger reads its words as names
@@ -241,9 +258,9 @@ def _mentions_in(field_name: str, text: str, use_tagger: bool, ner: str | None =
         if typ == "ORG" and kb_id is None and not _names_an_organisation(text, s, e, role_spans):
             continue
         mentions.append(Mention(s, e, surface, field_name, typ, kb_id, "tagger" if use_tagger else "pattern"))
-    taken = [(m.start, m.end) for m in mentions]
+    taken = _Spans([(m.start, m.end) for m in mentions])
     for s, e in _listed_places(text):
-        if not any(_overlaps((s, e), t) for t in taken) and match_key(text[s:e]) not in parts.not_names:
+        if not taken.overlap((s, e)) and match_key(text[s:e]) not in parts.not_names:
             mentions.append(Mention(s, e, text[s:e], field_name, "LOC", None, "pattern"))
     return mentions, roles
 
@@ -755,12 +772,24 @@ def _merge_short_organisation_names(entities: dict[str, EntityBuilder]) -> None:
     """An organisation the knowledge base does not know, written in full once and shortened elsewhere ("بانک رفاه
     کارگران" … "بانک رفاه") is one entity: a name of two words or more that opens a longer name joins it."""
     unlinked = [e for e in entities.values() if e.type == "ORG" and e.kb_id is None]
+    # every name against every other: the keys and words of each are taken once, the keys of their openings as asked
+    keys = {id(e): e.key for e in unlinked}
+    words_of = {id(e): e.name.split() for e in unlinked}
+    opening_keys: dict[tuple[int, int], str] = {}
+
+    def opening_key(e: EntityBuilder, n: int) -> str:
+        key = opening_keys.get((id(e), n))
+        if key is None:
+            key = opening_keys[(id(e), n)] = match_key(" ".join(words_of[id(e)][:n]))
+        return key
+
     for short in sorted(unlinked, key=lambda e: -len(e.name)):
-        words = short.name.split()
+        words = words_of[id(short)]
         if len(words) < 2:
             continue
-        longer = [e for e in unlinked if e is not short and e.key in entities and len(e.name.split()) > len(words)
-                  and match_key(" ".join(e.name.split()[:len(words)])) == match_key(short.name)]
+        short_key = match_key(short.name)
+        longer = [e for e in unlinked if e is not short and keys[id(e)] in entities and len(words_of[id(e)]) > len(words)
+                  and opening_key(e, len(words)) == short_key]
         if longer:
             full = min(longer, key=lambda e: len(e.name))
             full.mentions.extend(short.mentions)

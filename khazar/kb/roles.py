@@ -39,6 +39,10 @@ def _unify(s: str) -> str:
     return s
 
 
+# A title's words recur in every article: each is unified once per process.
+_unify_word = lru_cache(maxsize=1 << 16)(_unify)
+
+
 # a ZWNJ joins parts of one word ("بین‌المللی"), so it does not split tokens
 _TOKEN_RE = re.compile(r"\w+(?:\u200c+\w+)*|[^\w\s\u200c]")
 _WINDOW_CHARS = 240
@@ -64,7 +68,7 @@ class _LazyTokens:
             m = next(self._matches, None)
             if m is None:
                 return
-            self._tokens.append((m.start(), m.end(), _unify(m.group())))
+            self._tokens.append((m.start(), m.end(), _unify_word(m.group())))
 
     def __iter__(self):
         i = 0

@@ -78,7 +78,17 @@ def match_key(s: str | None) -> str:
     """Equality key of a name or a short line: ``match_key(a) == match_key(b)`` when a and b are spellings of one string."""
     if not s:
         return ""
+    return _remembered_key(s) if len(s) <= _REMEMBERED_CHARS else _key(s)
+
+
+def _key(s: str) -> str:
     return _apply_variants(unicodedata.normalize("NFKC", s).lower().translate(_KEY_TABLE))
+
+
+# Words and names are keyed over and over (a speaker's candidates, an entity's name, a time word): their keys are
+# remembered; a line is keyed once and not kept.
+_REMEMBERED_CHARS = 64
+_remembered_key = functools.lru_cache(maxsize=1 << 16)(_key)
 
 
 # -- key_text -----------------------------------------------------------------------------------------------
