@@ -220,3 +220,17 @@ def test_a_town_after_a_given_name_that_the_tagger_reads_as_a_person_is_a_surnam
     person = (text.index("علی"), text.index("بخشایش") + len("بخشایش"), "PER")
     assert _surname_of_tagged_person(text, hit, [person])
     assert not _surname_of_tagged_person(text, hit, [])
+
+
+def test_whole_words_are_what_the_word_pattern_finds():
+    # the lone-surname pass finds a surname with str.find and checks its edges; it must find what the pattern
+    # (?<![\w\u200c])WORD(?![\w\u200c]) finds: not inside a longer word, a ZWNJ compound or after an underscore
+    import re
+
+    from khazar.extract.entities import _whole_words
+
+    text = "احمدی گفت؛ احمدی‌نژاد و آقای‌احمدی و _احمدی و احمدیان، احمدی.\nاحمدیاحمدی احمدی"
+    expected = [m.span() for m in re.finditer(r"(?<![\w\u200c])احمدی(?![\w\u200c])", text)]
+    assert _whole_words(text, "احمدی") == expected
+    assert len(expected) == 3  # the first, the one before the full stop and the last
+    assert _whole_words("aaa aa", "aa") == [(4, 6)]

@@ -329,20 +329,28 @@ def _label(text: str, h: Hit, limit: int, per_spans) -> str:
     a person ("نشست صمیمی", not "نشست صمیمی سید عباس عراقچی وزیر امور خارجه": the people are participants)."""
     d = event_data()
     words: list[str] = []
-    tokens = list(re.finditer(r"[\w\u200c]+|[^\w\s\u200c]", text[h.start:limit]))
-    for i, m in enumerate(tokens):
+    # read token by token (a label is a few words, its clause may be long), one token ahead
+    tokens = _LABEL_TOKEN.finditer(text, h.start, limit)
+    m = next(tokens, None)
+    while m is not None:
+        following = next(tokens, None)
         w = m.group(0)
         if not w[0].isalnum() and w[0] != "\u200c":
             break
-        at = h.start + m.start()
-        nxt = h.start + tokens[i + 1].start() if i + 1 < len(tokens) else None
+        at = m.start()
+        nxt = following.start() if following is not None else None
         if words and (w in d.label_stops or w[0].isdigit() or len(words) >= d.label_max_words
                       or _inside(at, per_spans) or _verb_at(text, at)
                       # the noun of a compound verb: "بیانیه‌ای تأیید کرد" ends at بیانیه‌ای
                       or (nxt is not None and d.light_verb.match(text, nxt))):
             break
         words.append(w)
+        m = following
     return " ".join(words) or text[h.start:h.end]
+
+
+_LABEL_TOKEN = re.compile(r"[\w\u200c]+|[^\w\s\u200c]")
+_CLAUSE_TOKEN = re.compile(r"[\w\u200c]+|:")
 
 
 def _clause_end(text: str, start: int, limit: int, statement: bool = False) -> int:
@@ -350,8 +358,8 @@ def _clause_end(text: str, start: int, limit: int, statement: bool = False) -> i
     (what follows is what was said), and so does any verb after a statement ("با صدور بیانیه‌ای تأیید کرد که ...");
     another verb followed by "که" does not: the relative clause describes the event ("اجلاس ... برگزار می‌شود که
     پنل عمومی به مدیریت X ...")."""
-    for m in re.finditer(r"[\w\u200c]+|:", text[start:limit]):
-        at = start + m.start()
+    for m in _CLAUSE_TOKEN.finditer(text, start, limit):
+        at = m.start()
         if m.group(0) == ":":
             return at
         said = speech_cues().verb.match(text, at)
@@ -359,7 +367,7 @@ def _clause_end(text: str, start: int, limit: int, statement: bool = False) -> i
             return said.end()
         if _verb_at(text, at):
             verb = event_data().past_verb.match(text, at)
-            end = verb.end() if verb else start + m.end()
+            end = verb.end() if verb else m.end()
             if statement or not re.match(r"[\s\u200c]*که" + _E, text[end:limit]):
                 return end
     return limit
@@ -628,6 +636,9 @@ def _set_place(cand: Candidate, text: str, venue: tuple, locs) -> None:
 def _result_line(article: Article, name: str, text: str, sent: Sentence, orgs) -> Candidate | None:
     """A line "TEAM N - TEAM M" ("داماش گیلان یک - فجر سپاسی صفر") reports a match played: an `other` event between
     the two sides, of the publication day (results are the day's news) unless the line gives a date."""
+    # the score's dash first: a sentence without one is no result, and the pattern backtracks over its words
+    if "-" not in sent.text and "–" not in sent.text:
+        return None
     m = event_data().result_line.fullmatch(sent.text)
     if m is None or not article.published:
         return None
