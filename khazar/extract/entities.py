@@ -409,12 +409,13 @@ def _glued_words(text: str) -> dict[int, tuple[int, int, bool]]:
         return {}
     rests: dict[str, set[str]] = {}
     for word in rare:
-        for cut in range(4, len(word) - 2):
-            if plain.get(word[:cut], 0) >= _COMMON_MIN_COUNT and not word.startswith(_PLURAL_ENDINGS, cut):
+        for cut in _common_openings(word):
+            if not word.startswith(_PLURAL_ENDINGS, cut):
                 rests.setdefault(word[:cut], set()).add(word[cut:])
     cut_of = {}
     for word in rare:
-        cuts = [cut for cut in range(4, len(word) - 2) if len(rests.get(word[:cut], ())) >= 2]
+        # only a common opening is a key of rests
+        cuts = [cut for cut in _common_openings(word) if len(rests.get(word[:cut], ())) >= 2]
         if cuts:
             cut_of[word] = max(cuts)
     if not cut_of:
@@ -425,6 +426,16 @@ def _glued_words(text: str) -> dict[int, tuple[int, int, bool]]:
         if cut_at is not None:
             out[m.start()] = (m.start() + cut_at, m.end(), plain.get(m.group(0)[cut_at:], 0) >= _COMMON_MIN_COUNT)
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _common_openings(word: str) -> tuple[int, ...]:
+    """Where a common word of four letters or more that opens `word` ends (the same rare words come back in article
+    after article)."""
+    from ..text.zwnj import get_model
+
+    plain = get_model().plain
+    return tuple(cut for cut in range(4, len(word) - 2) if plain.get(word[:cut], 0) >= _COMMON_MIN_COUNT)
 
 
 def _names_glued_on(text: str, glued: dict[int, tuple[int, int, bool]]) -> list[KBMatch]:
