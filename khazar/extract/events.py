@@ -365,8 +365,8 @@ def _clause_end(text: str, start: int, limit: int, statement: bool = False) -> i
         said = speech_cues().verb.match(text, at)
         if said:
             return said.end()
-        if _verb_at(text, at):
-            verb = event_data().past_verb.match(text, at)
+        verb = event_data().past_verb.match(text, at)
+        if verb or event_data().present_verb.match(text, at):  # _verb_at, the verb of saying already ruled out
             end = verb.end() if verb else m.end()
             if statement or not re.match(r"[\s\u200c]*که" + _E, text[end:limit]):
                 return end
