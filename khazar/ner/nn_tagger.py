@@ -201,13 +201,15 @@ def viterbi(em: np.ndarray, lengths: np.ndarray, trans: np.ndarray, start: np.nd
     alive = (L[None, :] > np.arange(T)[:, None]).sum(1).tolist()  # rows live at step t
     score = start[None, :] + em[:, 0]
     bps = [None] * T
+    rows, cols = np.arange(B)[:, None], np.arange(K)[None, :]
     for t in range(1, T):
         n = alive[t]
         if n == 0:
             break
         cand = score[:n, :, None] + trans
-        bps[t] = cand.argmax(1)
-        score[:n] = cand.max(1) + em[:n, t]
+        best = bps[t] = cand.argmax(1)
+        # the maximum is the score the back-pointer picks: indexing it costs a fraction of a second reduction
+        score[:n] = cand[rows[:n], best, cols] + em[:n, t]
     cur = (score + end[None, :]).argmax(1)  # each row's tag at its last position
     res = np.zeros((B, T), dtype=np.int64)
     rows = np.arange(B)
