@@ -234,3 +234,38 @@ def test_the_shipped_e5_tagger_holds_its_peyma_dev_score():
     gold = read_conll(dev)
     res = evaluate(gold, _shipped_tagger().tag_sents([[w for w, _ in s] for s in gold]))
     assert res["micro"]["f1"] >= 0.812  # model_e5/MODEL_CARD.md: 81.29
+
+
+def test_the_fast_taggers_e5_word_table_is_the_mean_of_each_words_piece_rows(e5_file):
+    pytest.importorskip("torch")
+    from khazar.ner.train_nn import e5_word_table
+
+    words = ["<pad>", "<unk>", "تهران", "عراقچی", "خبرگزاری", "0000"]
+    table = e5_word_table(words, e5_file)
+    assert table.shape == (len(words), e5_file.hidden)
+    assert not table[:2].any()  # pad and unknown carry no e5 information
+    tok = e5_file.tokenizer()
+    for j, w in enumerate(words[2:], start=2):
+        ids = tok.encode_word(w)
+        np.testing.assert_allclose(table[j], e5_file.word_embedding(list(ids)).mean(axis=0), rtol=1e-6)
+    assert max(len(tok.encode_word(w)) for w in words[2:]) > 1  # some word averages several pieces
+    assert not np.allclose(table[2], table[3])
+
+
+def test_the_reduced_e5_table_keeps_the_leading_directions_at_the_word_vectors_scale():
+    pytest.importorskip("torch")
+    from khazar.ner.train_nn import reduce_table
+
+    rng = np.random.default_rng(0)
+    # rows vary mostly along two directions, a little along the rest
+    basis = rng.normal(size=(2, 16))
+    table = np.vstack([np.zeros((2, 16)), rng.normal(size=(200, 2)) * [10, 5] @ basis + rng.normal(0, 0.01, (200, 16))])
+    reduced = reduce_table(table.astype(np.float32), 2, scale=5.0)
+    assert reduced.shape == (202, 2)
+    assert not reduced[:2].any()
+    assert np.linalg.norm(reduced[2:], axis=1).mean() == pytest.approx(5.0, rel=1e-4)
+    # two components explain the rows: distances between rows are kept up to one common factor
+    d_full = np.linalg.norm(table[2] - table[3:], axis=1)
+    d_red = np.linalg.norm(reduced[2] - reduced[3:], axis=1)
+    np.testing.assert_allclose(d_red / d_full, (d_red / d_full).mean(), rtol=1e-2)
+    np.testing.assert_array_equal(reduced, reduce_table(table.astype(np.float32), 2, scale=5.0))

@@ -217,6 +217,38 @@ def build_vocab(vec_vocab, E, train, min_train_count=2, scale=5.0, seed=0):
     return words, np.array(rows, dtype=np.float32), n_pre
 
 
+def e5_word_table(words: list[str], e5=None) -> np.ndarray:
+    """(len(words), 384) float32: each word's mean of multilingual-e5-small's input embedding rows over its
+    sentencepiece pieces (e5_file.PieceTokenizer on the full vocabulary, so every word has pieces); rows 0 and 1
+    (pad, unknown) stay zero, so a word outside the table looks like a word with no e5 information."""
+    from .e5_file import E5File
+
+    e5 = e5 or E5File.read()
+    tok = e5.tokenizer()
+    piece_ids = [tok.encode_word(w) for w in words[2:]]
+    used = sorted({i for ids in piece_ids for i in ids})
+    rows = e5.word_embedding(used)
+    at = {p: k for k, p in enumerate(used)}
+    table = np.zeros((len(words), e5.hidden), dtype=np.float32)
+    for j, ids in enumerate(piece_ids, start=2):
+        table[j] = rows[[at[i] for i in ids]].mean(axis=0)
+    return table
+
+
+def reduce_table(table: np.ndarray, dims: int, scale: float = 5.0) -> np.ndarray:
+    """PCA of the table's real rows (from row 2) to ``dims`` components, scaled so that the mean row norm is
+    ``scale`` like the word vectors' (build_vocab); rows 0 and 1 stay zero. Deterministic (full SVD)."""
+    X = table[2:].astype(np.float64)
+    X = X - X.mean(axis=0)
+    _, _, vt = np.linalg.svd(X, full_matrices=False)
+    # fix each component's sign so that reruns and platforms agree
+    v = vt[:dims]
+    v = v * np.sign(v[np.arange(dims), np.abs(v).argmax(axis=1)])[:, None]
+    Y = X @ v.T
+    Y *= scale / np.linalg.norm(Y, axis=1).mean()
+    return np.vstack([np.zeros((2, dims)), Y]).astype(np.float32)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--peyma", type=Path, default=SHARED / "ner/peyma")
@@ -240,6 +272,9 @@ def main(argv=None):
     ap.add_argument("--only-kept", action="store_true", help="train on PER/ORG/LOC tags only")
     ap.add_argument("--extra", type=Path, action="append", default=[],
                     help="more training sentences (token|TAG), e.g. a teacher's pseudo-labels (khazar.ner.distil)")
+    ap.add_argument("--e5-dims", type=int, default=0,
+                    help="append to each word vector its e5-small piece embedding mean (e5_word_table), "
+                         "PCA-reduced to this many dims (0: off)")
     ap.add_argument("--compact-only", action="store_true",
                     help="no training: rewrite an existing torch export OUT/model.onnx with compact_onnx")
     args = ap.parse_args(argv)
@@ -278,6 +313,9 @@ def main(argv=None):
             np.savez(args.vectors, E=E, vocab=np.array(vec_vocab))
     print(f"vectors: {len(vec_vocab)} words ({time.time()-t0:.0f}s)", flush=True)
     words, emb, n_pre = build_vocab(vec_vocab, E, train)
+    if args.e5_dims:
+        emb = np.hstack([emb, reduce_table(e5_word_table(words), args.e5_dims)])
+        print(f"e5 piece embeddings: {args.e5_dims} dims added ({time.time()-t0:.0f}s)", flush=True)
     char_cnt = Counter(ch for s in train for t, _ in s for ch in word_key(t))
     chars = ["<pad>", "<unk>"] + sorted(c for c, n in char_cnt.items() if n >= 2 and c != "\n")
     (out / "words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
@@ -301,7 +339,8 @@ def main(argv=None):
     print(f"vocab {len(words)} words ({n_pre} from news vectors), {len(chars)} chars; "
           f"features done ({time.time()-t0:.0f}s)", flush=True)
 
-    net = NERNet(len(words), len(chars), len(tags), hidden=args.hidden, enc=args.enc, dropout=args.dropout)
+    net = NERNet(len(words), len(chars), len(tags), word_dim=emb.shape[1], hidden=args.hidden, enc=args.enc,
+                 dropout=args.dropout)
     with torch.no_grad():
         net.word_emb.weight.copy_(torch.from_numpy(emb))
     if args.freeze_emb:
