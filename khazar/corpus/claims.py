@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from .. import kb
 from ..extract.sentences import split_sentences
-from ..text.fold import match_key as _match_key
+from ..text.fold import match_key  # remembers the keys of words, which repeat across a corpus
 
 
 # A number in digits («1,265,287», «۱۸.۷», «۱۳») or a word (letters joined by ZWNJ count as one word).
@@ -28,12 +28,6 @@ _TOKEN = re.compile(r"\d+(?:[,٬]\d{3})+(?!\d)|\d+(?:[.٫]\d+)?|[^\W\d_]+(?:\u20
 # Guillemets are not among them: they enclose names («آیت الله مصباح یزدی» با ...); nor is a colon, which
 # joins a label to its value («شمار فوتی‌ها: ۱۹ نفر»).
 _CLAUSE = re.compile(r"[؛;!?؟()\[\]،]|[.,٬](?!\d)|\s-\s|\s/\s")
-
-
-@lru_cache(maxsize=200_000)
-def match_key(token: str) -> str:
-    # words repeat across a corpus: their keys are computed once (most of the cost of reading figures)
-    return _match_key(token)
 
 
 @dataclass(frozen=True)
