@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from .. import kb
 from ..extract.sentences import split_sentences
@@ -275,41 +276,53 @@ def _day_of(times, field: str, start: int, end: int) -> str | None:
 _LIST_GAP = re.compile(r"^\s*(?:[،,]|و)\s*$|^\s*[،,]\s*و\s*$")
 
 
-def _sets(article, field: str, text: str, s_start: int, s_end: int, lx: Lexicon) -> list[Claim]:
-    """Runs of 3+ named entities of one type joined only by «،» / «و»: a named set and its members."""
-    ms = []
-    for e in article.entities:
-        key = e.kb_id or e.id
-        for m in e.mentions:
-            if m.field == field and s_start <= m.start and m.end <= s_end:
-                ms.append((m.start, m.end, key, e.type, e.name or m.text))
-    ms.sort()
-    out, run = [], []
+class _Named(NamedTuple):
+    """A mention of a named entity, as claims read it: where, which entity (its KB id, else its id), what type."""
+
+    field: str
+    start: int
+    end: int
+    key: str
+    type: str
+    name: str
+
+
+def _named_mentions(article) -> list[_Named]:
+    """Every mention of a named entity in the article, in text order: read once for all its sentences."""
+    return sorted(_Named(m.field, m.start, m.end, e.kb_id or e.id, e.type, e.name or m.text)
+                  for e in article.entities for m in e.mentions)
+
+
+def _within(named: list[_Named], field: str, start: int, end: int) -> list[_Named]:
+    return [n for n in named if n.field == field and start <= n.start and n.end <= end]
+
+
+def _sets(ms: list[_Named], field: str, text: str, s_start: int, s_end: int, lx: Lexicon) -> list[Claim]:
+    """Runs of 3+ named entities of one type (`ms`: the sentence's mentions, in order) joined only by «،» / «و»:
+    a named set and its members."""
+    out: list[Claim] = []
+    run: list[_Named] = []
 
     def close():
         if len(run) >= 3:
-            a, b = run[0][0], run[-1][1]
+            a, b = run[0].start, run[-1].end
             before = [match_key(t) for t in _TOKEN.findall(text[max(s_start, a - 60):a])][-5:]
-            out.append(Claim("set", run[0][3], tuple(sorted({r[2] for r in run})), _content(before, lx),
-                             frozenset(), frozenset(), False, None, text[s_start:s_end], field, a, b, text[a:b], {r[2]: r[4] for r in run}))
+            out.append(Claim("set", run[0].type, tuple(sorted({r.key for r in run})), _content(before, lx),
+                             frozenset(), frozenset(), False, None, text[s_start:s_end], field, a, b, text[a:b],
+                             {r.key: r.name for r in run}))
 
     for m in ms:
-        if run and (m[3] != run[-1][3] or not _LIST_GAP.match(text[run[-1][1]:m[0]])):
+        if run and (m.type != run[-1].type or not _LIST_GAP.match(text[run[-1].end:m.start])):
             close()
             run = []
-        if not run or m[0] >= run[-1][1]:
+        if not run or m.start >= run[-1].end:
             run.append(m)
     close()
     return out
 
 
-def _place_mentions(article) -> list[tuple[str, int, int, str]]:
-    """(field, start, end, place key) of every place the article names."""
-    return [(m.field, m.start, m.end, e.kb_id or e.id) for e in article.entities if e.type == "LOC" for m in e.mentions]
-
-
-def _places_in(place_mentions: list[tuple[str, int, int, str]], field: str, start: int, end: int) -> frozenset[str]:
-    return frozenset(key for f, a, b, key in place_mentions if f == field and start <= a and b <= end)
+def _places(named: list[_Named]) -> frozenset[str]:
+    return frozenset(n.key for n in named if n.type == "LOC")
 
 
 def _has(keys: list[str], phrase: tuple[str, ...]) -> bool:
@@ -321,13 +334,14 @@ def article_claims(article) -> list[Claim]:
     """Every figure and named set the article states, title first."""
     lx = lexicon()
     out: list[Claim] = []
-    place_mentions = _place_mentions(article)
-    title_places = frozenset(key for field_name, _, _, key in place_mentions if field_name == "title")
+    named = _named_mentions(article)
+    title_places = _places([n for n in named if n.field == "title"])
     parts = [("title", article.title or "", [(0, len(article.title or ""))])]
     parts.append(("text", article.text or "", [(s.start, s.end) for s in split_sentences(article.text or "")]))
     for field_name, text, spans in parts:
         for a, b in spans:
             sent = text[a:b]
+            named_here = _within(named, field_name, a, b)
             day = _day_of(article.times, field_name, a, b)
             running = None
             for fg in figures(sent, lx):
@@ -337,6 +351,6 @@ def article_claims(article) -> list[Claim]:
                 out.append(Claim("number", fg.noun, fg.value, fg.subject, fg.qualifiers, fg.first_qualifier, fg.total,
                                  day, sent.strip(), field_name, a + fg.start, a + fg.end, sent[fg.start:fg.end],
                                  bound=fg.bound, running=running,
-                                 places=_places_in(place_mentions, field_name, a, b) or title_places))
-            out.extend(_sets(article, field_name, text, a, b, lx))
+                                 places=_places(named_here) or title_places))
+            out.extend(_sets(named_here, field_name, text, a, b, lx))
     return out
