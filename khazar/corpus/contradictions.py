@@ -25,7 +25,7 @@ from .. import kb
 from ..model import Event
 from .claims import Claim, article_claims, lexicon
 from .duplicates import words
-from .stories import FAMILY, _d, _interval
+from .stories import _d, event_signature
 
 
 MAX_RATIO = 3.0  # two values further apart than this are not one fact told two ways
@@ -201,10 +201,6 @@ def _merged(found: list[dict]) -> list[dict]:
     return out
 
 
-def _family(etype: str | None) -> str | None:
-    return FAMILY.get(etype, etype)
-
-
 def _label_overlap(a: str, b: str) -> float:
     x, y = set(words(a)), set(words(b))
     return len(x & y) / len(x | y) if x and y else 0.0
@@ -212,14 +208,6 @@ def _label_overlap(a: str, b: str) -> float:
 
 def _outlet(article) -> str | None:
     return (article.outlet or {}).get("name") if isinstance(article.outlet, dict) else article.outlet
-
-
-def _sig(e: Event) -> dict | None:
-    iv = _interval(e.start, e.end)
-    if not e.place_kb_id or iv is None:
-        return None
-    return {"type": e.type, "family": _family(e.type), "place": e.place_kb_id, "iv": list(iv), "label": e.label,
-            "status": e.status}
 
 
 @lru_cache(maxsize=4096)
@@ -250,7 +238,7 @@ def _event_conflicts(story: dict, docs: list) -> list[dict]:
     evs = []
     for a in docs:
         for e in a.events:
-            s = _sig(e)
+            s = event_signature(e)
             if s and e.status != "planned" and _day_precise(e) \
                     and len(words(s["label"])) >= min_words and s["type"] not in ("meeting", "statement"):
                 evs.append((a, e, s))

@@ -143,15 +143,18 @@ def entity_keys(article) -> list[tuple[str, str]]:
     return out
 
 
+def event_signature(e) -> dict | None:
+    """What tells an event apart from another of its type (family, place, day interval), or None: without a place
+    and a date it cannot be told apart."""
+    iv = _interval(e.start, e.end)
+    if not e.place_kb_id or iv is None:
+        return None
+    return {"type": e.type, "family": FAMILY.get(e.type, e.type), "place": e.place_kb_id, "iv": list(iv),
+            "label": e.label, "status": e.status}
+
+
 def event_signatures(article) -> list[dict]:
-    out = []
-    for e in article.events:
-        iv = _interval(e.start, e.end)
-        if not e.place_kb_id or iv is None:
-            continue  # without a place and a date an event cannot be told apart from another of its type
-        out.append({"type": e.type, "family": FAMILY.get(e.type, e.type), "place": e.place_kb_id, "iv": list(iv),
-                    "label": e.label, "status": e.status})
-    return out
+    return [sig for e in article.events if (sig := event_signature(e)) is not None]
 
 
 def signatures_match(a: dict, b: dict) -> bool:
