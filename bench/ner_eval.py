@@ -3,7 +3,7 @@
     .venv/bin/python bench/ner_eval.py                       # PEYMA dev, default tagger
     .venv/bin/python bench/ner_eval.py --model crf           # the CRF (or: nn, or a model dir/file)
     .venv/bin/python bench/ner_eval.py --file other.conll    # any token/TAG file
-    .venv/bin/python bench/ner_eval.py --table               # crf, nn, e5 side by side on PEYMA dev
+    .venv/bin/python bench/ner_eval.py --table               # crf, nn, e5:peyma (encoder alone), e5 (joint) on PEYMA dev
     .venv/bin/python bench/ner_eval.py --table --test        # … on the held-out test files (once per final model)
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from khazar.ner.train import fmt_scores  # noqa: E402
 DEV = Path("/work/shared/data/ner/peyma/dev.txt")
 # Measurement only: never tuned on (each final model is scored on them once).
 TEST = [Path("/work/shared/eval-data/ner") / n for n in ("peyma_test.txt", "arman_test_fold1.txt", "parstwiner_test.txt")]
-TABLE_MODELS = ("crf", "nn", "e5")
+TABLE_MODELS = ("crf", "nn", "e5:peyma", "e5")
 NEWS = Path("/work/shared/data/news")
 # Other corpora name the same types differently (ARMAN: pers/org/loc, ...).
 TYPE_MAP = {"PERS": "PER", "PERSON": "PER", "ORGANIZATION": "ORG", "LOCATION": "LOC", "GPE": "LOC"}
@@ -43,7 +43,7 @@ def main(argv=None):
                     help="crf, nn or a model dir/file (default: $KHAZAR_NER, else the default tagger); pipeline "
                          "or kb: the names an article gets, with or without the tagger (khazar tag --ner)")
     ap.add_argument("--articles", type=int, default=300, help="news articles for the tag_text speed test")
-    ap.add_argument("--table", action="store_true", help="one row per tagger (crf, nn, e5) and file: F1 and speed")
+    ap.add_argument("--table", action="store_true", help="one row per tagger (crf, nn, e5:peyma, e5) and file: F1 and speed")
     ap.add_argument("--test", action="store_true", help="the held-out test files instead of PEYMA dev")
     args = ap.parse_args(argv)
     files = args.file or (TEST if args.test else [DEV])

@@ -12,8 +12,8 @@ from . import add_db_option, print_json
 def _add_pipeline_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-tagger", action="store_true", help="entities from the knowledge base and patterns only")
     p.add_argument("--ner", default=None, metavar="nn|crf|e5|PATH",
-                   help="the NER tagger (default: $KHAZAR_NER, else nn); e5: the fine-tuned encoder, the best "
-                        "names, far slower")
+                   help="the NER tagger (default: $KHAZAR_NER, else nn); e5: the fine-tuned encoder joined to nn, "
+                        "the best names, far slower")
 
 
 def _pipeline_options(args: argparse.Namespace):

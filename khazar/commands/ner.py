@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("tag", help="tag a token-per-line NER file; prints each line with the predicted tag appended")
     p.add_argument("--conll", required=True, metavar="FILE", help="token|TAG, token TAG or token<TAB>TAG lines")
     p.add_argument("--ner", default=None, metavar="crf|nn|e5|PATH|pipeline|kb",
-                   help="tagger: crf, nn, e5 (the fine-tuned encoder: best names, far slower) or a model path "
+                   help="tagger: crf, nn, e5 (the fine-tuned encoder joined to nn: best names, far slower), e5:peyma or "
+                        "e5:arman (the encoder alone, one training corpus's output layer) or a model path "
                         "(default: $KHAZAR_NER, else the default tagger); pipeline: "
                         "the names an article gets (knowledge base, patterns and the tagger); kb: the same "
                         "without the tagger")

@@ -4,6 +4,8 @@ Apart from the taggers so that none imports another for them (tagger.load_tagger
 """
 from __future__ import annotations
 
+from .features import split_sentences, tokenize
+
 TYPES = ("PER", "ORG", "LOC")
 
 
@@ -38,3 +40,10 @@ def bio_spans(sents: list[list[tuple[str, int, int]]], all_tags: list[list[str]]
         if typ:
             out.append((start, end, typ))
     return out
+
+
+def tag_text(tagger, text: str) -> list[tuple[int, int, str]]:
+    """Entity spans ``(start, end, type)`` with character offsets into ``text``, from ``tagger.tag_sents`` over its
+    sentences: the ``tag_text`` of every tagger."""
+    sents = split_sentences(text, tokenize(text))
+    return bio_spans(sents, tagger.tag_sents([[t for t, _, _ in s] for s in sents]))

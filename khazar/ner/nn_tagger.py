@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ..text.fold import token_form
-from .bio import TYPES, bio_spans, clean
-from .features import (FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, Lexicon, longest_matches, split_sentences,
-                       tokenize)
+from .bio import TYPES, clean, tag_text
+from .features import (FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, Lexicon, longest_matches)
 
 NN_MODEL_DIR = Path(__file__).resolve().parent / "model_nn"
 MAX_CHARS = 20
@@ -280,42 +279,35 @@ class NNTagger:
                 t = _CACHE[key] = cls(key)
         return t
 
-    def _emissions(self, sents: list[list[str]]) -> list[np.ndarray]:
+    def _batch_emissions(self, sents: list[list[str]]) -> list[np.ndarray]:
         with self._lock:
             words, charfeat, flags, lengths = self.fx.batch(sents, charfeat=True)
         em = self._sess.run(None, {"words": words, "charfeat": charfeat, "flags": flags, "lengths": lengths})[0]
         return [em[b, :n] for b, n in enumerate(lengths.tolist())]
 
-    def _decode(self, ems: list[np.ndarray]) -> list[list[str]]:
-        B = len(ems)
-        T = max(len(e) for e in ems)
-        em = np.zeros((B, T, len(self.tags)), dtype=np.float32)
-        lengths = np.zeros(B, dtype=np.int64)
-        for b, e in enumerate(ems):
-            em[b, :len(e)] = e
-            lengths[b] = len(e)
+    def decode(self, ems: list[np.ndarray]) -> list[list[str]]:
+        """BIO tags of each sentence from its (words, tags) emission scores: the CRF's best sequence."""
+        out: list[list[str]] = [[] for _ in ems]
+        live = [i for i, e in enumerate(ems) if len(e)]
+        if not live:
+            return out
+        T = max(len(ems[i]) for i in live)
+        em = np.zeros((len(live), T, len(self.tags)), dtype=np.float32)
+        lengths = np.zeros(len(live), dtype=np.int64)
+        for b, i in enumerate(live):
+            em[b, :len(ems[i])] = ems[i]
+            lengths[b] = len(ems[i])
         best = viterbi(em, lengths, self.trans, self.start, self.end).tolist()
         tags = self.tags
-        return [clean([tags[i] for i in best[b][:n]]) for b, n in enumerate(lengths.tolist())]
+        for b, i in enumerate(live):
+            out[i] = clean([tags[k] for k in best[b][:lengths[b]]])
+        return out
 
-    def _run(self, sents: list[list[str]]) -> list[list[str]]:
-        return self._decode(self._emissions(sents))
-
-    def tag(self, tokens: list[str]) -> list[str]:
-        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
-        if not tokens:
-            return []
-        return self._run([list(tokens)])[0]
-
-    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
-        out: list[list[str] | None] = [None] * len(sents)
+    def emissions(self, sents: list[list[str]]) -> list[np.ndarray]:
+        """Per sentence, the (words, tags) emission scores the CRF decodes (empty for an empty sentence)."""
+        out: list[np.ndarray] = [np.zeros((0, len(self.tags)), dtype=np.float32) for _ in sents]
         order = sorted((i for i in range(len(sents)) if sents[i]), key=lambda i: len(sents[i]))
-        for i in range(len(sents)):
-            if not sents[i]:
-                out[i] = []
-        # Sorted by length, a batch grows while padding stays under a fifth of it; one Viterbi pass
-        # decodes all sentences together.
-        ems: list[np.ndarray] = []
+        # Sorted by length, a batch grows while padding stays under a fifth of it.
         k = 0
         while k < len(order):
             j, real = k + 1, len(sents[order[k]])
@@ -326,14 +318,19 @@ class NNTagger:
                 real += n
                 j += 1
             chunk = order[k:j]
-            ems.extend(self._emissions([list(sents[i]) for i in chunk]))
+            for i, em in zip(chunk, self._batch_emissions([list(sents[i]) for i in chunk])):
+                out[i] = em
             k = j
-        if order:
-            for i, tags in zip(order, self._decode(ems)):
-                out[i] = tags
-        return out  # type: ignore[return-value]
+        return out
+
+    def tag(self, tokens: list[str]) -> list[str]:
+        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
+        return self.tag_sents([list(tokens)])[0] if tokens else []
+
+    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
+        # one Viterbi pass decodes all sentences together
+        return self.decode(self.emissions(sents))
 
     def tag_text(self, text: str) -> list[tuple[int, int, str]]:
         """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
-        sents = split_sentences(text, tokenize(text))
-        return bio_spans(sents, self.tag_sents([[t for t, _, _ in s] for s in sents]))
+        return tag_text(self, text)

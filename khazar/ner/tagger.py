@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pycrfsuite
 
-from .bio import bio_spans, clean
-from .features import MODEL_DIR, FeatureExtractor, Lexicon, split_sentences, tokenize
+from .bio import clean, tag_text
+from .features import MODEL_DIR, FeatureExtractor, Lexicon
 
 _CACHE: dict[str, "Tagger"] = {}
 _LOCK = threading.Lock()
@@ -53,8 +53,7 @@ class Tagger:
 
     def tag_text(self, text: str) -> list[tuple[int, int, str]]:
         """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
-        sents = split_sentences(text, tokenize(text))
-        return bio_spans(sents, self.tag_sents([[t for t, _, _ in s] for s in sents]))
+        return tag_text(self, text)
 
 
 # The tagger used when neither an argument nor KHAZAR_NER names one.
@@ -62,8 +61,9 @@ DEFAULT_NER = "nn"
 
 
 def load_tagger(which: str | Path | None = None):
-    """The NER tagger named by ``which`` or the environment variable ``KHAZAR_NER``: ``crf``, ``nn``, ``e5`` (``e5:arman``
-    for the e5 model's ArmanPersoNER output layer), or a
+    """The NER tagger named by ``which`` or the environment variable ``KHAZAR_NER``: ``crf``, ``nn``, ``e5`` (the
+    fine-tuned encoder and the nn tagger together), ``e5:peyma`` or ``e5:arman`` (the encoder alone, through the
+    output layer of that training corpus), or a
     model path (a directory holding ``model.onnx`` — with ``vocab.json`` for an e5 model — or ``ner.crfsuite``,
     or one of those files).
     Both kinds have the same interface: ``tag(tokens)``, ``tag_sents(sents)``, ``tag_text(text)``."""
@@ -74,10 +74,14 @@ def load_tagger(which: str | Path | None = None):
         from .nn_tagger import NNTagger
 
         return NNTagger.load()
-    if which == "e5" or which.startswith("e5:"):  # e5:arman — the output layer of another training corpus
+    if which == "e5":
+        from .e5_tagger import JointTagger
+
+        return JointTagger.load()
+    if which.startswith("e5:"):  # the encoder alone, through one training corpus's output layer (peyma, arman)
         from .e5_tagger import E5Tagger
 
-        return E5Tagger.load(head=which[3:] or None)
+        return E5Tagger.load(head=which[3:])
     p = Path(which)
     if (p / "vocab.json").exists() or (p.suffix == ".onnx" and (p.parent / "vocab.json").exists()):
         from .e5_tagger import E5Tagger
