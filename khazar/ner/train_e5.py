@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import time
 from pathlib import Path
 
@@ -181,6 +182,9 @@ def main(argv=None):
     ap.add_argument("--eval-every", type=int, default=0,
                     help="also score PEYMA dev (and keep the best model) every this many steps within an epoch")
     ap.add_argument("--export-only", action="store_true", help="no training: export WORK/best.pt to OUT")
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="start from the weights of another run's best.pt (an output layer it lacks starts new) "
+                         "on a fresh schedule; ignored once WORK has a checkpoint to resume")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)
@@ -202,6 +206,12 @@ def main(argv=None):
     corpora = {name: [s for fn in CORPORA[name][0] for s in read_conll(args.data / fn)] for name in chosen}
     dev = read_conll(args.data / "peyma/dev.txt")
     vocab_file = work / "kept_pieces.npy"
+    if args.init_from and not vocab_file.exists():
+        # the weights' embedding rows are that run's pruned vocabulary: keep it, whatever the corpora now
+        source = args.init_from.parent / "kept_pieces.npy"
+        if not source.exists():
+            raise SystemExit(f"--init-from: {source} is missing (the vocabulary of those weights)")
+        shutil.copyfile(source, vocab_file)
     if vocab_file.exists():
         keep = np.load(vocab_file)
     else:
@@ -270,6 +280,11 @@ def main(argv=None):
         else max(0.0, (total_steps - s) / max(1, total_steps - args.warmup)))
     state = {"epoch": 0, "batch": 0, "step": 0, "best": -1.0, "history": [], "seconds": 0.0, "cpu_seconds": 0.0}
     ckpt = work / "checkpoint.pt"
+    if args.init_from and not ckpt.exists():
+        missing, unexpected = model.load_state_dict(torch.load(args.init_from)["model"], strict=False)
+        if unexpected or any(not k.startswith("heads.") for k in missing):
+            raise SystemExit(f"--init-from {args.init_from}: not this model (missing {missing}, unexpected {unexpected})")
+        say(f"initialised from {args.init_from}; new: {', '.join(missing) or 'nothing'}")
     if ckpt.exists():
         c = torch.load(ckpt, weights_only=False)
         model.load_state_dict(c["model"])
