@@ -320,3 +320,43 @@ def test_the_reduced_e5_table_keeps_the_leading_directions_at_the_word_vectors_s
     d_red = np.linalg.norm(reduced[2] - reduced[3:], axis=1)
     np.testing.assert_allclose(d_red / d_full, (d_red / d_full).mean(), rtol=1e-2)
     np.testing.assert_array_equal(reduced, reduce_table(table.astype(np.float32), 2, scale=5.0))
+
+
+def test_init_from_starts_from_another_runs_weights_and_vocabulary_and_adds_a_new_output_layer(e5_file, tmp_path):
+    torch = pytest.importorskip("torch")
+    from khazar.ner.e5_model import E5Encoder, E5TokenClassifier
+    from khazar.ner.train_e5 import CORPORA, main, tag_list
+
+    data = tmp_path / "ner"
+    lines = {"peyma": "ایران\tB-LOC\nامروز\tO\n\n", "parstwiner": "عراقچی\tB-PER\nگفت\tO\n\n"}
+    for name, files in [("peyma", ("peyma/train.txt", "peyma/dev.txt")), ("parstwiner", CORPORA["parstwiner"][0])]:
+        for fn in files:
+            (data / fn).parent.mkdir(parents=True, exist_ok=True)
+            (data / fn).write_text(lines[name], encoding="utf-8")
+    first = tmp_path / "first"
+    first.mkdir()
+    keep = np.array([0, 1, 2, 3] + sorted(set(range(4, 3000))), dtype=np.int64)
+    np.save(first / "kept_pieces.npy", keep)
+    torch.manual_seed(0)
+    model = E5TokenClassifier(E5Encoder.from_file(e5_file, keep), {"peyma": len(tag_list(CORPORA["peyma"][1]))})
+    with torch.no_grad():
+        model.encoder.layers[0].q.weight.add_(1.0)  # weights that differ from the pretrained file's
+    torch.save({"model": model.state_dict()}, first / "best.pt")
+    news = tmp_path / "news"
+    news.mkdir()
+    second = tmp_path / "second"
+    main(["--data", str(data), "--news", str(news), "--work", str(second), "--out", str(tmp_path / "out"),
+          "--corpora", "peyma,parstwiner", "--init-from", str(first / "best.pt"), "--lr", "0", "--head-lr", "0",
+          "--max-steps", "1", "--threads", "1"])
+    assert np.array_equal(np.load(second / "kept_pieces.npy"), keep)
+    resumed = torch.load(second / "checkpoint.pt", weights_only=False)["model"]
+    for name, value in model.state_dict().items():  # learning rate 0: every weight as initialised
+        assert torch.equal(resumed[name], value), name
+    assert resumed["heads.parstwiner.weight"].shape[0] == len(tag_list(CORPORA["parstwiner"][1]))
+
+    (tmp_path / "third").mkdir()
+    torch.save({"model": {"encoder.word.weight": torch.zeros(3, 3)}}, tmp_path / "third" / "best.pt")
+    np.save(tmp_path / "third" / "kept_pieces.npy", keep)
+    with pytest.raises(SystemExit, match="not this model"):
+        main(["--data", str(data), "--news", str(news), "--work", str(tmp_path / "w3"), "--corpora", "peyma",
+              "--init-from", str(tmp_path / "third" / "best.pt"), "--max-steps", "1", "--threads", "1"])

@@ -281,7 +281,10 @@ def main(argv=None):
     state = {"epoch": 0, "batch": 0, "step": 0, "best": -1.0, "history": [], "seconds": 0.0, "cpu_seconds": 0.0}
     ckpt = work / "checkpoint.pt"
     if args.init_from and not ckpt.exists():
-        missing, unexpected = model.load_state_dict(torch.load(args.init_from)["model"], strict=False)
+        try:
+            missing, unexpected = model.load_state_dict(torch.load(args.init_from)["model"], strict=False)
+        except RuntimeError as exc:  # a tensor of another shape
+            raise SystemExit(f"--init-from {args.init_from}: not this model ({exc})") from None
         if unexpected or any(not k.startswith("heads.") for k in missing):
             raise SystemExit(f"--init-from {args.init_from}: not this model (missing {missing}, unexpected {unexpected})")
         say(f"initialised from {args.init_from}; new: {', '.join(missing) or 'nothing'}")
