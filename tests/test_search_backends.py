@@ -273,6 +273,16 @@ def test_workbench_read_models(store):
     counts = store.event_counts()
     assert counts == {"types": [("meeting", 1)], "days": [("2025-11-18", 1)]}
     assert store.event_counts(event_type="visit")["days"] == []
+    if isinstance(store.conn, sqlite3.Connection):
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        store.event_counts()
+        store.event_counts(event_type="meeting")
+        store.conn.set_trace_callback(None)
+        plans = [" ".join(r[-1] for r in store.conn.execute("EXPLAIN QUERY PLAN " + s))
+                 for s in statements if s.lstrip().startswith("SELECT") and "article_events" in s]
+        # the events page counts from an index (type, date or both), never from the wide event rows
+        assert len(plans) == 4 and all("USING COVERING INDEX" in p for p in plans), plans
     graph = store.entity_graph(["PER", "LOC"])
     assert [n["id"] for n in graph["nodes"]] == ["loc:rasht", "loc:caspian-sea", "per:araghchi"]
     assert {(e["a"], e["b"], e["count"]) for e in graph["edges"]} == {

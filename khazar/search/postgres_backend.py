@@ -861,8 +861,8 @@ def event_counts(conn: Connection, date_from: str | None, date_to: str | None, p
     conds, args = _event_conds(date_from, date_to, place, None)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     types = [tuple(r) for r in conn.execute(
-        f"SELECT coalesce(type, '') COLLATE \"C\", count(*) FROM article_events{where} GROUP BY 1 ORDER BY 2 DESC, 1",
-        args)]
+        f"SELECT coalesce(type, '') COLLATE \"C\", n FROM (SELECT type, count(*) AS n FROM article_events{where}"
+        " GROUP BY type) AS t ORDER BY 2 DESC, 1", args)]
     conds, args = _event_conds(date_from, date_to, place, event_type)
     conds.append("length(date) >= 10")
     days = [tuple(r) for r in conn.execute(

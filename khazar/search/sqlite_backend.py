@@ -503,8 +503,9 @@ def event_counts(conn: sqlite3.Connection, date_from: str | None, date_to: str |
     """For the events page: events per type and per day (the timeline) under the same filters."""
     conds, args = _event_conds(date_from, date_to, place, None)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
-    types = conn.execute(f"SELECT coalesce(type, ''), count(*) FROM article_events{where} GROUP BY 1 ORDER BY 2 DESC, 1",
-                         args).fetchall()
+    # grouped by the bare column, in the order of the (type, date) index: no pass over the wide event rows
+    types = conn.execute(f"SELECT coalesce(type, ''), n FROM (SELECT type, count(*) AS n FROM article_events{where}"
+                         " GROUP BY type) ORDER BY 2 DESC, 1", args).fetchall()
     conds, args = _event_conds(date_from, date_to, place, event_type)
     conds.append("length(date) >= 10")
     days = conn.execute(f"SELECT substr(date, 1, 10), count(*) FROM article_events WHERE {' AND '.join(conds)}"

@@ -248,6 +248,11 @@ MIGRATIONS: list[str] = [
             ON CONFLICT (entity_id, name) DO UPDATE SET articles = articles + 1;
     END;
     """,
+    # 9: the events page counts events per type (and per day of one type) from this index alone, not from
+    # the wide event rows (participants_json).
+    """
+    CREATE INDEX article_events_type ON article_events(type, date);
+    """,
 ]
 
 
