@@ -27,12 +27,13 @@ def bio_spans(sents: list[list[tuple[str, int, int]]], all_tags: list[list[str]]
     """BIO tags of tokenised sentences → entity spans ``(start, end, type)`` in character offsets."""
     out = []
     for sent, tags in zip(sents, all_tags):
-        start = end = typ = None
+        start = end = 0
+        typ = ""
         for (_tok, s, e), t in zip(sent, tags):
             if t == "O" or t.startswith("B-"):
                 if typ:
                     out.append((start, end, typ))
-                    typ = None
+                    typ = ""
                 if t != "O":
                     start, end, typ = s, e, t[2:]
             else:

@@ -119,12 +119,12 @@ def tag_conll(in_path, out: IO[str] | str | None = None, tagger=None) -> None:
 def spans(tags: list[str]) -> set[tuple[int, int, str]]:
     """conlleval-style chunking: an I- after O or another type starts a chunk."""
     out = set()
-    start, typ = None, None
+    start, typ = 0, None
     for i, t in enumerate(list(tags) + ["O"]):
         if t == "O" or t.startswith("B-") or (t.startswith("I-") and t[2:] != typ):
             if typ is not None:
                 out.add((start, i, typ))
-                start, typ = None, None
+                typ = None
             if t != "O":
                 start, typ = i, t[2:]
     return out

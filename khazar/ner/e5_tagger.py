@@ -30,7 +30,10 @@ _JOINT: dict[str, "JointTagger"] = {}
 def encode_sentence(tok: PieceTokenizer, words: list[str], labels: list[int] | None = None,
                     max_pieces: int = MAX_PIECES) -> list[tuple[list[int], list[int], list[int]]]:
     """(piece ids with <s> … </s>, index of each word's first piece, its label) per window of whole words."""
-    out, ids, first, labs = [], [tok.bos], [], []
+    out: list[tuple[list[int], list[int], list[int]]] = []
+    ids: list[int] = [tok.bos]
+    first: list[int] = []
+    labs: list[int] = []
     for j, w in enumerate(words):
         p = list(tok.encode_word(w))[:max_pieces - 2]
         if len(ids) + len(p) + 1 > max_pieces:
@@ -48,7 +51,9 @@ def make_batches(examples: list, budget: int, max_sents: int, rng=None) -> list[
     ``rng`` (a random.Random) jitters the lengths by up to 8 pieces, so that training batches differ between
     epochs while their padding stays small."""
     order = sorted(range(len(examples)), key=lambda i: len(examples[i][0]) + (rng.uniform(0, 8) if rng else 0))
-    batches, cur, longest = [], [], 0
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    longest = 0
     for i in order:
         n = len(examples[i][0])
         if cur and ((len(cur) + 1) * max(n, longest) > budget or len(cur) >= max_sents):
@@ -150,7 +155,7 @@ class E5Tagger:
             for win in encode_sentence(self.tok, words, max_pieces=self.max_pieces):
                 examples.append(win)
                 owner.append(s_i)
-        per_window: list[np.ndarray | None] = [None] * len(examples)
+        per_window: list[np.ndarray] = [np.zeros((0, len(self.tags)), dtype=np.float32)] * len(examples)
         for idx in make_batches(examples, self.BATCH_PIECES, 256):
             T = max(len(examples[i][0]) for i in idx)
             ids = np.full((len(idx), T), self.tok.pad, dtype=np.int64)

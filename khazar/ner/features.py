@@ -41,7 +41,8 @@ def split_sentences(text: str, tokens=None) -> list[list[tuple[str, int, int]]]:
     """Sentences as lists of (token, start, end); a newline also ends a sentence."""
     if tokens is None:
         tokens = tokenize(text)
-    sents, cur = [], []
+    sents: list[list[tuple[str, int, int]]] = []
+    cur: list[tuple[str, int, int]] = []
     last_end = 0
     for tok in tokens:
         if cur and "\n" in text[last_end:tok[1]]:
@@ -149,7 +150,7 @@ class Lexicon:
 # --- feature extraction ----------------------------------------------------------
 
 def _shape(w: str) -> str:
-    out = []
+    out: list[str] = []
     for ch in w:
         if "\u0600" <= ch <= "\u06FF" or "\uFB50" <= ch <= "\uFEFF":
             c = "p"
@@ -281,15 +282,15 @@ class FeatureExtractor:
             if g:
                 f.append("gz=" + g)
             if i > 0 and gaz[i - 1]:
-                f.append("-1gz=" + gaz[i - 1])
+                f.append(f"-1gz={gaz[i - 1]}")
             if i < n - 1 and gaz[i + 1]:
-                f.append("+1gz=" + gaz[i + 1])
+                f.append(f"+1gz={gaz[i + 1]}")
             e = ent[i]
             if e:
                 f.append("ez=" + e)
             if i > 0 and ent[i - 1]:
-                f.append("-1ez=" + ent[i - 1])
+                f.append(f"-1ez={ent[i - 1]}")
             if i < n - 1 and ent[i + 1]:
-                f.append("+1ez=" + ent[i + 1])
+                f.append(f"+1ez={ent[i + 1]}")
             out.append(f)
         return out

@@ -199,7 +199,7 @@ def viterbi(em: np.ndarray, lengths: np.ndarray, trans: np.ndarray, start: np.nd
     L = lengths[order]
     alive = (L[None, :] > np.arange(T)[:, None]).sum(1).tolist()  # rows live at step t
     score = start[None, :] + em[:, 0]
-    bps = [None] * T
+    bps: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * T  # step 0 has no back-pointer
     rows, cols = np.arange(B)[:, None], np.arange(K)[None, :]
     for t in range(1, T):
         n = alive[t]
@@ -224,11 +224,11 @@ def viterbi(em: np.ndarray, lengths: np.ndarray, trans: np.ndarray, start: np.nd
 
 
 def load_vocab(model_dir: Path) -> tuple[dict[str, int], dict[str, int], dict]:
-    words = {}
+    words: dict[str, int] = {}
     with open(model_dir / "words.txt", encoding="utf-8") as fh:
         for i, line in enumerate(fh):
             words.setdefault(line.rstrip("\n"), i)
-    chars = {}
+    chars: dict[str, int] = {}
     with open(model_dir / "chars.txt", encoding="utf-8") as fh:
         for i, line in enumerate(fh):
             chars.setdefault(line.rstrip("\n"), i)
