@@ -249,7 +249,7 @@ def test_the_shipped_e5_tagger_holds_its_peyma_dev_score(peyma_dev_scores_of_bot
     gold, _, log_probs, _ = peyma_dev_scores_of_both_models
     encoder = _shipped_tagger()
     res = evaluate(gold, [clean(t) for t in decode(log_probs, encoder.tags, encoder.constraints)])
-    assert res["micro"]["f1"] >= 0.819  # model_e5/MODEL_CARD.md: 81.97
+    assert res["micro"]["f1"] >= 0.819  # model_e5/MODEL_CARD.md: 82.03
 
 
 def test_the_joint_tagger_beats_the_encoder_and_the_fast_tagger_alone(peyma_dev_scores_of_both_models):
@@ -271,7 +271,7 @@ def test_the_joint_tagger_beats_the_encoder_and_the_fast_tagger_alone(peyma_dev_
     alone = f1([clean(t) for t in decode(log_probs, joint.encoder.tags, joint.encoder.constraints)])
     fast = f1(joint.fast.decode(emissions))
     together = f1(joint_tags)
-    assert together >= 0.843  # model_e5/MODEL_CARD.md: 84.52
+    assert together >= 0.845  # model_e5/MODEL_CARD.md: 84.66
     assert together > max(alone, fast) + 0.015
 
 
@@ -283,6 +283,7 @@ def test_e5_names_the_joint_tagger_and_e5_colon_one_output_layer_alone():
     assert isinstance(load_tagger("e5:peyma"), E5Tagger) and load_tagger("e5:peyma").tags == load_tagger("e5").encoder.tags
     arman = load_tagger("e5:arman")
     assert "B-FAC" in arman.tags and "B-FAC" not in load_tagger("e5:peyma").tags
+    assert "B-NAT" in load_tagger("e5:parstwiner").tags  # ParsTwiNER's own layer, its nationalities kept apart
     with pytest.raises(FileNotFoundError, match="no output layer"):
         load_tagger("e5:nosuchcorpus")
 

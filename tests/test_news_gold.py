@@ -84,3 +84,13 @@ def test_stories(week):
 def test_contradictions(week):
     assert int(week["contradictions"]["found"].split("/")[0]) >= 5
     assert week["contradictions"]["precision"] >= 1.0
+
+
+def test_the_accurate_mode_names_news_at_least_as_well_as_the_default(scorer, news):
+    gold = json.loads(NEWS_GOLD.read_text(encoding="utf-8"))
+    lines = _khazar_json("extract", str(NEWS_ARTICLES), "--jsonl", "--ner", "e5").splitlines()
+    accurate = scorer.score(gold, [json.loads(line) for line in lines])
+    # model_e5/MODEL_CARD.md: 0.938 (P .920, R .956), quotes .877, roles 61/68
+    assert accurate["ent_micro"]["f1"] >= 0.937 and accurate["ent_micro"]["f1"] >= news["ent_micro"]["f1"] - 0.001
+    assert accurate["ent_micro"]["r"] >= 0.955
+    assert accurate["quotes"]["f1"] >= 0.875 and accurate["role_ok"] >= 61
