@@ -43,8 +43,17 @@ def bio_spans(sents: list[list[tuple[str, int, int]]], all_tags: list[list[str]]
     return out
 
 
-def tag_text(tagger, text: str) -> list[tuple[int, int, str]]:
-    """Entity spans ``(start, end, type)`` with character offsets into ``text``, from ``tagger.tag_sents`` over its
-    sentences: the ``tag_text`` of every tagger."""
-    sents = split_sentences(text, tokenize(text))
-    return bio_spans(sents, tagger.tag_sents([[t for t, _, _ in s] for s in sents]))
+class SentenceTagger:
+    """What every tagger offers from its ``tag_sents`` (BIO tags of many tokenised sentences at once)."""
+
+    def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
+        raise NotImplementedError
+
+    def tag(self, tokens: list[str]) -> list[str]:
+        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
+        return self.tag_sents([list(tokens)])[0] if tokens else []
+
+    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
+        """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
+        sents = split_sentences(text, tokenize(text))
+        return bio_spans(sents, self.tag_sents([[t for t, _, _ in s] for s in sents]))

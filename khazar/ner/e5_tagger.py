@@ -15,16 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .bio import clean, tag_text
+from .bio import SentenceTagger, clean
 from .e5_file import PieceTokenizer
-from .nn_tagger import NNTagger, viterbi
+from .nn_tagger import NNTagger, decode
 
 E5_MODEL_DIR = Path(__file__).resolve().parent / "model_e5"
 MAX_PIECES = 256  # a longer sentence is cut into windows of whole words
 IGNORE = -100
 _CACHE: dict[tuple[str, str | None], "E5Tagger"] = {}
 _LOCK = threading.Lock()
-_JOINT: dict[str, "JointTagger"] = {}
 
 
 def encode_sentence(tok: PieceTokenizer, words: list[str], labels: list[int] | None = None,
@@ -79,22 +78,6 @@ def bio_constraints(tags: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return trans, start, np.zeros(K, dtype=np.float32)
 
 
-def decode(lps: list[np.ndarray], tags: list[str], constraints) -> list[list[str]]:
-    """BIO tags of each sentence from its (words, tags) log-probabilities, the best sequence BIO allows."""
-    out: list[list[str]] = [[] for _ in lps]
-    live = [i for i, x in enumerate(lps) if len(x)]
-    if not live:
-        return out
-    lengths = np.array([len(lps[i]) for i in live], dtype=np.int64)
-    em = np.zeros((len(live), int(lengths.max()), len(tags)), dtype=np.float32)
-    for b, i in enumerate(live):
-        em[b, :lengths[b]] = lps[i]
-    best = viterbi(em, lengths, *constraints).tolist()
-    for b, i in enumerate(live):
-        out[i] = [tags[k] for k in best[b][:lengths[b]]]
-    return out
-
-
 def head_output(head: str, first: str) -> str:
     """The ONNX output of a corpus head: ``log_probs`` for the first (PEYMA), ``log_probs_NAME`` for the others."""
     return "log_probs" if head == first else f"log_probs_{head}"
@@ -109,7 +92,7 @@ def load_vocab(model_dir: Path) -> tuple[PieceTokenizer, dict]:
     return tok, cfg
 
 
-class E5Tagger:
+class E5Tagger(SentenceTagger):
     BATCH_PIECES = 4096
 
     def __init__(self, model_dir: Path | str = E5_MODEL_DIR, onnx_file: str = "model.onnx", head: str | None = None):
@@ -183,16 +166,8 @@ class E5Tagger:
     def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
         return [clean(t) for t in self.all_tags(sents)]
 
-    def tag(self, tokens: list[str]) -> list[str]:
-        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
-        return self.tag_sents([list(tokens)])[0] if tokens else []
 
-    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
-        """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
-        return tag_text(self, text)
-
-
-class JointTagger:
+class JointTagger(SentenceTagger):
     """The accurate mode (``--ner e5``): per word, the fine-tuned encoder's PEYMA log-probabilities are added to the
     fast tagger's emission scores, and the sum is decoded under the fast tagger's CRF transitions — a product of
     the two models. Their errors differ (the encoder knows words from its pretraining; the fast tagger has the
@@ -207,13 +182,8 @@ class JointTagger:
 
     @classmethod
     def load(cls) -> "JointTagger":
-        with _LOCK:
-            t = _JOINT.get("default")
-        if t is None:
-            t = cls(E5Tagger.load(), NNTagger.load())
-            with _LOCK:
-                t = _JOINT.setdefault("default", t)
-        return t
+        """The shipped encoder and fast tagger, each loaded once per process (their own caches)."""
+        return cls(E5Tagger.load(), NNTagger.load())
 
     def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
         emissions = self.fast.emissions(sents)
@@ -221,11 +191,3 @@ class JointTagger:
         for i, lp in zip(live, self.encoder.log_probs([list(sents[i]) for i in live])):
             emissions[i] = emissions[i] + lp
         return self.fast.decode(emissions)
-
-    def tag(self, tokens: list[str]) -> list[str]:
-        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
-        return self.tag_sents([list(tokens)])[0] if tokens else []
-
-    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
-        """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
-        return tag_text(self, text)

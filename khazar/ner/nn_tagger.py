@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..text.fold import token_form
-from .bio import TYPES, clean, tag_text
+from .bio import TYPES, SentenceTagger, clean
 from .features import (FIRST_NAMES, LOC_TRIGGERS, ORG_HEADS, TITLES, Lexicon, longest_matches)
 
 NN_MODEL_DIR = Path(__file__).resolve().parent / "model_nn"
@@ -223,6 +223,23 @@ def viterbi(em: np.ndarray, lengths: np.ndarray, trans: np.ndarray, start: np.nd
     return out
 
 
+def decode(scores: list[np.ndarray], tags: list[str], constraints) -> list[list[str]]:
+    """Tags of each sentence from its (words, tags) scores: the best sequence under ``constraints`` (transition,
+    start and end scores, as viterbi takes them); an empty sentence gets no tags."""
+    out: list[list[str]] = [[] for _ in scores]
+    live = [i for i, x in enumerate(scores) if len(x)]
+    if not live:
+        return out
+    lengths = np.array([len(scores[i]) for i in live], dtype=np.int64)
+    em = np.zeros((len(live), int(lengths.max()), len(tags)), dtype=np.float32)
+    for b, i in enumerate(live):
+        em[b, :lengths[b]] = scores[i]
+    best = viterbi(em, lengths, *constraints).tolist()
+    for b, i in enumerate(live):
+        out[i] = [tags[k] for k in best[b][:lengths[b]]]
+    return out
+
+
 def load_vocab(model_dir: Path) -> tuple[dict[str, int], dict[str, int], dict]:
     words: dict[str, int] = {}
     with open(model_dir / "words.txt", encoding="utf-8") as fh:
@@ -236,7 +253,7 @@ def load_vocab(model_dir: Path) -> tuple[dict[str, int], dict[str, int], dict]:
     return words, chars, cfg
 
 
-class NNTagger:
+class NNTagger(SentenceTagger):
     # tag_sents/tag_text: sentences sorted by length go to onnxruntime in batches of at most
     # BATCH_TOKENS padded tokens whose padded size stays under PAD_RATIO × their real tokens.
     BATCH_TOKENS = 3000
@@ -287,21 +304,7 @@ class NNTagger:
 
     def decode(self, ems: list[np.ndarray]) -> list[list[str]]:
         """BIO tags of each sentence from its (words, tags) emission scores: the CRF's best sequence."""
-        out: list[list[str]] = [[] for _ in ems]
-        live = [i for i, e in enumerate(ems) if len(e)]
-        if not live:
-            return out
-        T = max(len(ems[i]) for i in live)
-        em = np.zeros((len(live), T, len(self.tags)), dtype=np.float32)
-        lengths = np.zeros(len(live), dtype=np.int64)
-        for b, i in enumerate(live):
-            em[b, :len(ems[i])] = ems[i]
-            lengths[b] = len(ems[i])
-        best = viterbi(em, lengths, self.trans, self.start, self.end).tolist()
-        tags = self.tags
-        for b, i in enumerate(live):
-            out[i] = clean([tags[k] for k in best[b][:lengths[b]]])
-        return out
+        return [clean(t) for t in decode(ems, self.tags, (self.trans, self.start, self.end))]
 
     def emissions(self, sents: list[list[str]]) -> list[np.ndarray]:
         """Per sentence, the (words, tags) emission scores the CRF decodes (empty for an empty sentence)."""
@@ -323,14 +326,6 @@ class NNTagger:
             k = j
         return out
 
-    def tag(self, tokens: list[str]) -> list[str]:
-        """BIO tags (``B-PER``, ``I-ORG``, ``O``) for one sentence of tokens."""
-        return self.tag_sents([list(tokens)])[0] if tokens else []
-
     def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
         # one Viterbi pass decodes all sentences together
         return self.decode(self.emissions(sents))
-
-    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
-        """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
-        return tag_text(self, text)

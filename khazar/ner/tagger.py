@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pycrfsuite
 
-from .bio import clean, tag_text
+from .bio import SentenceTagger, clean
 from .features import MODEL_DIR, FeatureExtractor, Lexicon
 
 _CACHE: dict[str, "Tagger"] = {}
 _LOCK = threading.Lock()
 
 
-class Tagger:
+class Tagger(SentenceTagger):
     def __init__(self, model_dir: Path | str = MODEL_DIR):
         model_dir = Path(model_dir)
         if model_dir.suffix == ".crfsuite":
@@ -50,10 +50,6 @@ class Tagger:
 
     def tag_sents(self, sents: list[list[str]]) -> list[list[str]]:
         return [self.tag(s) for s in sents]
-
-    def tag_text(self, text: str) -> list[tuple[int, int, str]]:
-        """Entity spans ``(start, end, type)`` with character offsets into ``text``."""
-        return tag_text(self, text)
 
 
 # The tagger used when neither an argument nor KHAZAR_NER names one.
