@@ -783,24 +783,15 @@ def _merge_short_organisation_names(entities: dict[str, EntityBuilder]) -> None:
     """An organisation the knowledge base does not know, written in full once and shortened elsewhere ("بانک رفاه
     کارگران" … "بانک رفاه") is one entity: a name of two words or more that opens a longer name joins it."""
     unlinked = [e for e in entities.values() if e.type == "ORG" and e.kb_id is None]
-    # every name against every other: the keys and words of each are taken once, the keys of their openings as asked
-    keys = {id(e): e.key for e in unlinked}
+    # every name against every other: the words of each are split once (match_key remembers the openings' keys)
     words_of = {id(e): e.name.split() for e in unlinked}
-    opening_keys: dict[tuple[int, int], str] = {}
-
-    def opening_key(e: EntityBuilder, n: int) -> str:
-        key = opening_keys.get((id(e), n))
-        if key is None:
-            key = opening_keys[(id(e), n)] = match_key(" ".join(words_of[id(e)][:n]))
-        return key
-
     for short in sorted(unlinked, key=lambda e: -len(e.name)):
         words = words_of[id(short)]
         if len(words) < 2:
             continue
         short_key = match_key(short.name)
-        longer = [e for e in unlinked if e is not short and keys[id(e)] in entities and len(words_of[id(e)]) > len(words)
-                  and opening_key(e, len(words)) == short_key]
+        longer = [e for e in unlinked if e is not short and e.key in entities and len(words_of[id(e)]) > len(words)
+                  and match_key(" ".join(words_of[id(e)][:len(words)])) == short_key]
         if longer:
             full = min(longer, key=lambda e: len(e.name))
             full.mentions.extend(short.mentions)
